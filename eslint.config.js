@@ -1,0 +1,28 @@
+// Lint keeps the process boundaries honest: only the Electron shell and the preload may import 'electron',
+// the renderer may not import Node built-ins, and shared/ stays free of both.
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'child_process', 'os', 'crypto', 'http', 'net', 'zlib', 'stream'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test-results/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: "Only main/shell and preload may import 'electron'." }] }],
+    },
+  },
+  { files: ['main/shell/**', 'preload/**'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['shared/**', 'renderer/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'shared/ and renderer/ run in the browser too.' }],
+        patterns: [{ group: nodeBuiltins, message: 'shared/ and renderer/ must not use Node built-ins.' }],
+      }],
+    },
+  },
+  { files: ['shared/**/*.test.ts'], rules: { 'no-restricted-imports': 'off' } },
+);

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { method } from './define';
+import { queueStatusSchema, type QueueItem, type QueueStats } from '../domain/queue';
+import type { Page } from '../domain/records';
+import type { SyncStatus } from '../domain/sync-status';
+
+export interface SyncCycleResult {
+  pushed: number;
+  pulled: number;
+  conflicts: number;
+  failed: number;
+  bytesRaw: number;
+  bytesWire: number;
+  durationMs: number;
+}
+
+export const syncMethods = {
+  'queue.stats': method(z.object({}).strict()).returns<QueueStats>(),
+  'queue.list': method(
+    z
+      .object({
+        status: queueStatusSchema.optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+  ).returns<Page<QueueItem>>(),
+  /** Puts failed items back to pending (all failed items when no ids are given). */
+  'queue.retry': method(
+    z.object({ ids: z.array(z.number().int().positive()).max(10_000).optional() }).strict(),
+  ).returns<{ retried: number }>(),
+
+  'sync.status': method(z.object({}).strict()).returns<SyncStatus>(),
+  'sync.now': method(z.object({}).strict()).returns<SyncCycleResult>(),
+  'sync.pause': method(z.object({}).strict()).returns<SyncStatus>(),
+  'sync.resume': method(z.object({}).strict()).returns<SyncStatus>(),
+};

@@ -1,0 +1,68 @@
+/**
+ * Hybrid logical clock (Kulkarni et al.): wall time that never runs backwards and a counter for events within
+ * one millisecond, tie-broken by node id. Encoded as a fixed-width string, so string order is causal order
+ * (a later event on any node that has seen an earlier one always sorts after it) and LWW is one comparison.
+ */
+export interface Hlc {
+  wallMs: number;
+  counter: number;
+  nodeId: string;
+}
+
+const WALL_WIDTH = 15;
+const COUNTER_WIDTH = 6;
+const MAX_DRIFT_MS = 24 * 3600 * 1000; // refuse remote clocks this far in the future: they would pin ours
+
+export function encodeHlc(h: Hlc): string {
+  return `${String(h.wallMs).padStart(WALL_WIDTH, '0')}-${String(h.counter).padStart(COUNTER_WIDTH, '0')}-${h.nodeId}`;
+}
+
+export function decodeHlc(s: string): Hlc {
+  const m = /^(\d{15})-(\d{6})-(.+)$/.exec(s);
+  if (!m) throw new Error(`Malformed hybrid logical clock: ${JSON.stringify(s.slice(0, 80))}`);
+  return { wallMs: Number(m[1]), counter: Number(m[2]), nodeId: m[3]! };
+}
+
+export function isHlc(s: unknown): s is string {
+  return typeof s === 'string' && /^\d{15}-\d{6}-.{1,128}$/.test(s);
+}
+
+export class HybridClock {
+  private last: Hlc;
+  constructor(
+    readonly nodeId: string,
+    private readonly now: () => number = Date.now,
+    start?: string | null,
+  ) {
+    this.last = start ? { ...decodeHlc(start), nodeId } : { wallMs: 0, counter: 0, nodeId };
+  }
+
+  /** A timestamp for a local event. */
+  tick(): string {
+    const wall = this.now();
+    this.last =
+      wall > this.last.wallMs
+        ? { wallMs: wall, counter: 0, nodeId: this.nodeId }
+        : { wallMs: this.last.wallMs, counter: this.last.counter + 1, nodeId: this.nodeId };
+    return encodeHlc(this.last);
+  }
+
+  /** Takes in a remote timestamp so the next local one sorts after it. */
+  receive(remote: string): void {
+    const r = decodeHlc(remote);
+    const wall = this.now();
+    if (r.wallMs > wall + MAX_DRIFT_MS) return; // a clock days ahead is a fault, not a fact to follow
+    const maxWall = Math.max(wall, this.last.wallMs, r.wallMs);
+    let counter = 0;
+    if (maxWall === this.last.wallMs && maxWall === r.wallMs) counter = Math.max(this.last.counter, r.counter) + 1;
+    else if (maxWall === this.last.wallMs) counter = this.last.counter + 1;
+    else if (maxWall === r.wallMs) counter = r.counter + 1;
+    this.last = { wallMs: maxWall, counter, nodeId: this.nodeId };
+  }
+
+  current(): string {
+    return encodeHlc(this.last);
+  }
+}
+
+export const compareHlc = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
