@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { recordIdSchema, syncedTableSchema } from '../domain/records';
+
+/**
+ * The hub protocol (HTTP, JSON, optionally gzip/brotli bodies), versioned under /v1. The hub validates every
+ * request with these schemas and the node validates every response with them: a hostile or corrupt hub answer
+ * is refused, never applied.
+ *
+ *   POST   /v1/nodes            admin token  {name} -> {nodeId, token}
+ *   DELETE /v1/nodes/:nodeId    admin token  -> {revoked: true}
+ *   POST   /v1/push             node token   PushRequest -> PushResponse
+ *   GET    /v1/pull?since=&limit=&delta=1   node token -> PullResponse  (the node's own changes are left out)
+ *   POST   /v1/records          node token   {keys} -> {records: RecordState[]}  (full states, e.g. when a delta's base is unknown)
+ *   GET    /v1/events           node token   text/event-stream: `event: changes` `data: {"seq": N}`
+ *   GET    /health              none         {ok, version, database}
+ *   /git/<workspace>.git/...    node token as HTTP basic password: Git smart HTTP
+ */
+
+export const nodeIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+export const hlcSchema = z.string().regex(/^\d{15}-\d{6}-[A-Za-z0-9_-]{1,64}$/);
+export const versionVectorSchema = z
+  .record(nodeIdSchema, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+  .refine((v) => Object.keys(v).length <= 10_000, 'version vector too large');
+export const recordDataSchema = z.record(z.string().max(256), z.json());
+export const cursorSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** A field-level delta against the base state (`baseVv`): fields set and fields removed. */
+export const patchSchema = z
+  .object({ set: recordDataSchema, unset: z.array(z.string().max(256)).max(1000) })
+  .strict();
+export type Patch = z.infer<typeof patchSchema>;
+
+const changeBase = {
+  changeId: z.uuid(),
+  table: syncedTableSchema,
+  recordId: recordIdSchema,
+  hlc: hlcSchema,
+  vv: versionVectorSchema,
+  nodeId: nodeIdSchema, // the author
+};
+
+/**
+ * One change. An upsert carries either the full `data` or a `patch` against `baseVv` (whichever is smaller);
+ * a delete carries neither.
+ */
+export const wireChangeSchema = z
+  .object({
+    ...changeBase,
+    op: z.enum(['upsert', 'delete']),
+    priority: z.number().int().min(1).max(10),
+    baseVv: versionVectorSchema.nullable(),
+    data: recordDataSchema.optional(),
+    patch: patchSchema.optional(),
+  })
+  .strict()
+  .refine((c) => (c.op === 'delete' ? !c.data && !c.patch : Boolean(c.data) !== Boolean(c.patch)), {
+    message: 'an upsert carries exactly one of data and patch; a delete carries neither',
+  })
+  .refine((c) => !c.patch || c.baseVv !== null, { message: 'a patch needs its baseVv' });
+export type WireChange = z.infer<typeof wireChangeSchema>;
+
+export const pushRequestSchema = z.object({ changes: z.array(wireChangeSchema).min(1).max(5000) }).strict();
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+/** The hub's current state of one record. */
+export const recordStateSchema = z
+  .object({
+    table: syncedTableSchema,
+    recordId: recordIdSchema,
+    data: recordDataSchema.nullable(),
+    deleted: z.boolean(),
+    vv: versionVectorSchema,
+    hlc: hlcSchema,
+    nodeId: nodeIdSchema,
+    seq: cursorSchema,
+  })
+  .strict();
+export type RecordState = z.infer<typeof recordStateSchema>;
+
+export const pushResultSchema = z.discriminatedUnion('status', [
+  z.object({ changeId: z.uuid(), status: z.literal('applied'), seq: cursorSchema }).strict(),
+  z.object({ changeId: z.uuid(), status: z.literal('duplicate'), seq: cursorSchema }).strict(),
+  /** the change does not descend from the hub's current state (or its patch base is not current) */
+  z.object({ changeId: z.uuid(), status: z.literal('conflict'), current: recordStateSchema }).strict(),
+  z.object({ changeId: z.uuid(), status: z.literal('rejected'), error: z.object({ code: z.string().max(64), message: z.string().max(2000) }).strict() }).strict(),
+]);
+export type PushResult = z.infer<typeof pushResultSchema>;
+
+export const pushResponseSchema = z.object({ results: z.array(pushResultSchema).max(5000) }).strict();
+export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+export const pulledChangeSchema = z
+  .object({
+    ...changeBase,
+    seq: cursorSchema,
+    op: z.enum(['upsert', 'delete']),
+    baseVv: versionVectorSchema.nullable(),
+    data: recordDataSchema.optional(),
+    patch: patchSchema.optional(),
+  })
+  .strict();
+export type PulledChange = z.infer<typeof pulledChangeSchema>;
+
+export const pullResponseSchema = z
+  .object({ changes: z.array(pulledChangeSchema).max(10_000), cursor: cursorSchema, hasMore: z.boolean() })
+  .strict();
+export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+export const recordsRequestSchema = z
+  .object({ keys: z.array(z.object({ table: syncedTableSchema, recordId: recordIdSchema }).strict()).min(1).max(5000) })
+  .strict();
+export const recordsResponseSchema = z.object({ records: z.array(recordStateSchema).max(5000) }).strict();
+
+export const enrollRequestSchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+export const enrollResponseSchema = z.object({ nodeId: nodeIdSchema, token: z.string().min(20).max(200) }).strict();
+
+export const healthResponseSchema = z
+  .object({ ok: z.boolean(), version: z.string(), database: z.enum(['pglite', 'postgres']) })
+  .strict();
+
+export const hubErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
