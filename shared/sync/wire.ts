@@ -6,7 +6,9 @@ import { recordIdSchema, syncedTableSchema } from '../domain/records';
  * request with these schemas and the node validates every response with them: a hostile or corrupt hub answer
  * is refused, never applied.
  *
- *   POST   /v1/nodes            admin token  {name} -> {nodeId, token}
+ *   POST   /v1/nodes            admin token  {name, nodeId?} -> {nodeId, token}
+ *                                   (nodeId given: enrolls an existing node under its own id; refused if taken)
+ *   GET    /v1/whoami           node token   -> {nodeId, name}
  *   DELETE /v1/nodes/:nodeId    admin token  -> {revoked: true}
  *   POST   /v1/push             node token   PushRequest -> PushResponse
  *   GET    /v1/pull?since=&limit=&delta=1   node token -> PullResponse  (the node's own changes are left out)
@@ -14,6 +16,9 @@ import { recordIdSchema, syncedTableSchema } from '../domain/records';
  *   GET    /v1/events           node token   text/event-stream: `event: changes` `data: {"seq": N}`
  *   GET    /health              none         {ok, version, database}
  *   /git/<workspace>.git/...    node token as HTTP basic password: Git smart HTTP
+ *
+ * Node tokens have the form `<nodeId>.<secret>`: a node learns its id from its token without a round trip
+ * (`nodeIdFromToken`), and its writes carry that id in their version vectors, HLCs and `nodeId` fields.
  */
 
 export const nodeIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -111,7 +116,18 @@ export const recordsRequestSchema = z
   .strict();
 export const recordsResponseSchema = z.object({ records: z.array(recordStateSchema).max(5000) }).strict();
 
-export const enrollRequestSchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+export const enrollRequestSchema = z
+  .object({ name: z.string().trim().min(1).max(100), nodeId: nodeIdSchema.optional() })
+  .strict();
+export const whoamiResponseSchema = z.object({ nodeId: nodeIdSchema, name: z.string() }).strict();
+
+/** The node id a node token belongs to, or null when the token is not of the form `<nodeId>.<secret>`. */
+export function nodeIdFromToken(token: string): string | null {
+  const dot = token.indexOf('.');
+  if (dot <= 0) return null;
+  const id = token.slice(0, dot);
+  return nodeIdSchema.safeParse(id).success ? id : null;
+}
 export const enrollResponseSchema = z.object({ nodeId: nodeIdSchema, token: z.string().min(20).max(200) }).strict();
 
 export const healthResponseSchema = z
