@@ -34,4 +34,9 @@ export const syncMethods = {
   'sync.now': method(z.object({}).strict()).returns<SyncCycleResult>(),
   'sync.pause': method(z.object({}).strict()).returns<SyncStatus>(),
   'sync.resume': method(z.object({}).strict()).returns<SyncStatus>(),
+  /** Points the node at a hub: the URL goes to settings, the node token to the secret store (keychain). */
+  'sync.connect': method(
+    z.object({ hubUrl: z.url().max(2000), token: z.string().min(20).max(500) }).strict(),
+  ).returns<SyncStatus>(),
+  'sync.disconnect': method(z.object({}).strict()).returns<SyncStatus>(),
 };
