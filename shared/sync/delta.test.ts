@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { applyPatch, diffRecord, encodeUpsert, isEmptyPatch, sameJson, utf8Length } from './delta';
+
+test('diff then apply gives the new state, for any pair of records', () => {
+  const record = fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 });
+  fc.assert(
+    fc.property(record, record, (base, next) => {
+      const patch = diffRecord(base, next);
+      assert.ok(sameJson(applyPatch(base, patch), next));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a one-field change yields a one-field patch; identical records an empty one', () => {
+  const base = { name: 'a', status: 'idle', config: { model: 'x', temperature: 0.2, tags: ['a', 'b'] } };
+  const next = { ...base, status: 'running' };
+  assert.deepEqual(diffRecord(base, next), { set: { status: 'running' }, unset: [] });
+  assert.ok(isEmptyPatch(diffRecord(base, { ...base, config: { tags: ['a', 'b'], temperature: 0.2, model: 'x' } })));
+  assert.deepEqual(diffRecord(base, { name: 'a' }), { set: {}, unset: ['status', 'config'] });
+});
+
+test('encodeUpsert sends the patch only when it is smaller than the full state', () => {
+  const base = { name: 'agent', description: 'x'.repeat(200), status: 'idle' };
+  const small = encodeUpsert(base, { ...base, status: 'busy' });
+  assert.ok(small.patch && !small.data);
+  assert.ok(small.sentBytes < small.fullBytes / 5);
+  const rewritten = encodeUpsert({ a: 1 }, { b: 2 });
+  assert.ok(rewritten.data && !rewritten.patch);
+  assert.ok(encodeUpsert(null, base).data);
+});
+
+test('utf8Length matches Buffer.byteLength', () => {
+  fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => utf8Length(s) === Buffer.byteLength(s, 'utf8')));
+});

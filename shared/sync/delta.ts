@@ -1,0 +1,77 @@
+import type { Patch } from './wire';
+
+/**
+ * Field-level deltas between two states of one record (top-level fields). A patch lists the fields whose value
+ * changed (`set`) and the fields that disappeared (`unset`); applying it to the base gives the new state.
+ * Values are compared structurally through canonical JSON, so key order inside nested objects does not count
+ * as a change.
+ */
+export type RecordData = Record<string, unknown>;
+
+export function diffRecord(base: RecordData, next: RecordData): Patch {
+  const set: Record<string, unknown> = {};
+  const unset: string[] = [];
+  for (const [key, value] of Object.entries(next)) {
+    if (!Object.hasOwn(base, key) || !sameJson(base[key], value)) set[key] = value;
+  }
+  for (const key of Object.keys(base)) if (!Object.hasOwn(next, key)) unset.push(key);
+  return { set: set as Patch['set'], unset };
+}
+
+export function applyPatch(base: RecordData, patch: Patch): RecordData {
+  const out: RecordData = { ...base };
+  for (const key of patch.unset) delete out[key];
+  for (const [key, value] of Object.entries(patch.set)) {
+    if (key === '__proto__') continue; // never reachable from parsed JSON objects, but refuse it anyway
+    out[key] = value;
+  }
+  return out;
+}
+
+export const isEmptyPatch = (patch: Patch): boolean => Object.keys(patch.set).length === 0 && patch.unset.length === 0;
+
+export type Encoded = { data: RecordData; patch?: undefined } | { patch: Patch; data?: undefined };
+
+/**
+ * Chooses what to send for an upsert: the patch against `base` when there is a base and the patch serializes
+ * smaller than the full state, else the full state. Returns the choice and both sizes (for byte accounting).
+ */
+export function encodeUpsert(base: RecordData | null, next: RecordData): Encoded & { fullBytes: number; sentBytes: number } {
+  const full = JSON.stringify(next);
+  const fullBytes = utf8Length(full);
+  if (!base) return { data: next, fullBytes, sentBytes: fullBytes };
+  const patch = diffRecord(base, next);
+  const patchBytes = utf8Length(JSON.stringify(patch));
+  return patchBytes < fullBytes ? { patch, fullBytes, sentBytes: patchBytes } : { data: next, fullBytes, sentBytes: fullBytes };
+}
+
+/** Structural JSON equality with object key order ignored. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => sameJson(v, bb[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const keys = Object.keys(ao);
+  if (keys.length !== Object.keys(bo).length) return false;
+  return keys.every((k) => Object.hasOwn(bo, k) && sameJson(ao[k], bo[k]));
+}
+
+/** UTF-8 byte length without TextEncoder allocation for the common ASCII case. */
+export function utf8Length(s: string): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
