@@ -15,6 +15,8 @@ export const recordIdSchema = z
 /** A JSON object of bounded depth; configs and definitions are free-form but never huge or deeply nested. */
 export const jsonObjectSchema = z.record(z.string().max(256), z.json());
 export type JsonObject = Record<string, unknown>;
+/** A JSON object as the API's input schemas accept it. */
+export type JsonObjectInput = z.input<typeof jsonObjectSchema>;
 
 export const agentStatuses = ['inactive', 'active', 'running', 'processing', 'paused', 'error', 'critical'] as const;
 export const agentStatusSchema = z.enum(agentStatuses);
