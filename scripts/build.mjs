@@ -3,13 +3,14 @@
 // the renderer. Native and wasm packages (better-sqlite3, PGlite) stay external: they load from node_modules
 // (unpacked from the asar in the packaged app).
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'out');
 const watch = process.argv.includes('--watch');
 const production = process.env.NODE_ENV === 'production';
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const node = {
   bundle: true,
@@ -19,6 +20,7 @@ const node = {
   packages: 'external',
   sourcemap: true,
   logLevel: 'warning',
+  define: { __OUTPOST_VERSION__: JSON.stringify(version) },
   // Bundled ESM has no require(); some dependencies still call it.
   banner: { js: "import { createRequire as __outpostRequire } from 'node:module'; const require = __outpostRequire(import.meta.url);" },
 };
