@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+
+/**
+ * Git smart HTTP through the system `git http-backend`, run as a CGI program per request (what Git's own
+ * documentation prescribes): the real Git server code answers clones, fetches and pushes for isomorphic-git
+ * and the git CLI alike. Repositories are bare, under `reposDir/<name>.git`, created on first use.
+ */
+export const REPO_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface BackendRequest {
+  method: string;
+  /** `/<name>.git/<rest>` */
+  pathInfo: string;
+  query: string;
+  headers: IncomingMessage['headers'];
+  body: Readable;
+  remoteUser: string;
+}
+
+/** Creates `<name>.git` (bare, branch main, pushes allowed over HTTP) if missing. */
+export async function ensureBareRepo(reposDir: string, name: string): Promise<string> {
+  if (!REPO_NAME.test(name)) throw new Error('bad repository name');
+  const dir = join(reposDir, `${name}.git`);
+  if (existsSync(join(dir, 'HEAD'))) return dir;
+  mkdirSync(reposDir, { recursive: true });
+  await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', dir]);
+  await run('git', ['-C', dir, 'config', 'http.receivepack', 'true']);
+  // a workspace's history is append-only for clients: no force-push rewrites it
+  await run('git', ['-C', dir, 'config', 'receive.denyNonFastForwards', 'true']);
+  await run('git', ['-C', dir, 'config', 'receive.fsckObjects', 'true']);
+  return dir;
+}
+
+/** Runs one request through `git http-backend` and streams its answer to `res`. */
+export function serveGitBackend(reposDir: string, req: BackendRequest, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      GIT_PROJECT_ROOT: reposDir,
+      GIT_HTTP_EXPORT_ALL: '1',
+      GIT_HTTP_MAX_REQUEST_BUFFER: '100M',
+      REQUEST_METHOD: req.method,
+      PATH_INFO: req.pathInfo,
+      QUERY_STRING: req.query,
+      CONTENT_TYPE: header(req.headers['content-type']),
+      CONTENT_LENGTH: header(req.headers['content-length']),
+      HTTP_CONTENT_ENCODING: header(req.headers['content-encoding']),
+      GIT_PROTOCOL: header(req.headers['git-protocol']),
+      REMOTE_USER: req.remoteUser,
+      REMOTE_ADDR: '127.0.0.1',
+    };
+    const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    req.body.pipe(child.stdin);
+    child.stdin.on('error', () => {}); // the backend may stop reading early (bad request): its answer says why
+    req.body.on('error', () => child.kill());
+
+    let head = Buffer.alloc(0);
+    let headersDone = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (headersDone) {
+        res.write(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = findHeaderEnd(head);
+      if (end === null) return;
+      headersDone = true;
+      writeCgiHeaders(res, head.subarray(0, end.index).toString('latin1'));
+      const rest = head.subarray(end.index + end.length);
+      if (rest.length > 0) res.write(rest);
+    });
+    child.on('close', (code) => {
+      if (!headersDone) {
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.setHeader('content-type', 'text/plain');
+        }
+        res.end(`git http-backend failed (${code}): ${stderr.split('\n')[0] ?? ''}\n`);
+      } else {
+        res.end();
+      }
+      resolve();
+    });
+    child.on('error', () => {
+      if (!res.headersSent) res.statusCode = 500;
+      res.end('git http-backend could not start\n');
+      resolve();
+    });
+  });
+}
+
+function header(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+}
+
+function findHeaderEnd(buf: Buffer): { index: number; length: number } | null {
+  const crlf = buf.indexOf('\r\n\r\n');
+  const lf = buf.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { index: crlf, length: 4 };
+  if (lf >= 0) return { index: lf, length: 2 };
+  return null;
+}
+
+function writeCgiHeaders(res: ServerResponse, block: string): void {
+  let status = 200;
+  for (const line of block.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10) || 500;
+    else res.setHeader(name, value);
+  }
+  res.statusCode = status;
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args[0]} failed: ${err.trim()}`))));
+  });
+}

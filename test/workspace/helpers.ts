@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerGitHosting } from '../../server/git/index';
+
+/** A temp folder removed by the returned cleanup. */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `outpost-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A real Git smart-HTTP server (system git http-backend) on 127.0.0.1:0 that accepts one token. */
+export async function startGitHost(reposDir: string, token: string): Promise<{ app: FastifyInstance; base: string; close: () => Promise<void> }> {
+  const app = Fastify();
+  await app.register(async (scope) =>
+    registerGitHosting(scope, { reposDir, authenticate: async (t) => (t === token ? { nodeId: 'n-test' } : null) }),
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return { app, base: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
+
+/** Runs the git CLI asynchronously (never execSync against an in-process server: it deadlocks). */
+export function gitCli(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd: options.cwd,
+      env: {
+        ...process.env,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_CONFIG_NOSYSTEM: '1',
+        HOME: options.cwd ?? tmpdir(),
+        GIT_AUTHOR_NAME: 'CLI User',
+        GIT_AUTHOR_EMAIL: 'cli@example.com',
+        GIT_COMMITTER_NAME: 'CLI User',
+        GIT_COMMITTER_EMAIL: 'cli@example.com',
+        ...options.env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    if (options.input !== undefined) child.stdin.end(options.input);
+    else child.stdin.end();
+  });
+}
+
+export async function gitOk(args: string[], options: Parameters<typeof gitCli>[1] = {}): Promise<string> {
+  const res = await gitCli(args, options);
+  if (res.code !== 0) throw new Error(`git ${args.join(' ')} failed (${res.code}): ${res.stderr}`);
+  return res.stdout;
+}
+
+/** http://x:TOKEN@host/... for the git CLI. */
+export function withAuth(url: string, token: string): string {
+  const u = new URL(url);
+  u.username = 'cli';
+  u.password = token;
+  return u.toString();
+}

@@ -1,0 +1,93 @@
+import * as fs from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import git from 'isomorphic-git';
+import { looksBinary } from '../../shared/domain/workspace-merge';
+import { resolveWorkspaceFile } from '../../main/workspace/safe-path';
+
+export const BRANCH = 'main';
+export const REMOTE = 'origin';
+
+/**
+ * One isomorphic-git cache per workspace folder for the worker's lifetime: it keeps parsed packfiles and the
+ * index between calls, which is what makes staging known paths fast (see MEASURED-FACTS).
+ */
+const caches = new Map<string, object>();
+export function cacheFor(dir: string): object {
+  let cache = caches.get(dir);
+  if (!cache) caches.set(dir, (cache = {}));
+  return cache;
+}
+
+export function repo(dir: string) {
+  return { fs, dir, cache: cacheFor(dir) };
+}
+
+export async function ensureRepo(dir: string): Promise<boolean> {
+  fs.mkdirSync(dir, { recursive: true });
+  if (fs.existsSync(join(dir, '.git', 'HEAD'))) return false;
+  await git.init({ fs, dir, defaultBranch: BRANCH });
+  return true;
+}
+
+/** The branch head, or null before the first commit. */
+export async function headOid(dir: string): Promise<string | null> {
+  try {
+    return await git.resolveRef({ fs, dir, ref: `refs/heads/${BRANCH}` });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'NotFoundError') return null;
+    throw error;
+  }
+}
+
+export async function remoteOid(dir: string): Promise<string | null> {
+  try {
+    return await git.resolveRef({ fs, dir, ref: `refs/remotes/${REMOTE}/${BRANCH}` });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'NotFoundError') return null;
+    throw error;
+  }
+}
+
+export async function readBlobBytes(dir: string, oid: string): Promise<Uint8Array> {
+  const { blob } = await git.readBlob({ ...repo(dir), oid });
+  return blob;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Text of a blob, or null when Git would call it binary (or it is not valid UTF-8). */
+export function decodeText(bytes: Uint8Array): string | null {
+  if (looksBinary(bytes)) return null;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** The blob id Git gives these bytes, computed without writing anything. */
+export function blobOid(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+export function readWorkFile(dir: string, path: string): Uint8Array | null {
+  try {
+    return fs.readFileSync(resolveWorkspaceFile(dir, path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Writes (or deletes, with null) a working-tree file atomically, inside the workspace only. */
+export function writeWorkFile(dir: string, path: string, bytes: Uint8Array | null, executable = false): void {
+  const target = resolveWorkspaceFile(dir, path, { createParents: bytes !== null });
+  if (bytes === null) {
+    fs.rmSync(target, { force: true });
+    return;
+  }
+  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  fs.writeFileSync(tmp, bytes, { mode: executable ? 0o755 : 0o644 });
+  fs.renameSync(tmp, target);
+}

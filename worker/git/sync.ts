@@ -1,0 +1,176 @@
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { OutpostError } from '../../shared/errors';
+import { applyChanges } from './checkout';
+import { diffTrees, mergeTrees, type FileChange } from './tree-merge';
+import { BRANCH, REMOTE, headOid, remoteOid, repo } from './repo';
+import type { GitAuthor, GitRemote, GitResolution, GitSyncResult } from './protocol';
+
+export type ProgressReporter = (phase: string, loaded: number, total: number) => void;
+
+/**
+ * One sync with the remote: fetch, then fast-forward, merge (Outpost's own three-way merge, a commit with two
+ * parents) or stop at conflicts, then push. A push refused because the remote moved meanwhile starts over
+ * from the fetch, up to `maxAttempts` times.
+ */
+export async function syncWithRemote(
+  dir: string,
+  remote: GitRemote,
+  author: GitAuthor,
+  resolutions: GitResolution[],
+  progress: ProgressReporter = () => {},
+  maxAttempts = 3,
+): Promise<GitSyncResult> {
+  const r = repo(dir);
+  await git.addRemote({ fs: r.fs, dir, remote: REMOTE, url: remote.url, force: true });
+  const onAuth = () => ({ username: remote.username, password: remote.password });
+  const onProgress = (p: { phase: string; loaded: number; total?: number }) => progress(p.phase, p.loaded, p.total ?? 0);
+  const result: GitSyncResult = {
+    outcome: 'up-to-date',
+    head: null,
+    remoteHead: null,
+    mergeCommit: null,
+    pushed: false,
+    attempts: 0,
+    changed: [],
+    skipped: [],
+    conflicts: [],
+  };
+
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    result.attempts = attempt;
+    progress('fetch', 0, 0);
+    await fetchRemote(dir, onAuth, onProgress);
+    const theirs = await remoteOid(dir);
+    const ours = await headOid(dir);
+    result.remoteHead = theirs;
+
+    if (!theirs && !ours) {
+      result.outcome = 'no-remote-branch';
+      return result;
+    }
+    if (theirs && theirs !== ours) {
+      const integrated = await integrate(dir, ours, theirs, author, resolutions, result);
+      if (!integrated) return result; // conflicts: nothing committed, nothing pushed
+    }
+    result.head = await headOid(dir);
+    if (result.head === theirs) return finish(result); // nothing of ours the remote lacks
+    progress('push', 0, 0);
+    const pushed = await pushRemote(dir, onAuth, onProgress);
+    if (pushed) {
+      result.pushed = true;
+      if (result.outcome === 'up-to-date') result.outcome = 'pushed';
+      return finish(result);
+    }
+    progress('push-rejected', attempt, maxAttempts);
+  }
+  throw new OutpostError('conflict', `The remote kept moving: the push was refused ${maxAttempts} times. Sync again later.`);
+}
+
+function finish(result: GitSyncResult): GitSyncResult {
+  if (result.mergeCommit) result.outcome = 'merged';
+  return result;
+}
+
+/** Brings `theirs` into the branch: fast-forward, or a merge commit. False when conflicts stop it. */
+async function integrate(
+  dir: string,
+  ours: string | null,
+  theirs: string,
+  author: GitAuthor,
+  resolutions: GitResolution[],
+  result: GitSyncResult,
+): Promise<boolean> {
+  const r = repo(dir);
+  if (ours && (await git.isDescendent({ ...r, oid: ours, ancestor: theirs, depth: -1 }))) return true; // ahead: push only
+  const oursTree = ours ? await treeOf(dir, ours) : null;
+  const theirsTree = await treeOf(dir, theirs);
+
+  if (!ours || (await git.isDescendent({ ...r, oid: theirs, ancestor: ours, depth: -1 }))) {
+    const ctx = { dir, changes: [] as FileChange[] };
+    await diffTrees(ctx, oursTree, theirsTree, '');
+    await git.writeRef({ ...r, ref: `refs/heads/${BRANCH}`, value: theirs, force: true });
+    await collect(dir, ctx.changes, result);
+    if (result.outcome !== 'merged') result.outcome = 'fast-forward';
+    return true;
+  }
+
+  const bases = await git.findMergeBase({ ...r, oids: [ours, theirs] });
+  // Unrelated histories (two nodes that each started a workspace) merge against an empty base.
+  const baseTree = bases.length > 0 ? await treeOf(dir, String(bases[0])) : null;
+  const merged = await mergeTrees(dir, baseTree, oursTree!, theirsTree, resolutions);
+  if (merged.conflicts.length > 0) {
+    result.outcome = 'conflicts';
+    result.conflicts = merged.conflicts;
+    result.head = ours;
+    return false;
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const signature = { name: author.name, email: author.email, timestamp: now, timezoneOffset: 0 };
+  const commit = await git.commit({
+    ...r,
+    ref: `refs/heads/${BRANCH}`,
+    message: `Merge ${REMOTE}/${BRANCH} into ${BRANCH}`,
+    author: signature,
+    committer: signature,
+    parent: [ours, theirs],
+    tree: merged.tree,
+  });
+  result.mergeCommit = commit;
+  result.outcome = 'merged';
+  await collect(dir, merged.changes, result);
+  return true;
+}
+
+async function collect(dir: string, changes: FileChange[], result: GitSyncResult): Promise<void> {
+  const applied = await applyChanges(dir, changes);
+  result.changed.push(...applied.changed);
+  result.skipped.push(...applied.skipped);
+}
+
+async function treeOf(dir: string, commit: string): Promise<string> {
+  const { commit: c } = await git.readCommit({ ...repo(dir), oid: commit });
+  return c.tree;
+}
+
+async function fetchRemote(
+  dir: string,
+  onAuth: () => { username: string; password: string },
+  onProgress: (p: { phase: string; loaded: number; total?: number }) => void,
+): Promise<void> {
+  try {
+    await git.fetch({ ...repo(dir), http, remote: REMOTE, ref: BRANCH, singleBranch: true, tags: false, onAuth, onProgress });
+  } catch (error) {
+    throw remoteError(error, 'fetch');
+  }
+}
+
+/** True when pushed; false when the remote refused because it moved (fetch and merge again). */
+async function pushRemote(
+  dir: string,
+  onAuth: () => { username: string; password: string },
+  onProgress: (p: { phase: string; loaded: number; total?: number }) => void,
+): Promise<boolean> {
+  try {
+    const res = await git.push({ ...repo(dir), http, remote: REMOTE, ref: BRANCH, onAuth, onProgress });
+    if (res.ok) return true;
+    return false;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'PushRejectedError' || code === 'GitPushError') return false;
+    throw remoteError(error, 'push');
+  }
+}
+
+function remoteError(error: unknown, what: string): Error {
+  if (error instanceof OutpostError) return error;
+  const e = error as { code?: string; message?: string; data?: { statusCode?: number } };
+  const status = e.data?.statusCode;
+  if (e.code === 'HttpError' && (status === 401 || status === 403)) {
+    return new OutpostError('unauthorized', `The Git remote refused the credentials during ${what} (HTTP ${status}). Check the token.`);
+  }
+  if (e.code === 'HttpError') return new OutpostError('unavailable', `The Git remote answered HTTP ${status ?? '?'} during ${what}.`);
+  const sys = (error as NodeJS.ErrnoException).code;
+  if (sys && /^E[A-Z]+$/.test(sys)) return new OutpostError('unavailable', `The Git remote is unreachable (${sys}) during ${what}.`);
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,204 @@
+import git from 'isomorphic-git';
+import { mergeText } from '../../shared/domain/workspace-merge';
+import { decodeText, readBlobBytes, repo } from './repo';
+import type { GitConflict, GitResolution } from './protocol';
+
+/**
+ * Outpost's own three-way merge of two commits' trees against their merge base (isomorphic-git's conflicted
+ * merge drops the remote side's other changes: MEASURED-FACTS). Subtrees identical on two sides are decided
+ * without being read, so a merge costs what changed, not the size of the workspace. Every path is decided:
+ * one-sided changes are taken, identical changes taken once, text edits on both sides merged line by line,
+ * and the rest recorded as conflicts (modify-modify, modify-delete, binary) unless a matching resolution exists.
+ */
+export interface TreeEntry {
+  mode: string;
+  oid: string;
+  type: 'blob' | 'tree' | 'commit';
+}
+
+/** A working-tree change the merge implies relative to ours (what checkout must write). */
+export interface FileChange {
+  path: string;
+  /** ours' blob at this path before the merge (what the working tree should still hold) */
+  from: string | null;
+  oid: string | null;
+  mode: string | null;
+}
+
+export interface TreeMergeResult {
+  /** the merged root tree; meaningful only when `conflicts` is empty */
+  tree: string;
+  changes: FileChange[];
+  conflicts: GitConflict[];
+}
+
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+export async function mergeTrees(
+  dir: string,
+  baseTree: string | null,
+  oursTree: string,
+  theirsTree: string,
+  resolutions: GitResolution[] = [],
+): Promise<TreeMergeResult> {
+  const ctx: MergeContext = {
+    dir,
+    changes: [],
+    conflicts: [],
+    resolutions: new Map(resolutions.map((r) => [r.path, r])),
+  };
+  const tree = await mergeLevel(ctx, baseTree ?? EMPTY_TREE, oursTree, theirsTree, '');
+  return { tree: tree ?? (await git.writeTree({ ...repo(dir), tree: [] })), changes: ctx.changes, conflicts: ctx.conflicts };
+}
+
+interface MergeContext {
+  dir: string;
+  changes: FileChange[];
+  conflicts: GitConflict[];
+  resolutions: Map<string, GitResolution>;
+}
+
+async function readEntries(dir: string, tree: string | null): Promise<Map<string, TreeEntry>> {
+  const out = new Map<string, TreeEntry>();
+  if (!tree || tree === EMPTY_TREE) return out;
+  const { tree: entries } = await git.readTree({ ...repo(dir), oid: tree });
+  for (const e of entries) out.set(e.path, { mode: e.mode, oid: e.oid, type: e.type });
+  return out;
+}
+
+async function mergeLevel(ctx: MergeContext, base: string | null, ours: string | null, theirs: string | null, prefix: string): Promise<string | null> {
+  if (ours === theirs) return ours;
+  if (base === ours) {
+    await diffTrees(ctx, ours, theirs, prefix);
+    return theirs;
+  }
+  if (base === theirs) return ours;
+
+  const [b, o, t] = await Promise.all([readEntries(ctx.dir, base), readEntries(ctx.dir, ours), readEntries(ctx.dir, theirs)]);
+  const names = new Set([...b.keys(), ...o.keys(), ...t.keys()]);
+  const result: { mode: string; path: string; oid: string; type: 'blob' | 'tree' | 'commit' }[] = [];
+  for (const name of names) {
+    const path = prefix + name;
+    const picked = await mergeEntry(ctx, path, b.get(name), o.get(name), t.get(name));
+    if (picked) result.push({ mode: picked.mode, path: name, oid: picked.oid, type: picked.type });
+  }
+  if (result.length === 0) return null;
+  return git.writeTree({ ...repo(ctx.dir), tree: result });
+}
+
+const isTree = (e: TreeEntry | undefined) => e?.type === 'tree';
+const same = (a: TreeEntry | undefined, b: TreeEntry | undefined) => a?.oid === b?.oid && a?.mode === b?.mode;
+
+async function mergeEntry(ctx: MergeContext, path: string, b?: TreeEntry, o?: TreeEntry, t?: TreeEntry): Promise<TreeEntry | undefined> {
+  const anyTree = isTree(b) || isTree(o) || isTree(t);
+  const allTreesOrAbsent = [b, o, t].every((e) => e === undefined || isTree(e));
+  if (anyTree && allTreesOrAbsent) {
+    const oid = await mergeLevel(ctx, b?.oid ?? null, o?.oid ?? null, t?.oid ?? null, path + '/');
+    return oid ? { mode: '040000', oid, type: 'tree' } : undefined;
+  }
+  if (same(o, t)) return o;
+  if (same(b, o)) {
+    await recordTakeTheirs(ctx, path, o, t);
+    return t;
+  }
+  if (same(b, t)) return o;
+  if (anyTree) {
+    // A file on one side and a folder on the other, both changed: keep ours and ask a person.
+    ctx.conflicts.push(conflictOf(path, 'modify-delete', b, o, t, null, null, null));
+    return o;
+  }
+  return mergeFile(ctx, path, b, o, t);
+}
+
+async function mergeFile(ctx: MergeContext, path: string, b?: TreeEntry, o?: TreeEntry, t?: TreeEntry): Promise<TreeEntry | undefined> {
+  const resolution = ctx.resolutions.get(path);
+  if (resolution && resolution.localOid === (o?.oid ?? null) && resolution.remoteOid === (t?.oid ?? null)) {
+    return applyResolution(ctx, path, resolution, o, t);
+  }
+  const [baseBytes, oursBytes, theirsBytes] = await Promise.all(
+    [b, o, t].map((e) => (e ? readBlobBytes(ctx.dir, e.oid) : Promise.resolve(null))),
+  );
+  const texts = [baseBytes, oursBytes, theirsBytes].map((x) => (x ? decodeText(x) : null));
+  const [baseText = null, oursText = null, theirsText = null] = texts;
+  const binary = [baseBytes, oursBytes, theirsBytes].some((x, i) => x !== null && texts[i] === null);
+  if (binary) {
+    ctx.conflicts.push(conflictOf(path, 'binary', b, o, t, null, null, null));
+    return o;
+  }
+  if (!o || !t) {
+    ctx.conflicts.push(conflictOf(path, 'modify-delete', b, o, t, baseText, oursText, theirsText));
+    return o;
+  }
+  const merged = mergeText(baseText ?? '', oursText ?? '', theirsText ?? '');
+  if (!merged.clean) {
+    ctx.conflicts.push(conflictOf(path, 'modify-modify', b, o, t, baseText, oursText, theirsText));
+    return o;
+  }
+  const oid = await git.writeBlob({ ...repo(ctx.dir), blob: new TextEncoder().encode(merged.text) });
+  const mode = o.mode === t.mode ? o.mode : b && o.mode === b.mode ? t.mode : o.mode;
+  if (oid !== o.oid || mode !== o.mode) ctx.changes.push({ path, from: o.oid, oid, mode });
+  return { mode, oid, type: 'blob' };
+}
+
+async function applyResolution(ctx: MergeContext, path: string, r: GitResolution, o?: TreeEntry, t?: TreeEntry): Promise<TreeEntry | undefined> {
+  if ('deleted' in r.result) {
+    if (o) ctx.changes.push({ path, from: o.oid, oid: null, mode: null });
+    return undefined;
+  }
+  const oid = 'oid' in r.result ? r.result.oid : await git.writeBlob({ ...repo(ctx.dir), blob: new TextEncoder().encode(r.result.text) });
+  const mode = o?.mode ?? t?.mode ?? '100644';
+  if (oid !== o?.oid) ctx.changes.push({ path, from: o?.oid ?? null, oid, mode });
+  return { mode, oid, type: 'blob' };
+}
+
+async function recordTakeTheirs(ctx: MergeContext, path: string, o?: TreeEntry, t?: TreeEntry): Promise<void> {
+  if (isTree(o) || isTree(t)) {
+    if (isTree(o) && !isTree(t)) await diffTrees(ctx, o!.oid, null, path + '/');
+    if (!isTree(o) && o) ctx.changes.push({ path, from: o.oid, oid: null, mode: null });
+    if (isTree(t)) await diffTrees(ctx, isTree(o) ? o!.oid : null, t!.oid, path + '/');
+    else if (t) ctx.changes.push({ path, from: null, oid: t.oid, mode: t.mode });
+    return;
+  }
+  ctx.changes.push({ path, from: o?.oid ?? null, oid: t?.oid ?? null, mode: t?.mode ?? null });
+}
+
+/** Lists every file that differs between two trees (what moving the working tree from `from` to `to` writes). */
+export async function diffTrees(ctx: { dir: string; changes: FileChange[] }, from: string | null, to: string | null, prefix: string): Promise<void> {
+  if (from === to) return;
+  const [a, b] = await Promise.all([readEntries(ctx.dir, from), readEntries(ctx.dir, to)]);
+  for (const name of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(name);
+    const y = b.get(name);
+    if (same(x, y)) continue;
+    const path = prefix + name;
+    if (isTree(x) || isTree(y)) {
+      if (x && !isTree(x)) ctx.changes.push({ path, from: x.oid, oid: null, mode: null });
+      await diffTrees(ctx, isTree(x) ? x!.oid : null, isTree(y) ? y!.oid : null, path + '/');
+      if (y && !isTree(y)) ctx.changes.push({ path, from: null, oid: y.oid, mode: y.mode });
+    } else {
+      ctx.changes.push({ path, from: x?.oid ?? null, oid: y?.oid ?? null, mode: y?.mode ?? null });
+    }
+  }
+}
+
+function conflictOf(
+  path: string,
+  kind: GitConflict['kind'],
+  b: TreeEntry | undefined,
+  o: TreeEntry | undefined,
+  t: TreeEntry | undefined,
+  base: string | null,
+  local: string | null,
+  remote: string | null,
+): GitConflict {
+  return {
+    path,
+    kind,
+    baseOid: b?.type === 'blob' ? b.oid : null,
+    localOid: o?.type === 'blob' ? o.oid : null,
+    remoteOid: t?.type === 'blob' ? t.oid : null,
+    base,
+    local,
+    remote,
+  };
+}
