@@ -1,44 +1,49 @@
 import { z } from 'zod';
 import { method } from './define';
+import { syncedTableSchema, type Page } from '../domain/records';
 import type { ConflictDetail, ConflictSummary } from '../domain/conflicts';
-import type { Page } from '../domain/records';
 
 export const conflictIdSchema = z.string().regex(/^[rw]:[A-Za-z0-9_-]{1,64}$/, 'a conflict id looks like r:12 or w:abc');
+
+/** One field's choice: a side, the base, or an edited value (checked against the field's JSON type). */
+export const fieldChoiceSchema = z.union([z.enum(['local', 'remote', 'base']), z.object({ value: z.json() }).strict()]);
+
+/**
+ * What a person chose: a whole side, the smart merge, per-field choices (records: fields not listed take the
+ * smart merge), or the edited text (text conflicts).
+ */
+export const conflictChoiceSchema = z.union([
+  z.enum(['local', 'remote', 'merge']),
+  z
+    .object({
+      fields: z.record(z.string().min(1).max(200), fieldChoiceSchema).optional(),
+      text: z.string().max(10_000_000).optional(),
+    })
+    .strict()
+    .refine((c) => (c.fields === undefined) !== (c.text === undefined), { message: 'give either fields or text' }),
+]);
+export type ConflictChoice = z.infer<typeof conflictChoiceSchema>;
 
 export const conflictMethods = {
   'conflicts.list': method(
     z
       .object({
         status: z.enum(['pending', 'resolved', 'escalated']).optional(),
+        /** only automatic resolutions (true) or only the rest (false) */
+        automatic: z.boolean().optional(),
+        table: z.union([syncedTableSchema, z.literal('workspace')]).optional(),
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(1000).default(100),
       })
       .strict(),
   ).returns<Page<ConflictSummary>>(),
   'conflicts.get': method(z.object({ id: conflictIdSchema }).strict()).returns<ConflictDetail>(),
-  'conflicts.resolve': method(
-    z
-      .object({
-        id: conflictIdSchema,
-        choice: z.union([
-          z.enum(['local', 'remote']),
-          /** per-field choices for records; `value` holds an edited value (or the edited text for text conflicts) */
-          z
-            .object({
-              fields: z
-                .record(
-                  z.string().max(200),
-                  z.union([
-                    z.enum(['local', 'remote', 'base']),
-                    z.object({ value: z.json() }).strict(),
-                  ]),
-                )
-                .optional(),
-              text: z.string().max(10_000_000).optional(),
-            })
-            .strict(),
-        ]),
-      })
-      .strict(),
+  /** Writes the chosen result like any local change (its clock descends from both sides), so it syncs. */
+  'conflicts.resolve': method(z.object({ id: conflictIdSchema, choice: conflictChoiceSchema }).strict()).returns<ConflictDetail>(),
+  /** Takes back an automatic resolution: the data it replaced is written again and the conflict is pending. */
+  'conflicts.undo': method(z.object({ id: conflictIdSchema }).strict()).returns<ConflictDetail>(),
+  /** Marks a pending conflict for someone else's attention; it stays unresolved. */
+  'conflicts.escalate': method(
+    z.object({ id: conflictIdSchema, note: z.string().max(2000).optional() }).strict(),
   ).returns<ConflictDetail>(),
 };

@@ -14,21 +14,48 @@ export interface ConflictSummary {
   status: ConflictStatus;
   detectedAt: string;
   resolvedAt: string | null;
+  /** how it was resolved: a strategy name (lww, merge, rules, keep-both, ...) or manual:<choice> */
   strategy: string | null;
   resolvedBy: string | null;
+  /** resolved by the automatic resolver (reviewable and undoable) rather than by a person */
+  automatic: boolean;
+  confidence: number | null;
+  /** top-level fields changed on either side (records); empty for text */
+  fields: string[];
+  /** conflicts with the same key have the same shape (table, type, changed fields): "apply to all similar" */
+  similarKey: string;
+}
+
+/** How one top-level field differs: which sides changed it against the base, and whether they disagree. */
+export interface FieldChange {
+  field: string;
+  local: boolean;
+  remote: boolean;
+  contested: boolean;
 }
 
 export interface Suggestion {
   choice: 'local' | 'remote' | 'merge';
+  /** the record (or text) this choice writes; null means the record is deleted */
   data: unknown;
   confidence: number;
   tradeoff: string;
 }
 
 export interface ConflictDetail extends ConflictSummary {
+  /** last synced state (null when none: create-create); for text, the merge base's content */
   base: unknown;
+  /** this node's version; null when this node deleted it */
   local: unknown;
+  /** the other side's version; null when it was deleted there */
   remote: unknown;
   resolved: unknown;
+  /** what an automatic resolution replaced (this node's data before it), kept so it can be undone */
+  replaced: unknown;
+  localHlc: string | null;
+  remoteHlc: string | null;
+  changes: FieldChange[];
   suggestions: Suggestion[];
+  /** an automatic resolution that conflicts.undo can take back */
+  undoable: boolean;
 }

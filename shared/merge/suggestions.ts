@@ -1,14 +1,8 @@
 import { newerSide, smartMerge, type ConflictInput } from './engine';
 import { jsonEqual, roundConfidence, type JsonRecord } from './json';
+import type { FieldChange } from '../domain/conflicts';
 
-/** How one top-level field differs: which sides changed it against the base, and whether they disagree. */
-export interface FieldChange {
-  field: string;
-  local: boolean;
-  remote: boolean;
-  /** both changed it, to different values */
-  contested: boolean;
-}
+export type { FieldChange };
 
 /** Top-level fields changed on either side, in a stable order (local's keys, then remote's, then base's). */
 export function changedFields(base: JsonRecord | null, local: JsonRecord | null, remote: JsonRecord | null): FieldChange[] {
