@@ -1,0 +1,282 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import compress from '@fastify/compress';
+import rateLimit from '@fastify/rate-limit';
+import { z } from 'zod';
+import { OutpostError, httpStatusOf, isErrorCode, type ErrorCode } from '../shared/errors';
+import {
+  enrollRequestSchema,
+  nodeIdSchema,
+  pushRequestSchema,
+  recordsRequestSchema,
+  cursorSchema,
+  type PullResponse,
+} from '../shared/sync/wire';
+import type { Logger } from '../main/log';
+import type { HubDatabase } from './db/database';
+import type { HubAuth } from './auth';
+import type { ChangeFeed } from './change-feed';
+import { findUnsafeJson } from './input-safety';
+import { getRecords, headSeq, pullChanges, pushChanges } from './sync-store';
+
+type AuthKind = 'none' | 'node' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthKind;
+  }
+  interface FastifyRequest {
+    hubNode: { nodeId: string; name: string } | null;
+  }
+}
+
+/** What a plugin mounted on the hub (e.g. Git hosting under /git/) gets to work with. */
+export interface HubPluginContext {
+  auth: HubAuth;
+  db: HubDatabase;
+  dataDir: string;
+  log: Logger;
+}
+export type HubPlugin = (app: FastifyInstance, context: HubPluginContext) => Promise<void>;
+
+export interface HubAppOptions extends HubPluginContext {
+  feed: ChangeFeed;
+  version: string;
+  /** Largest request body accepted, counted after decompression (a compression bomb is refused). */
+  bodyLimitBytes: number;
+  /** Requests per node (or per address, before authentication) per window; false turns the limit off. */
+  rateLimit: { max: number; windowMs: number } | false;
+  /** Interval of SSE heartbeats; each one also re-checks the stream's token, so revocation ends it. */
+  heartbeatMs: number;
+  plugins: HubPlugin[];
+}
+
+const PULL_DEFAULT_LIMIT = 1000;
+const PULL_MAX_LIMIT = 10_000;
+
+const pullQuerySchema = z
+  .object({
+    since: z.coerce.number().pipe(cursorSchema).default(0),
+    limit: z.coerce.number().int().min(1).max(PULL_MAX_LIMIT).default(PULL_DEFAULT_LIMIT),
+    delta: z.enum(['0', '1', 'true', 'false']).optional(),
+  })
+  .strict();
+
+function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const details = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : what}: ${i.message}`)
+    .join('; ');
+  throw new OutpostError('invalid_input', `Invalid ${what}: ${details}`.slice(0, 1000));
+}
+
+const codeForStatus = (status: number): ErrorCode => {
+  const byStatus: Record<number, ErrorCode> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 429: 'rate_limited', 503: 'unavailable' };
+  return byStatus[status] ?? (status >= 400 && status < 500 ? 'invalid_input' : 'internal');
+};
+
+/** PostgreSQL refusing a value (class 22: data exception, 54: limit exceeded) is the client's fault. */
+const isPostgresInputError = (error: unknown): boolean => {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code);
+};
+
+function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
+  let status: number;
+  let body: { code: ErrorCode; message: string };
+  if (error instanceof OutpostError) {
+    status = httpStatusOf(error.code);
+    body = { code: error.code, message: error.message };
+  } else if (isPostgresInputError(error)) {
+    status = 400;
+    body = { code: 'invalid_input', message: `The database refused a value: ${(error as Error).message}`.slice(0, 500) };
+  } else {
+    const e = error as { statusCode?: unknown; code?: unknown; message?: unknown };
+    const fastifyStatus = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;
+    status = fastifyStatus;
+    if (status >= 500) {
+      log.error('hub request failed', { error });
+      body = { code: 'internal', message: 'Internal hub error: see the hub log.' };
+    } else {
+      const code = isErrorCode(e.code) ? e.code : codeForStatus(status);
+      body = { code, message: typeof e.message === 'string' ? e.message.slice(0, 500) : 'Bad request.' };
+    }
+  }
+  return reply.code(status).type('application/json').send({ error: body });
+}
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m ? m[1]! : null;
+}
+
+export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstance> {
+  const { db, auth, log } = options;
+  const openStreams = new Set<() => void>();
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  app.decorateRequest('hubNode', null);
+  app.setErrorHandler((error, _request, reply) => sendError(reply, error, log));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new OutpostError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`.slice(0, 300)), log),
+  );
+
+  app.get('/health', async (_request, reply) => {
+    try {
+      await db.query('SELECT 1');
+      return { ok: true, version: options.version, database: db.kind };
+    } catch {
+      return reply.code(503).send({ ok: false, version: options.version, database: db.kind });
+    }
+  });
+
+  // The sync API lives in its own encapsulated context: compression, rate limits and body checks apply here
+  // and not to plugins mounted beside it (Git's smart HTTP brings its own gzip handling and body sizes).
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (request) => {
+      const kind = request.routeOptions.config.auth ?? 'node';
+      if (kind === 'none') return;
+      const token = bearerToken(request);
+      if (!token) throw new OutpostError('unauthorized', 'Missing token: send "Authorization: Bearer <token>".');
+      if (kind === 'admin') {
+        if (!(await auth.isAdminToken(token))) throw new OutpostError('unauthorized', 'This needs the hub admin token (the admin-token file in the hub data folder).');
+        return;
+      }
+      const check = await auth.checkNodeToken(token);
+      if (check.status === 'revoked') throw new OutpostError('unauthorized', 'This node token was revoked: enroll the node again.');
+      if (check.status !== 'ok') throw new OutpostError('unauthorized', 'Invalid node token.');
+      request.hubNode = { nodeId: check.nodeId, name: check.name };
+    });
+
+    if (options.rateLimit) {
+      await api.register(rateLimit, {
+        global: true,
+        max: options.rateLimit.max,
+        timeWindow: options.rateLimit.windowMs,
+        hook: 'preParsing', // after authentication (onRequest), before a body is read
+        keyGenerator: (request) => (request.hubNode ? `node:${request.hubNode.nodeId}` : `addr:${request.ip}`),
+        errorResponseBuilder: (_request, context) =>
+          new OutpostError('rate_limited', `Too many requests: at most ${context.max} per ${context.after}. Retry after ${context.after}.`),
+      });
+    }
+    await api.register(compress, {
+      global: true,
+      threshold: 1024,
+      encodings: ['br', 'gzip'],
+      requestEncodings: ['br', 'gzip'],
+      onUnsupportedRequestEncoding: (encoding) =>
+        Object.assign(new OutpostError('invalid_input', `Unsupported Content-Encoding ${JSON.stringify(encoding).slice(0, 40)}: use gzip or br.`), { statusCode: 415 }),
+      onInvalidRequestPayload: (encoding) => new OutpostError('invalid_input', `The request body is not valid ${encoding} data.`),
+    });
+
+    api.addHook('preValidation', async (request) => {
+      if (request.body === undefined) return;
+      const problem = findUnsafeJson(request.body);
+      if (problem) throw new OutpostError('invalid_input', `Invalid body: ${problem}.`);
+    });
+
+    api.post('/v1/nodes', { config: { auth: 'admin' } }, async (request, reply) => {
+      const input = parseInput(enrollRequestSchema, request.body, 'enrollment');
+      const enrolled = await auth.enrollNode(input.name, input.nodeId);
+      log.info('node enrolled', { nodeId: enrolled.nodeId, name: input.name });
+      return reply.code(201).send(enrolled);
+    });
+
+    api.delete<{ Params: { nodeId: string } }>('/v1/nodes/:nodeId', { config: { auth: 'admin' } }, async (request) => {
+      const nodeId = parseInput(nodeIdSchema, request.params.nodeId, 'node id');
+      await auth.revokeNode(nodeId);
+      log.info('node revoked', { nodeId });
+      return { revoked: true };
+    });
+
+    api.get('/v1/whoami', async (request) => ({ nodeId: request.hubNode!.nodeId, name: request.hubNode!.name }));
+
+    api.post('/v1/push', async (request) => {
+      const node = request.hubNode!;
+      const input = parseInput(pushRequestSchema, request.body, 'push');
+      const foreign = input.changes.find((c) => c.nodeId !== node.nodeId);
+      if (foreign) {
+        throw new OutpostError('forbidden', `A node pushes only its own changes: change ${foreign.changeId} names node ${foreign.nodeId}, this token is node ${node.nodeId}. Nothing was applied.`);
+      }
+      const outcome = await pushChanges(db, node.nodeId, input.changes);
+      return { results: outcome.results };
+    });
+
+    api.get('/v1/pull', async (request): Promise<PullResponse> => {
+      const q = parseInput(pullQuerySchema, request.query, 'pull query');
+      return pullChanges(db, request.hubNode!.nodeId, q.since, q.limit, q.delta === '1' || q.delta === 'true');
+    });
+
+    api.post('/v1/records', async (request) => {
+      const input = parseInput(recordsRequestSchema, request.body, 'records request');
+      return { records: await getRecords(db, input.keys) };
+    });
+
+    api.get('/v1/events', (request, reply) => serveEvents(request, reply, options, openStreams));
+  });
+
+  // ---- Extension point: plugins mounted beside the sync API (Git hosting: server/git/ at /git/<workspace>.git/*).
+  // They get `auth.authenticateNodeToken` to check the node token sent as the HTTP basic password.
+  for (const plugin of options.plugins) {
+    await app.register(async (scope) => plugin(scope, { auth, db, dataDir: options.dataDir, log }));
+  }
+
+  app.addHook('preClose', async () => {
+    for (const end of openStreams) end();
+  });
+  return app;
+}
+
+/**
+ * `GET /v1/events`: Server-Sent Events. `event: changes` with the newest seq when connected and after every
+ * push another node made (through any hub process), comment heartbeats in between. Any hub process can serve
+ * any stream: no sticky sessions.
+ */
+async function serveEvents(request: FastifyRequest, reply: FastifyReply, options: HubAppOptions, openStreams: Set<() => void>): Promise<void> {
+  const node = request.hubNode!;
+  const token = bearerToken(request)!;
+  const head = await headSeq(options.db);
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no', // proxies must not buffer the stream
+  });
+  const send = (seq: number) => raw.write(`event: changes\ndata: ${JSON.stringify({ seq })}\n\n`);
+  raw.write('retry: 2000\n\n');
+  send(head);
+
+  let lastSent = head;
+  const unsubscribe = options.feed.subscribe((event) => {
+    if (event.nodeId === node.nodeId || event.seq <= lastSent) return;
+    lastSent = event.seq;
+    send(event.seq);
+  });
+  const heartbeat = setInterval(() => {
+    raw.write(': heartbeat\n\n');
+    options.auth.checkNodeToken(token).then(
+      (check) => {
+        if (check.status !== 'ok') end();
+      },
+      () => undefined, // the database is away for a moment: keep the stream, the next beat checks again
+    );
+  }, options.heartbeatMs);
+  const end = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+    openStreams.delete(end);
+    if (!raw.writableEnded) raw.end();
+  };
+  openStreams.add(end);
+  request.raw.on('close', end);
+  raw.on('error', end);
+}

@@ -1,0 +1,86 @@
+import type { HubDatabase } from './database';
+
+/** Any fixed 64-bit number: the transaction-scoped advisory lock that serializes migrations across hub processes. */
+const MIGRATION_LOCK = 7_061_390_001;
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Versioned, append-only: never edit a shipped migration, add the next one. The SQL is common to PostgreSQL 15
+ * and PGlite (PostgreSQL 18).
+ */
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'nodes, admin tokens, records, change log',
+    sql: `
+      CREATE TABLE nodes (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        token_hash text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        revoked_at timestamptz
+      );
+      CREATE TABLE admin_tokens (
+        token_hash text PRIMARY KEY,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- The pull cursor. Values are allocated only while holding the append lock (see sync-store.ts), so they
+      -- become visible in order.
+      CREATE SEQUENCE change_seq AS bigint;
+      CREATE TABLE change_log (
+        seq bigint PRIMARY KEY,
+        change_id uuid NOT NULL UNIQUE,
+        table_name text NOT NULL,
+        record_id text NOT NULL,
+        op text NOT NULL CHECK (op IN ('upsert', 'delete')),
+        data jsonb,            -- the full record after this change (null for a delete)
+        patch jsonb,           -- the delta as pushed, when the change came as one
+        base_vv jsonb,
+        vv jsonb NOT NULL,
+        hlc text NOT NULL,
+        node_id text NOT NULL REFERENCES nodes (id),
+        priority smallint NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX change_log_record ON change_log (table_name, record_id, seq);
+      CREATE TABLE records (
+        table_name text NOT NULL,
+        record_id text NOT NULL,
+        data jsonb,
+        deleted boolean NOT NULL,
+        vv jsonb NOT NULL,
+        hlc text NOT NULL,
+        node_id text NOT NULL,
+        seq bigint NOT NULL,
+        PRIMARY KEY (table_name, record_id)
+      );
+    `,
+  },
+];
+
+/** Applies the missing migrations in one transaction, holding a lock so hubs starting together do not race. */
+export async function migrate(db: HubDatabase): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => Number(r.version)));
+    const newest = Math.max(0, ...applied);
+    const known = Math.max(...migrations.map((m) => m.version));
+    if (newest > known) {
+      throw new Error(`The hub database is at schema version ${newest}, newer than this hub (${known}): upgrade the hub.`);
+    }
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    return known;
+  });
+}

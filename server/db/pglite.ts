@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { DataDirLock } from '../../main/data-dir-lock';
+import { assertChannelName, type HubDatabase, type QueryParam, type Queryable } from './database';
+
+/**
+ * Embedded PostgreSQL (PGlite) in this process. Two processes on one PGlite data dir both open it without an
+ * error and corrupt it silently, so its parent folder (the hub's --data) is guarded by a lock file (pid inside,
+ * stale locks taken over); the lock stays out of PostgreSQL's own directory.
+ * PGlite runs with fsync off: it survives a killed process, not necessarily a power loss.
+ */
+export async function openPglite(dataDir: string): Promise<HubDatabase> {
+  mkdirSync(dataDir, { recursive: true });
+  const lock = DataDirLock.acquire(dirname(dataDir));
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
+    query: async <Row>(sql: string, params: QueryParam[] = []) => {
+      const result = await q.query<Row>(sql, params);
+      return { rows: result.rows };
+    },
+    exec: async (sql: string) => {
+      await q.exec(sql);
+    },
+  });
+  let closed = false;
+  return {
+    kind: 'pglite',
+    ...asQueryable(db),
+    transaction: (fn) => db.transaction((tx) => fn(asQueryable(tx))),
+    listen: async (channel, onPayload) => {
+      assertChannelName(channel);
+      const unsubscribe = await db.listen(channel, onPayload);
+      return async () => {
+        if (!closed) await unsubscribe();
+      };
+    },
+    notify: async (channel, payload) => {
+      assertChannelName(channel);
+      await db.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        await db.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}

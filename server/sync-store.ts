@@ -1,0 +1,317 @@
+import { compareVv, descendsFrom } from '../shared/sync/version-vector';
+import type { PulledChange, PullResponse, PushResult, RecordState, WireChange, Patch } from '../shared/sync/wire';
+import type { SyncedTable, VersionVector } from '../shared/domain/records';
+import { OutpostError } from '../shared/errors';
+import type { HubDatabase, Queryable } from './db/database';
+
+/**
+ * The hub's record store: the current state of every record plus the append-only change log whose `seq` is
+ * the pull cursor.
+ *
+ * Gap-free pull order with several hub processes: every push transaction first takes one transaction-scoped
+ * advisory lock and allocates its seqs while holding it, so transactions that append commit strictly in seq
+ * order. A puller that sees seq S therefore already sees every lower seq that will ever exist (rolled-back
+ * seqs simply never appear). The same lock makes read-decide-write of `records` safe across processes.
+ * One transaction per batch: one lock round, batched statements, and a batch is applied entirely or not at
+ * all, so a retry after any failure answers the same way (already applied changes come back as duplicates).
+ */
+const APPEND_LOCK = 7_061_390_002;
+export const CHANGES_CHANNEL = 'outpost_changes';
+const ROWS_PER_STATEMENT = 1000;
+
+interface RecordRow {
+  table_name: SyncedTable;
+  record_id: string;
+  data: JsonRecord | null;
+  deleted: boolean;
+  vv: VersionVector;
+  hlc: string;
+  node_id: string;
+  seq: number | string;
+}
+
+/** A record's JSON data as the wire protocol types it. */
+type JsonRecord = NonNullable<RecordState['data']>;
+
+const keyOf = (table: string, recordId: string) => `${table}\u0000${recordId}`;
+
+const toRecordState = (r: RecordRow): RecordState => ({
+  table: r.table_name,
+  recordId: r.record_id,
+  data: r.data,
+  deleted: r.deleted,
+  vv: r.vv,
+  hlc: r.hlc,
+  nodeId: r.node_id,
+  seq: Number(r.seq),
+});
+
+/** Applies a patch to a copy of `data`; a null-prototype object keeps keys like `__proto__` plain data. */
+export function applyPatch(data: JsonRecord, patch: Patch): JsonRecord {
+  const out: JsonRecord = Object.create(null);
+  const unset = new Set(patch.unset);
+  for (const [k, v] of Object.entries(data)) if (!unset.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(patch.set)) out[k] = v;
+  return out;
+}
+
+/**
+ * What a change does to the current state: the next state, or null for a conflict. A full write or delete
+ * applies when there is no record yet or its vv descends from the current one; a patch also needs the
+ * current state to be exactly its base.
+ */
+export function decide(change: WireChange, current: RecordState | undefined): { data: JsonRecord | null; deleted: boolean } | null {
+  if (change.patch) {
+    if (!current || current.deleted || !current.data || !change.baseVv) return null;
+    if (compareVv(current.vv, change.baseVv) !== 'equal' || !descendsFrom(change.vv, current.vv)) return null;
+    return { data: applyPatch(current.data, change.patch), deleted: false };
+  }
+  if (current && !descendsFrom(change.vv, current.vv)) return null;
+  return change.op === 'delete' ? { data: null, deleted: true } : { data: change.data ?? {}, deleted: false };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** JSON for jsonb_to_recordset: keys with null values are left out so they read as SQL NULL, not jsonb 'null'. */
+const recordsetJson = (rows: Record<string, unknown>[]) =>
+  JSON.stringify(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== undefined))));
+
+async function loadCurrent(tx: Queryable, keys: { table: string; recordId: string }[]): Promise<Map<string, RecordState>> {
+  const current = new Map<string, RecordState>();
+  for (const part of chunks(keys, ROWS_PER_STATEMENT)) {
+    const { rows } = await tx.query<RecordRow>(
+      `SELECT r.table_name, r.record_id, r.data, r.deleted, r.vv, r.hlc, r.node_id, r.seq
+         FROM records r
+         JOIN jsonb_to_recordset($1::jsonb) AS k(t text, id text) ON r.table_name = k.t AND r.record_id = k.id`,
+      [JSON.stringify(part.map((k) => ({ t: k.table, id: k.recordId })))],
+    );
+    for (const row of rows) current.set(keyOf(row.table_name, row.record_id), toRecordState(row));
+  }
+  return current;
+}
+
+export interface PushOutcome {
+  results: PushResult[];
+  /** The highest seq this push appended, or null when it appended nothing. */
+  maxSeq: number | null;
+}
+
+/** Pushes a batch as `nodeId` (the caller has checked that every change is authored by it). */
+export async function pushChanges(db: HubDatabase, nodeId: string, changes: WireChange[]): Promise<PushOutcome> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+
+    const ids = [...new Set(changes.map((c) => c.changeId.toLowerCase()))];
+    const logged = new Map<string, { seq: number; nodeId: string }>();
+    for (const part of chunks(ids, ROWS_PER_STATEMENT)) {
+      const { rows } = await tx.query<{ change_id: string; seq: string | number; node_id: string }>(
+        `SELECT change_id::text AS change_id, seq, node_id FROM change_log
+          WHERE change_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+        [JSON.stringify(part)],
+      );
+      for (const r of rows) logged.set(r.change_id, { seq: Number(r.seq), nodeId: r.node_id });
+    }
+
+    const keys = new Map<string, { table: string; recordId: string }>();
+    for (const c of changes) keys.set(keyOf(c.table, c.recordId), { table: c.table, recordId: c.recordId });
+    const current = await loadCurrent(tx, [...keys.values()]);
+
+    // Decide in order against the evolving state, so several changes to one record in a batch chain up.
+    const decisions: ({ kind: 'apply'; change: WireChange; next: RecordState } | { kind: 'done'; result: PushResult })[] = [];
+    const appliedIds = new Map<string, number>(); // change id -> index into `decisions`
+    for (const change of changes) {
+      const id = change.changeId.toLowerCase();
+      const earlier = logged.get(id);
+      if (earlier) {
+        decisions.push({
+          kind: 'done',
+          result:
+            earlier.nodeId === nodeId
+              ? { changeId: change.changeId, status: 'duplicate', seq: earlier.seq }
+              : {
+                  changeId: change.changeId,
+                  status: 'rejected',
+                  error: { code: 'conflict', message: 'This change id was already used by another node.' },
+                },
+        });
+        continue;
+      }
+      const inBatch = appliedIds.get(id);
+      if (inBatch !== undefined) {
+        decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'duplicate', seq: -1 - inBatch } });
+        continue;
+      }
+      const key = keyOf(change.table, change.recordId);
+      const state = current.get(key);
+      const next = decide(change, state);
+      if (!next) {
+        decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'conflict', current: state ?? missingState(change) } });
+        continue;
+      }
+      const record: RecordState = {
+        table: change.table,
+        recordId: change.recordId,
+        data: next.data,
+        deleted: next.deleted,
+        vv: change.vv,
+        hlc: change.hlc,
+        nodeId,
+        seq: 0, // assigned below, once the number of appended changes is known
+      };
+      appliedIds.set(id, decisions.length);
+      decisions.push({ kind: 'apply', change, next: record });
+      current.set(key, record);
+    }
+
+    const applied = decisions.filter((d) => d.kind === 'apply');
+    let maxSeq: number | null = null;
+    if (applied.length > 0) {
+      const { rows } = await tx.query<{ seq: string | number }>("SELECT nextval('change_seq') AS seq FROM generate_series(1, $1::int)", [applied.length]);
+      const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
+      applied.forEach((d, i) => (d.next.seq = seqs[i]!));
+      maxSeq = seqs[seqs.length - 1]!;
+      await appendToLog(tx, applied, nodeId);
+      await upsertRecords(tx, [...new Map(applied.map((d) => [keyOf(d.next.table, d.next.recordId), d.next])).values()]);
+      await tx.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify({ seq: maxSeq, nodeId })]);
+    }
+
+    const results = decisions.map((d): PushResult => {
+      if (d.kind === 'apply') return { changeId: d.change.changeId, status: 'applied', seq: d.next.seq };
+      if (d.result.status === 'duplicate' && d.result.seq < 0) {
+        const original = decisions[-1 - d.result.seq] as { kind: 'apply'; next: RecordState };
+        return { ...d.result, seq: original.next.seq };
+      }
+      if (d.result.status === 'conflict') {
+        // the state as of the end of this batch is what the node must reconcile with
+        const latest = current.get(keyOf(d.result.current.table, d.result.current.recordId));
+        return latest ? { ...d.result, current: latest } : d.result;
+      }
+      return d.result;
+    });
+    return { results, maxSeq };
+  });
+}
+
+/** A patch against a record the hub does not have: the conflict carries an explicit "absent" state. */
+function missingState(change: WireChange): RecordState {
+  return { table: change.table, recordId: change.recordId, data: null, deleted: true, vv: {}, hlc: change.hlc, nodeId: change.nodeId, seq: 0 };
+}
+
+async function appendToLog(tx: Queryable, applied: { change: WireChange; next: RecordState }[], nodeId: string): Promise<void> {
+  for (const part of chunks(applied, ROWS_PER_STATEMENT)) {
+    await tx.query(
+      `INSERT INTO change_log (seq, change_id, table_name, record_id, op, data, patch, base_vv, vv, hlc, node_id, priority)
+       SELECT seq, change_id, table_name, record_id, op, data, patch, base_vv, vv, hlc, node_id, priority
+         FROM jsonb_to_recordset($1::jsonb) AS x(seq bigint, change_id uuid, table_name text, record_id text, op text,
+              data jsonb, patch jsonb, base_vv jsonb, vv jsonb, hlc text, node_id text, priority smallint)`,
+      [
+        recordsetJson(
+          part.map(({ change, next }) => ({
+            seq: next.seq,
+            change_id: change.changeId,
+            table_name: change.table,
+            record_id: change.recordId,
+            op: change.op,
+            data: next.data,
+            patch: change.patch ?? null,
+            base_vv: change.baseVv,
+            vv: change.vv,
+            hlc: change.hlc,
+            node_id: nodeId,
+            priority: change.priority,
+          })),
+        ),
+      ],
+    );
+  }
+}
+
+async function upsertRecords(tx: Queryable, states: RecordState[]): Promise<void> {
+  for (const part of chunks(states, ROWS_PER_STATEMENT)) {
+    await tx.query(
+      `INSERT INTO records (table_name, record_id, data, deleted, vv, hlc, node_id, seq)
+       SELECT table_name, record_id, data, deleted, vv, hlc, node_id, seq
+         FROM jsonb_to_recordset($1::jsonb) AS x(table_name text, record_id text, data jsonb, deleted boolean, vv jsonb,
+              hlc text, node_id text, seq bigint)
+       ON CONFLICT (table_name, record_id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted, vv = excluded.vv,
+              hlc = excluded.hlc, node_id = excluded.node_id, seq = excluded.seq`,
+      [
+        recordsetJson(
+          part.map((s) => ({ table_name: s.table, record_id: s.recordId, data: s.data, deleted: s.deleted, vv: s.vv, hlc: s.hlc, node_id: s.nodeId, seq: s.seq })),
+        ),
+      ],
+    );
+  }
+}
+
+interface LogRow {
+  head: string | number | null;
+  seq: string | number | null;
+  change_id: string;
+  table_name: SyncedTable;
+  record_id: string;
+  op: 'upsert' | 'delete';
+  data: JsonRecord | null;
+  patch: Patch | null;
+  base_vv: VersionVector | null;
+  vv: VersionVector;
+  hlc: string;
+  node_id: string;
+}
+
+/**
+ * Changes after `since` in seq order, without the puller's own; the cursor moves past those too. The page and
+ * the log's head come from one statement, so one snapshot: when the page is not full, everything up to the
+ * head has been examined.
+ */
+export async function pullChanges(db: HubDatabase, nodeId: string, since: number, limit: number, delta: boolean): Promise<PullResponse> {
+  const { rows } = await db.query<LogRow>(
+    `SELECT h.head, p.*
+       FROM (SELECT coalesce(max(seq), 0) AS head FROM change_log) h
+       LEFT JOIN LATERAL (
+         SELECT seq, change_id::text AS change_id, table_name, record_id, op, data, patch, base_vv, vv, hlc, node_id
+           FROM change_log WHERE seq > $1 AND node_id <> $2 ORDER BY seq LIMIT $3
+       ) p ON true`,
+    [since, nodeId, limit + 1],
+  );
+  const head = Number(rows[0]?.head ?? 0);
+  if (since > head) {
+    throw new OutpostError('invalid_input', `The cursor ${since} is ahead of this hub's change log (${head}): the cursor is corrupt or the hub was reset; pull from 0.`);
+  }
+  const page = rows.filter((r) => r.seq !== null);
+  const hasMore = page.length > limit;
+  const changes = page.slice(0, limit).map((r) => toPulledChange(r, delta));
+  const cursor = hasMore ? changes[changes.length - 1]!.seq : Math.max(since, head);
+  return { changes, cursor, hasMore };
+}
+
+function toPulledChange(r: LogRow, delta: boolean): PulledChange {
+  const base = {
+    changeId: r.change_id,
+    table: r.table_name,
+    recordId: r.record_id,
+    hlc: r.hlc,
+    vv: r.vv,
+    nodeId: r.node_id,
+    seq: Number(r.seq),
+    op: r.op,
+    baseVv: r.base_vv,
+  };
+  if (r.op === 'delete') return base;
+  if (delta && r.patch) return { ...base, patch: r.patch };
+  return { ...base, data: r.data ?? {} };
+}
+
+export async function getRecords(db: HubDatabase, keys: { table: string; recordId: string }[]): Promise<RecordState[]> {
+  const current = await loadCurrent(db, keys);
+  return keys.map((k) => current.get(keyOf(k.table, k.recordId))).filter((s): s is RecordState => Boolean(s));
+}
+
+export async function headSeq(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ head: string | number }>('SELECT coalesce(max(seq), 0) AS head FROM change_log');
+  return Number(rows[0]?.head ?? 0);
+}
