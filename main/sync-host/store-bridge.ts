@@ -1,0 +1,161 @@
+import type { RecordKey, StoreCall, StoreResults, OutgoingChange as WorkerChange } from '../../worker/protocol';
+import { applyPatch } from '../../shared/sync/delta';
+import { compareVv } from '../../shared/sync/version-vector';
+import type { PulledChange, RecordState } from '../../shared/sync/wire';
+import type { JsonObject, VersionVector } from '../../shared/domain/records';
+import type { RemoteChange } from '../store/types';
+import { changeIdFor } from './change-id';
+import type { SyncStorePort } from './store-port';
+
+export interface BridgeEvents {
+  /** queue rows changed (lease, ack, fail, release) */
+  onQueueChanged(): void;
+  /** remote changes were applied */
+  onApplied(tables: string[], ids: string[]): void;
+  onConflicts(conflictIds: number[]): void;
+}
+
+/** How long a lease holds before the store may hand the item out again (a crashed worker's leases lapse). */
+const LEASE_MS = 5 * 60_000;
+
+const keyOf = (table: string, recordId: string) => `${table}\u0000${recordId}`;
+
+/**
+ * Runs the worker's store calls against the edge store, each in one transaction. It keeps, per leased item, the
+ * store's own change id (acks are checked against it) and gives the worker a content-derived id for the hub.
+ */
+export class StoreBridge {
+  private readonly leased = new Map<number, string>(); // queueId -> the store's change id
+
+  constructor(
+    private readonly store: SyncStorePort,
+    private readonly events: BridgeEvents,
+  ) {}
+
+  /** Forgets every lease (the worker is gone; the store's leases are released separately). */
+  reset(): void {
+    this.leased.clear();
+  }
+
+  handle(call: StoreCall): StoreResults[StoreCall['op']] {
+    switch (call.op) {
+      case 'lease':
+        return this.lease(call.limit, call.minPriority);
+      case 'ack': {
+        const acks = call.items.map((a) => ({ queueId: a.queueId, seq: a.seq, changeId: this.leased.get(a.queueId) }));
+        this.store.ackChanges(acks);
+        for (const a of call.items) this.leased.delete(a.queueId);
+        this.events.onQueueChanged();
+        return { acked: acks.length };
+      }
+      case 'fail':
+        this.store.failChanges(call.items.map((f) => ({ queueId: f.queueId, error: f.message, retryAt: null, permanent: f.permanent })));
+        for (const f of call.items) this.leased.delete(f.queueId);
+        this.events.onQueueChanged();
+        return { failed: call.items.length };
+      case 'release': {
+        const released = call.queueIds.length ? this.store.releaseLeases(call.queueIds) : 0;
+        for (const id of call.queueIds) this.leased.delete(id);
+        this.events.onQueueChanged();
+        return { released };
+      }
+      case 'conflicts': {
+        const recorded = this.store.recordPushConflicts(call.items.map((c) => ({ queueId: c.queueId, remote: c.current })));
+        for (const c of call.items) this.leased.delete(c.queueId);
+        const conflictIds = extractConflictIds(recorded);
+        this.events.onQueueChanged();
+        this.events.onConflicts(conflictIds);
+        return { conflictIds };
+      }
+      case 'cursor':
+        return { cursor: this.store.getCursor() };
+      case 'apply':
+        return this.apply(call.changes, call.fullStates, call.cursor);
+    }
+  }
+
+  private lease(limit: number, minPriority: number): StoreResults['lease'] {
+    const { changes } = this.store.leaseBatch({ limit, leaseMs: LEASE_MS, criticalOnly: minPriority >= 10 });
+    const items: WorkerChange[] = changes.map((c) => {
+      this.leased.set(c.queueId, c.changeId);
+      return {
+        queueId: c.queueId,
+        changeId: changeIdFor(c.nodeId, c.table, c.recordId, c.op, c.vv, c.hlc),
+        table: c.table,
+        recordId: c.recordId,
+        op: c.op,
+        priority: c.priority,
+        hlc: c.hlc,
+        vv: c.vv,
+        nodeId: c.nodeId,
+        baseVv: c.baseVv,
+        data: c.data as WorkerChange['data'],
+        baseData: c.baseData as WorkerChange['baseData'],
+      };
+    });
+    if (items.length) this.events.onQueueChanged();
+    return { items };
+  }
+
+  /**
+   * Expands patches against the local shadows (or an earlier change of the same batch), then applies all and
+   * moves the cursor in one transaction. A patch whose base this node does not hold stops the whole page: the
+   * worker fetches those records' full states and calls again.
+   */
+  private apply(changes: PulledChange[], fullStates: RecordState[], cursor: number): StoreResults['apply'] {
+    const full = new Map(fullStates.map((s) => [keyOf(s.table, s.recordId), s]));
+    const working = new Map<string, { vv: VersionVector; data: JsonObject | null } | null>();
+    const need = new Map<string, RecordKey>();
+    const remote: RemoteChange[] = [];
+    const emittedFull = new Set<string>();
+    for (const change of changes) {
+      const key = keyOf(change.table, change.recordId);
+      const state = full.get(key);
+      if (state) {
+        // the hub's current state stands in for every change of this record in the page
+        if (!emittedFull.has(key)) {
+          emittedFull.add(key);
+          remote.push({ table: state.table, recordId: state.recordId, op: state.deleted ? 'delete' : 'upsert', data: state.deleted ? null : (state.data as JsonObject), vv: state.vv, hlc: state.hlc, nodeId: state.nodeId, seq: state.seq });
+        }
+        continue;
+      }
+      let data: JsonObject | null = null;
+      if (change.op === 'upsert') {
+        if (change.patch) {
+          if (!working.has(key)) {
+            const shadow = this.store.getShadow(change.table, change.recordId);
+            working.set(key, shadow && !shadow.deleted && shadow.data ? { vv: shadow.vv, data: shadow.data } : null);
+          }
+          const base = working.get(key);
+          if (!base || !base.data || !change.baseVv || compareVv(base.vv, change.baseVv) !== 'equal') {
+            need.set(key, { table: change.table, recordId: change.recordId });
+            working.set(key, null);
+            continue;
+          }
+          data = applyPatch(base.data, change.patch) as JsonObject;
+        } else {
+          data = (change.data ?? {}) as JsonObject;
+        }
+      }
+      working.set(key, { vv: change.vv, data });
+      remote.push({ table: change.table, recordId: change.recordId, op: change.op, data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId, seq: change.seq });
+    }
+    if (need.size) return { status: 'need-full', keys: [...need.values()] };
+    const result = this.store.transaction(() => {
+      const applied = remote.length ? this.store.applyRemoteChanges(remote) : { applied: 0, skipped: 0, conflicts: 0, conflictIds: [] };
+      this.store.setCursor(cursor);
+      return applied;
+    });
+    if (result.applied > 0) {
+      this.events.onApplied([...new Set(remote.map((r) => r.table))], remote.slice(0, 1000).map((r) => r.recordId));
+    }
+    if (result.conflictIds.length) this.events.onConflicts(result.conflictIds);
+    return { status: 'applied', applied: result.applied, skipped: result.skipped, conflicts: result.conflicts };
+  }
+}
+
+function extractConflictIds(recorded: unknown): number[] {
+  if (Array.isArray(recorded)) return recorded.filter((x): x is number => typeof x === 'number');
+  const ids = (recorded as { conflictIds?: unknown } | null)?.conflictIds;
+  return Array.isArray(ids) ? ids.filter((x): x is number => typeof x === 'number') : [];
+}

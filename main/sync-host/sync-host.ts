@@ -1,0 +1,457 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SyncCycleResult } from '../../shared/api/sync';
+import type { SyncStatus } from '../../shared/domain/sync-status';
+import type { Settings } from '../../shared/domain/settings';
+import { OutpostError, fromErrorShape, toErrorShape } from '../../shared/errors';
+import { deriveSyncState } from '../../shared/sync/sync-state';
+import { nodeIdFromToken } from '../../shared/sync/wire';
+import { parseMessage, workerToMainSchema, type MainToWorker, type WorkerConfig, type WorkerStatus } from '../../worker/protocol';
+import { writeFileAtomic } from '../fs-atomic';
+import type { NodeContext } from '../services';
+import { forkSpawner, type WorkerHandle, type WorkerSpawner } from './spawner';
+import { StoreBridge } from './store-bridge';
+import type { SyncStorePort } from './store-port';
+
+export interface SyncHostOptions {
+  ctx: NodeContext;
+  store: SyncStorePort;
+  /** how the worker process is started (Electron: utilityProcess.fork); default: child_process.fork */
+  spawner?: WorkerSpawner;
+  /** on quit, how long an in-flight batch may take before its leases are released */
+  shutdownDeadlineMs?: number;
+  /** per hub request */
+  requestTimeoutMs?: number;
+  /** first restart delay after the worker dies (doubles, with jitter, up to 30 s) */
+  restartBaseMs?: number;
+}
+
+const CRASH_WINDOW_MS = 60_000;
+const CRASH_LIMIT = 5;
+const STABLE_AFTER_MS = 30_000;
+const STATS_THROTTLE_MS = 250;
+
+type Waiter = { resolve: (r: SyncCycleResult) => void; reject: (e: Error) => void };
+
+/**
+ * Runs the sync worker from main: starts it (and restarts it with backoff when it dies, after releasing its
+ * leases), answers its store calls through the StoreBridge, keeps the one sync status and emits the events.
+ */
+export class SyncHost {
+  private readonly ctx: NodeContext;
+  private readonly store: SyncStorePort;
+  private readonly spawner: WorkerSpawner;
+  private readonly bridge: StoreBridge;
+  private worker: WorkerHandle | null = null;
+  private workerReady = false;
+  private workerStartedAt = 0;
+  private workerStatus: WorkerStatus | null = null;
+  private token: string | null = null;
+  private crashes: number[] = [];
+  private consecutiveCrashes = 0;
+  private crashError: string | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private statsTimer: NodeJS.Timeout | null = null;
+  private nextRequestId = 1;
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly conflictListeners = new Set<(ids: number[]) => void>();
+  private readonly channelListeners = new Map<string, Set<(payload: unknown) => void>>();
+  private readonly unsubscribers: Array<() => void> = [];
+  private applyingRemote = false;
+  private stopping = false;
+  private lastStateKey = '';
+  private usage: { day: string; wireBytes: number };
+  private usageSavedAt = 0;
+
+  constructor(private readonly options: SyncHostOptions) {
+    this.ctx = options.ctx;
+    this.store = options.store;
+    this.spawner = options.spawner ?? forkSpawner;
+    this.usage = this.loadUsage();
+    this.bridge = new StoreBridge(this.store, {
+      onQueueChanged: () => this.scheduleStats(),
+      onApplied: (tables, ids) => this.ctx.events.emit('agents.changed', { tables, ids }),
+      onConflicts: (ids) => this.conflictsRecorded(ids),
+    });
+  }
+
+  /** Releases leases a previous run left behind (a SIGKILLed node), then starts the worker. */
+  async start(): Promise<void> {
+    this.token = await this.ctx.secrets.get('hub.token');
+    this.store.releaseLeases();
+    this.unsubscribers.push(
+      this.ctx.settings.onChange((next, prev) => {
+        if (JSON.stringify(next.sync) !== JSON.stringify(prev.sync)) this.configureWorker();
+      }),
+      this.ctx.events.subscribe((event) => {
+        // a local write: auto and realtime modes react (remote changes applied by this host are not local writes)
+        if (event === 'agents.changed' && !this.applyingRemote) this.notifyLocalWrite();
+      }),
+    );
+    this.spawn();
+  }
+
+  /** Tells the worker a local write happened (also wired to agents.changed events). */
+  notifyLocalWrite(): void {
+    if (this.workerReady) this.post({ type: 'local-write' });
+  }
+
+  /** The conflicts engineer's hook: called with the ids of conflict rows recorded by a push or a pull. */
+  onConflictsRecorded(listener: (ids: number[]) => void): () => void {
+    this.conflictListeners.add(listener);
+    return () => this.conflictListeners.delete(listener);
+  }
+
+  /** A named message channel to a worker module (the Git engine). */
+  channel(name: string): { post: (payload: unknown) => void; on: (listener: (payload: unknown) => void) => () => void } {
+    return {
+      post: (payload) => this.post({ type: 'channel', channel: name, payload }),
+      on: (listener) => {
+        const set = this.channelListeners.get(name) ?? new Set();
+        set.add(listener);
+        this.channelListeners.set(name, set);
+        return () => set.delete(listener);
+      },
+    };
+  }
+
+  status(): SyncStatus {
+    const settings = this.ctx.settings.get();
+    const stats = this.store.queueStats();
+    const ws = this.workerStatus;
+    const state = deriveSyncState({
+      hubConfigured: this.hubConfigured(settings),
+      paused: settings.sync.paused,
+      fatalError: ws?.authError ?? this.crashError,
+      reachable: ws?.reachable ?? null,
+      workerReady: this.workerReady,
+      cycleRunning: ws?.cycleRunning ?? false,
+    });
+    return {
+      state,
+      mode: settings.sync.mode,
+      hubUrl: settings.sync.hubUrl,
+      lastSyncAt: ws?.lastSyncAt ?? null,
+      lastError: ws?.authError ?? this.crashError ?? ws?.lastError ?? null,
+      nextAttemptAt: ws?.nextAttemptAt ?? null,
+      pending: stats.byStatus.pending + stats.byStatus.processing,
+      failed: stats.byStatus.failed,
+      conflicts: stats.conflictsByStatus.pending,
+      throughput: ws?.throughput ?? { pushedPerSec: 0, pulledPerSec: 0 },
+      bytes: ws?.bytes ?? { raw: 0, wire: 0 },
+    };
+  }
+
+  /** One full push+pull cycle; answers its counts. */
+  syncNow(): Promise<SyncCycleResult> {
+    const settings = this.ctx.settings.get();
+    if (!this.hubConfigured(settings)) {
+      return Promise.reject(new OutpostError('invalid_input', 'This node is not connected to a hub: set the hub URL and token first.'));
+    }
+    if (settings.sync.paused) return Promise.reject(new OutpostError('locked', 'Sync is paused: resume it to sync now.'));
+    if (!this.worker || !this.workerReady) {
+      return Promise.reject(new OutpostError('unavailable', 'The sync worker is starting: try again in a moment.'));
+    }
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.waiters.set(requestId, { resolve, reject });
+      this.post({ type: 'sync-now', requestId });
+    });
+  }
+
+  pause(): SyncStatus {
+    this.ctx.settings.set({ sync: { paused: true } });
+    return this.status();
+  }
+
+  resume(): SyncStatus {
+    this.ctx.settings.set({ sync: { paused: false } });
+    return this.status();
+  }
+
+  /** Points the node at a hub: URL to settings, token to the secret store. The token must be this node's. */
+  async connect(hubUrl: string, token: string): Promise<SyncStatus> {
+    const tokenNode = nodeIdFromToken(token);
+    if (tokenNode && tokenNode !== this.ctx.identity.nodeId) {
+      throw new OutpostError(
+        'invalid_input',
+        `This token belongs to node ${tokenNode}, but this node is ${this.ctx.identity.nodeId}: enroll this node on the hub under its own id.`,
+      );
+    }
+    await this.ctx.secrets.set('hub.token', token);
+    this.token = token;
+    if (this.ctx.settings.get().sync.hubUrl === hubUrl) this.configureWorker();
+    else this.ctx.settings.set({ sync: { hubUrl } }); // the settings listener reconfigures the worker
+    return this.status();
+  }
+
+  async disconnect(): Promise<SyncStatus> {
+    await this.ctx.secrets.set('hub.token', null);
+    this.token = null;
+    if (this.ctx.settings.get().sync.hubUrl === null) this.configureWorker();
+    else this.ctx.settings.set({ sync: { hubUrl: null } });
+    return this.status();
+  }
+
+  /** Quit: the worker finishes its batch within the deadline or releases the leases; then it is ended. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const off of this.unsubscribers.splice(0)) off();
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.statsTimer) clearTimeout(this.statsTimer);
+    const worker = this.worker;
+    if (worker) {
+      const deadline = this.options.shutdownDeadlineMs ?? 5000;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          worker.kill();
+          resolve();
+        }, deadline + 2000);
+        worker.on('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        this.post({ type: 'shutdown', deadlineMs: deadline });
+      });
+    }
+    this.worker = null;
+    this.workerReady = false;
+    this.failWaiters(new OutpostError('unavailable', 'Sync stopped: the node is shutting down.'));
+    try {
+      this.store.releaseLeases();
+    } catch (error) {
+      this.ctx.log.warn('could not release sync leases at shutdown', { error });
+    }
+    this.bridge.reset();
+    this.saveUsage(true);
+  }
+
+  private hubConfigured(settings: Settings): boolean {
+    return Boolean(settings.sync.hubUrl && this.token);
+  }
+
+  private workerConfig(): WorkerConfig {
+    const s = this.ctx.settings.get().sync;
+    return {
+      hubUrl: s.hubUrl,
+      token: s.hubUrl ? this.token : null,
+      nodeId: this.ctx.identity.nodeId,
+      mode: s.mode,
+      paused: s.paused,
+      intervalMs: s.intervalMs,
+      debounceMs: s.debounceMs,
+      batchSize: Math.min(s.batchSize, 5000),
+      metered: s.metered,
+      capBytesPerSec: s.bandwidth.capBytesPerSec,
+      dailyQuotaBytes: s.bandwidth.dailyQuotaBytes,
+      criticalReserveBytes: s.bandwidth.criticalReserveBytes,
+      compressionThresholdBytes: s.compressionThresholdBytes,
+      requestTimeoutMs: this.options.requestTimeoutMs ?? 30_000,
+      usage: this.usage,
+    };
+  }
+
+  private configureWorker(): void {
+    if (this.workerReady) this.post({ type: 'configure', config: this.workerConfig() });
+    this.publishStatus(true);
+  }
+
+  private spawn(): void {
+    if (this.stopping) return;
+    let worker: WorkerHandle;
+    try {
+      worker = this.spawner();
+    } catch (error) {
+      this.ctx.log.error('could not start the sync worker', { error });
+      this.onWorkerExit(null, null);
+      return;
+    }
+    this.worker = worker;
+    this.workerStartedAt = Date.now();
+    worker.on('message', (message) => {
+      if (this.worker === worker) this.onMessage(message);
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.onWorkerExit(worker, code);
+    });
+  }
+
+  private onWorkerExit(worker: WorkerHandle | null, code: number | null): void {
+    this.worker = null;
+    this.workerReady = false;
+    this.workerStatus = this.workerStatus ? { ...this.workerStatus, cycleRunning: false } : null;
+    try {
+      const released = this.store.releaseLeases();
+      if (released) this.ctx.log.warn('sync worker stopped mid-batch: leased changes are pending again', { released });
+    } catch (error) {
+      this.ctx.log.error('could not release the leases of a stopped sync worker', { error });
+    }
+    this.bridge.reset();
+    this.failWaiters(new OutpostError('unavailable', 'The sync worker stopped during the sync: it is restarting; nothing was lost.'));
+    if (this.stopping) return;
+    const now = Date.now();
+    if (worker && now - this.workerStartedAt > STABLE_AFTER_MS) this.consecutiveCrashes = 0;
+    this.consecutiveCrashes++;
+    this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    if (this.crashes.length >= CRASH_LIMIT) this.crashError = `The sync worker stopped ${this.crashes.length} times in a minute; still retrying. See the node log.`;
+    const base = this.options.restartBaseMs ?? 500;
+    const ceiling = Math.min(30_000, base * 2 ** Math.min(this.consecutiveCrashes - 1, 10));
+    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    this.ctx.log.warn('sync worker exited; restarting', { code, restartInMs: delay });
+    this.publishStatus(true);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.spawn();
+    }, delay);
+    this.restartTimer.unref?.();
+  }
+
+  private onMessage(raw: unknown): void {
+    const parsed = parseMessage(workerToMainSchema, raw);
+    if (!parsed.ok) {
+      this.ctx.log.error('refused a malformed message from the sync worker', { error: parsed.error });
+      return;
+    }
+    const message = parsed.value;
+    switch (message.type) {
+      case 'ready':
+        this.workerReady = true;
+        this.post({ type: 'configure', config: this.workerConfig() });
+        this.publishStatus(true);
+        return;
+      case 'request': {
+        const { requestId, call } = message;
+        try {
+          this.applyingRemote = call.op === 'apply';
+          const value = this.bridge.handle(call);
+          this.post({ type: 'reply', requestId, ok: true, value });
+        } catch (error) {
+          this.ctx.log.error('sync store call failed', { op: call.op, error });
+          this.post({ type: 'reply', requestId, ok: false, error: toErrorShape(error) });
+        } finally {
+          this.applyingRemote = false;
+        }
+        return;
+      }
+      case 'status':
+        this.workerStatus = message.status;
+        this.usage = message.status.usage;
+        if (this.crashError && this.workerReady && Date.now() - this.workerStartedAt > STABLE_AFTER_MS) this.crashError = null;
+        this.saveUsage(false);
+        this.publishStatus(false);
+        return;
+      case 'cycle-result': {
+        if (message.requestId === null) return;
+        const waiter = this.waiters.get(message.requestId);
+        if (!waiter) return;
+        this.waiters.delete(message.requestId);
+        if (message.ok) waiter.resolve(message.result);
+        else waiter.reject(fromErrorShape(message.error));
+        this.scheduleStats();
+        return;
+      }
+      case 'log':
+        this.ctx.log[message.level](`sync worker: ${message.msg}`, message.fields);
+        return;
+      case 'shutdown-complete':
+        return;
+      case 'channel':
+        for (const listener of this.channelListeners.get(message.channel) ?? []) {
+          try {
+            listener(message.payload);
+          } catch (error) {
+            this.ctx.log.error('worker channel listener failed', { channel: message.channel, error });
+          }
+        }
+        return;
+    }
+  }
+
+  private post(message: MainToWorker): void {
+    try {
+      this.worker?.postMessage(message);
+    } catch (error) {
+      this.ctx.log.warn('could not post to the sync worker', { error });
+    }
+  }
+
+  private failWaiters(error: Error): void {
+    for (const waiter of this.waiters.values()) waiter.reject(error);
+    this.waiters.clear();
+  }
+
+  private conflictsRecorded(ids: number[]): void {
+    try {
+      this.ctx.events.emit('conflicts.changed', { pending: this.store.pendingConflicts() });
+    } catch (error) {
+      this.ctx.log.warn('could not count pending conflicts', { error });
+    }
+    if (!ids.length) return;
+    for (const listener of this.conflictListeners) {
+      try {
+        listener(ids);
+      } catch (error) {
+        this.ctx.log.error('conflict listener failed', { error });
+      }
+    }
+  }
+
+  /** Emits sync.status; without `force`, only when something a person sees has changed. */
+  private publishStatus(force: boolean): void {
+    let status: SyncStatus;
+    try {
+      status = this.status();
+    } catch (error) {
+      this.ctx.log.warn('could not compute the sync status', { error });
+      return;
+    }
+    const key = JSON.stringify({ ...status, throughput: null, bytes: null });
+    if (!force && key === this.lastStateKey) return;
+    this.lastStateKey = key;
+    this.ctx.events.emit('sync.status', status);
+    this.scheduleStats();
+  }
+
+  private scheduleStats(): void {
+    if (this.statsTimer || this.stopping) return;
+    this.statsTimer = setTimeout(() => {
+      this.statsTimer = null;
+      try {
+        this.ctx.events.emit('queue.stats', this.store.queueStats());
+      } catch (error) {
+        this.ctx.log.warn('could not read queue stats', { error });
+      }
+      this.publishStatus(false);
+    }, STATS_THROTTLE_MS);
+    this.statsTimer.unref?.();
+  }
+
+  private get usageFile(): string {
+    return join(this.ctx.identity.dataDir, 'sync-usage.json');
+  }
+
+  private loadUsage(): { day: string; wireBytes: number } {
+    try {
+      if (existsSync(this.usageFile)) {
+        const parsed = JSON.parse(readFileSync(this.usageFile, 'utf8')) as { day?: unknown; wireBytes?: unknown };
+        if (typeof parsed.day === 'string' && typeof parsed.wireBytes === 'number' && parsed.wireBytes >= 0) {
+          return { day: parsed.day.slice(0, 10), wireBytes: parsed.wireBytes };
+        }
+      }
+    } catch {
+      // an unreadable usage file only resets today's count
+    }
+    return { day: new Date().toISOString().slice(0, 10), wireBytes: 0 };
+  }
+
+  /** Today's wire bytes survive restarts (the daily quota); written at most every 5 s. */
+  private saveUsage(force: boolean): void {
+    if (!force && Date.now() - this.usageSavedAt < 5000) return;
+    this.usageSavedAt = Date.now();
+    try {
+      writeFileAtomic(this.usageFile, JSON.stringify(this.usage) + '\n');
+    } catch (error) {
+      this.ctx.log.warn('could not save sync usage', { error });
+    }
+  }
+}

@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import { recordIdSchema, syncedTableSchema } from '../shared/domain/records';
+import {
+  cursorSchema,
+  hlcSchema,
+  nodeIdSchema,
+  pulledChangeSchema,
+  recordDataSchema,
+  recordStateSchema,
+  versionVectorSchema,
+} from '../shared/sync/wire';
+
+/**
+ * The one message protocol between main (owns the databases) and the sync worker (owns the network). Every
+ * message is a discriminated union member, validated on receipt on both sides. The worker asks main for work
+ * with `request` messages (a small RPC over the store) and main answers with `reply`.
+ */
+
+export const workerConfigSchema = z
+  .object({
+    hubUrl: z.url().nullable(),
+    token: z.string().max(500).nullable(),
+    nodeId: nodeIdSchema,
+    mode: z.enum(['manual', 'auto', 'periodic', 'realtime']),
+    paused: z.boolean(),
+    intervalMs: z.number().int().min(10),
+    debounceMs: z.number().int().min(0),
+    batchSize: z.number().int().min(1).max(5000),
+    metered: z.boolean(),
+    capBytesPerSec: z.number().int().positive().nullable(),
+    dailyQuotaBytes: z.number().int().positive().nullable(),
+    criticalReserveBytes: z.number().int().min(0),
+    compressionThresholdBytes: z.number().int().min(0),
+    requestTimeoutMs: z.number().int().min(100).default(30_000),
+    /** bytes already used today (UTC), carried across worker restarts */
+    usage: z.object({ day: z.string().max(10), wireBytes: z.number().min(0) }).strict(),
+  })
+  .strict();
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+/** A leased queue item, ready to push: main reads the row, its version and its shadow (the last synced state). */
+export const outgoingChangeSchema = z
+  .object({
+    queueId: z.number().int().positive(),
+    changeId: z.uuid(),
+    table: syncedTableSchema,
+    recordId: recordIdSchema,
+    op: z.enum(['upsert', 'delete']),
+    priority: z.number().int().min(1).max(10),
+    hlc: hlcSchema,
+    vv: versionVectorSchema,
+    nodeId: nodeIdSchema,
+    baseVv: versionVectorSchema.nullable(),
+    data: recordDataSchema.nullable(),
+    /** the shadow's data, the base a patch is computed against (null: send the full state) */
+    baseData: recordDataSchema.nullable(),
+  })
+  .strict();
+export type OutgoingChange = z.infer<typeof outgoingChangeSchema>;
+
+const errorShapeSchema = z.object({ code: z.string().max(64), message: z.string().max(4000), details: z.unknown().optional() });
+export const recordKeySchema = z.object({ table: syncedTableSchema, recordId: recordIdSchema }).strict();
+export type RecordKey = z.infer<typeof recordKeySchema>;
+
+/** What the worker may ask of main's store. */
+export const storeCallSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('lease'), limit: z.number().int().min(1).max(5000), minPriority: z.number().int().min(1).max(10) }).strict(),
+  z.object({ op: z.literal('ack'), items: z.array(z.object({ queueId: z.number().int().positive(), seq: cursorSchema }).strict()).max(5000) }).strict(),
+  z
+    .object({
+      op: z.literal('fail'),
+      items: z.array(z.object({ queueId: z.number().int().positive(), message: z.string().max(2000), permanent: z.boolean() }).strict()).max(5000),
+    })
+    .strict(),
+  z.object({ op: z.literal('release'), queueIds: z.array(z.number().int().positive()).max(5000) }).strict(),
+  z
+    .object({
+      op: z.literal('conflicts'),
+      items: z.array(z.object({ queueId: z.number().int().positive(), current: recordStateSchema }).strict()).max(5000),
+    })
+    .strict(),
+  z.object({ op: z.literal('cursor') }).strict(),
+  /** applies pulled changes (patches resolved against the local shadows) and moves the cursor, in one transaction */
+  z
+    .object({
+      op: z.literal('apply'),
+      changes: z.array(pulledChangeSchema).max(10_000),
+      /** full hub states for records whose patch base this node does not hold */
+      fullStates: z.array(recordStateSchema).max(10_000),
+      cursor: cursorSchema,
+    })
+    .strict(),
+]);
+export type StoreCall = z.infer<typeof storeCallSchema>;
+export type StoreOp = StoreCall['op'];
+
+export interface StoreResults {
+  lease: { items: OutgoingChange[] };
+  ack: { acked: number };
+  fail: { failed: number };
+  release: { released: number };
+  conflicts: { conflictIds: number[] };
+  cursor: { cursor: number };
+  apply:
+    | { status: 'applied'; applied: number; skipped: number; conflicts: number }
+    /** nothing applied: these records' patches have a base this node does not hold; fetch their full states */
+    | { status: 'need-full'; keys: RecordKey[] };
+}
+
+export const storeResultSchemas = {
+  lease: z.object({ items: z.array(outgoingChangeSchema).max(5000) }).strict(),
+  ack: z.object({ acked: z.number().int().min(0) }).strict(),
+  fail: z.object({ failed: z.number().int().min(0) }).strict(),
+  release: z.object({ released: z.number().int().min(0) }).strict(),
+  conflicts: z.object({ conflictIds: z.array(z.number().int()) }).strict(),
+  cursor: z.object({ cursor: cursorSchema }).strict(),
+  apply: z.discriminatedUnion('status', [
+    z.object({ status: z.literal('applied'), applied: z.number().int().min(0), skipped: z.number().int().min(0), conflicts: z.number().int().min(0) }).strict(),
+    z.object({ status: z.literal('need-full'), keys: z.array(recordKeySchema).max(10_000) }).strict(),
+  ]),
+} satisfies { [K in StoreOp]: z.ZodType<StoreResults[K]> };
+
+export const cycleResultSchema = z
+  .object({
+    pushed: z.number().int().min(0),
+    pulled: z.number().int().min(0),
+    conflicts: z.number().int().min(0),
+    failed: z.number().int().min(0),
+    bytesRaw: z.number().min(0),
+    bytesWire: z.number().min(0),
+    durationMs: z.number().min(0),
+  })
+  .strict();
+
+/** What the worker knows about the link; main derives the shown state from it (shared/sync/sync-state.ts). */
+export const workerStatusSchema = z
+  .object({
+    reachable: z.boolean().nullable(),
+    cycleRunning: z.boolean(),
+    /** refused credentials: retrying will not help until the token changes */
+    authError: z.string().max(2000).nullable(),
+    lastError: z.string().max(2000).nullable(),
+    lastSyncAt: z.string().nullable(),
+    nextAttemptAt: z.string().nullable(),
+    throughput: z.object({ pushedPerSec: z.number().min(0), pulledPerSec: z.number().min(0) }).strict(),
+    /** totals since the node started */
+    bytes: z.object({ raw: z.number().min(0), wire: z.number().min(0) }).strict(),
+    usage: z.object({ day: z.string().max(10), wireBytes: z.number().min(0) }).strict(),
+  })
+  .strict();
+export type WorkerStatus = z.infer<typeof workerStatusSchema>;
+
+const requestIdSchema = z.number().int().min(0);
+
+export const mainToWorkerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('configure'), config: workerConfigSchema }).strict(),
+  /** run one full push+pull cycle now and answer with `cycle-result` */
+  z.object({ type: z.literal('sync-now'), requestId: requestIdSchema }).strict(),
+  /** a local write happened (auto and realtime modes react) */
+  z.object({ type: z.literal('local-write') }).strict(),
+  z.object({ type: z.literal('reply'), requestId: requestIdSchema, ok: z.literal(true), value: z.unknown() }).strict(),
+  z.object({ type: z.literal('reply'), requestId: requestIdSchema, ok: z.literal(false), error: errorShapeSchema }).strict(),
+  /** finish the in-flight batch (or release its leases) within the deadline, then exit */
+  z.object({ type: z.literal('shutdown'), deadlineMs: z.number().int().min(0).max(600_000) }).strict(),
+  /** other worker modules (Git) talk over named channels */
+  z.object({ type: z.literal('channel'), channel: z.string().min(1).max(64), payload: z.unknown() }).strict(),
+]);
+export type MainToWorker = z.infer<typeof mainToWorkerSchema>;
+
+export const workerToMainSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }).strict(),
+  z.object({ type: z.literal('request'), requestId: requestIdSchema, call: storeCallSchema }).strict(),
+  z.object({ type: z.literal('status'), status: workerStatusSchema }).strict(),
+  z.object({ type: z.literal('cycle-result'), requestId: requestIdSchema.nullable(), ok: z.literal(true), result: cycleResultSchema }).strict(),
+  z.object({ type: z.literal('cycle-result'), requestId: requestIdSchema.nullable(), ok: z.literal(false), error: errorShapeSchema }).strict(),
+  z
+    .object({
+      type: z.literal('log'),
+      level: z.enum(['debug', 'info', 'warn', 'error']),
+      msg: z.string().max(4000),
+      fields: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal('shutdown-complete') }).strict(),
+  z.object({ type: z.literal('channel'), channel: z.string().min(1).max(64), payload: z.unknown() }).strict(),
+]);
+export type WorkerToMain = z.infer<typeof workerToMainSchema>;
+
+/** Validates an incoming message; a bad one is reported, never acted on. */
+export function parseMessage<T>(schema: z.ZodType<T>, message: unknown): { ok: true; value: T } | { ok: false; error: string } {
+  const parsed = schema.safeParse(message);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'message'}: ${i.message}`);
+  return { ok: false, error: `malformed message: ${issues.join('; ')}` };
+}

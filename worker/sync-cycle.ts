@@ -1,0 +1,163 @@
+import { encodeUpsert } from '../shared/sync/delta';
+import type { WireChange } from '../shared/sync/wire';
+import type { Allowance } from './bandwidth';
+import { Backoff, sleep } from './backoff';
+import type { BatchSizer } from './batch-sizer';
+import { HubError, type HubClient } from './hub-client';
+import type { OutgoingChange, StoreCall, StoreOp, StoreResults } from './protocol';
+
+export type StoreCaller = <K extends StoreOp>(call: Extract<StoreCall, { op: K }>) => Promise<StoreResults[K]>;
+
+export interface CycleDeps {
+  call: StoreCaller;
+  client: HubClient;
+  pushSizer: BatchSizer;
+  pullSizer: BatchSizer;
+  /** what the bandwidth budget allows right now (re-read before every batch) */
+  allowance: () => Allowance;
+  /** waits out the bandwidth cap before a request */
+  throttle: (signal: AbortSignal) => Promise<void>;
+  signal: AbortSignal;
+  /** transient failures retried inside one cycle before the cycle gives up (the scheduler then backs off) */
+  retries?: number;
+  /** the longest Retry-After waited inside a cycle; longer ones end the cycle and the scheduler waits */
+  maxInlineWaitMs?: number;
+  retryBaseMs?: number;
+}
+
+export interface CycleCounts {
+  pushed: number;
+  pulled: number;
+  conflicts: number;
+  failed: number;
+  pushMs: number;
+  pullMs: number;
+  /** the budget held some changes back (metered link, quota) */
+  limited: Allowance;
+}
+
+const PRIORITY_CRITICAL = 10;
+
+/** One full cycle: push everything the budget allows, in the store's lease order, then pull to the hub's head. */
+export async function runCycle(deps: CycleDeps): Promise<CycleCounts> {
+  const counts: CycleCounts = { pushed: 0, pulled: 0, conflicts: 0, failed: 0, pushMs: 0, pullMs: 0, limited: 'all' };
+  const pushStart = Date.now();
+  await pushAll(deps, counts);
+  counts.pushMs = Date.now() - pushStart;
+  if (deps.allowance() === 'all') {
+    const pullStart = Date.now();
+    await pullAll(deps, counts);
+    counts.pullMs = Date.now() - pullStart;
+  } else {
+    counts.limited = deps.allowance();
+  }
+  return counts;
+}
+
+async function pushAll(deps: CycleDeps, counts: CycleCounts): Promise<void> {
+  for (;;) {
+    const allowance = deps.allowance();
+    if (allowance === 'none') {
+      counts.limited = 'none';
+      return;
+    }
+    const minPriority = allowance === 'critical-only' ? PRIORITY_CRITICAL : 1;
+    const limit = deps.pushSizer.current;
+    const { items } = await deps.call({ op: 'lease', limit, minPriority });
+    if (items.length === 0) return;
+    const queueIds = items.map((i) => i.queueId);
+    const started = Date.now();
+    let response;
+    try {
+      response = await withRetry(deps, () => deps.client.push({ changes: items.map(toWire) }, deps.signal));
+    } catch (error) {
+      await deps.call({ op: 'release', queueIds });
+      if (error instanceof HubError && (error.kind === 'too_large' || error.kind === 'client') && items.length > 1) {
+        deps.pushSizer.shrink(); // halve until the offending change stands alone
+        continue;
+      }
+      if (error instanceof HubError && error.kind === 'client') {
+        // one change the hub refuses outright: retrying it unchanged cannot help
+        await deps.call({ op: 'fail', items: [{ queueId: items[0]!.queueId, message: error.message, permanent: true }] });
+        counts.failed++;
+        continue;
+      }
+      throw error;
+    }
+    deps.pushSizer.record(items.length, Date.now() - started);
+    const byChange = new Map(items.map((i) => [i.changeId, i.queueId]));
+    const acks: Array<{ queueId: number; seq: number }> = [];
+    const conflicts: Extract<StoreCall, { op: 'conflicts' }>['items'] = [];
+    const failures: Extract<StoreCall, { op: 'fail' }>['items'] = [];
+    for (const r of response.results) {
+      const queueId = byChange.get(r.changeId)!;
+      if (r.status === 'applied' || r.status === 'duplicate') acks.push({ queueId, seq: r.seq });
+      else if (r.status === 'conflict') conflicts.push({ queueId, current: r.current });
+      else failures.push({ queueId, message: `${r.error.code}: ${r.error.message}`, permanent: true });
+    }
+    if (acks.length) await deps.call({ op: 'ack', items: acks });
+    if (conflicts.length) await deps.call({ op: 'conflicts', items: conflicts });
+    if (failures.length) await deps.call({ op: 'fail', items: failures });
+    counts.pushed += acks.length;
+    counts.conflicts += conflicts.length;
+    counts.failed += failures.length;
+  }
+}
+
+async function pullAll(deps: CycleDeps, counts: CycleCounts): Promise<void> {
+  let { cursor } = await deps.call({ op: 'cursor' });
+  for (;;) {
+    if (deps.allowance() !== 'all') return;
+    const started = Date.now();
+    const page = await withRetry(deps, () => deps.client.pull(cursor, deps.pullSizer.current, deps.signal));
+    deps.pullSizer.record(page.changes.length, Date.now() - started);
+    if (page.changes.length === 0 && page.cursor === cursor) return;
+    let applied = await deps.call({ op: 'apply', changes: page.changes, fullStates: [], cursor: page.cursor });
+    if (applied.status === 'need-full') {
+      const states = await withRetry(deps, () => deps.client.records(applied.status === 'need-full' ? applied.keys : [], deps.signal));
+      applied = await deps.call({ op: 'apply', changes: page.changes, fullStates: states, cursor: page.cursor });
+      if (applied.status === 'need-full') {
+        throw new HubError('malformed', `the hub did not return the full state of ${applied.keys.length} record(s) it sent patches for`);
+      }
+    }
+    counts.pulled += page.changes.length;
+    counts.conflicts += applied.conflicts;
+    cursor = page.cursor;
+    if (!page.hasMore) return;
+  }
+}
+
+/** Sends the patch against the shadow when that is smaller than the full state. */
+export function toWire(item: OutgoingChange): WireChange {
+  const base = {
+    changeId: item.changeId,
+    table: item.table,
+    recordId: item.recordId,
+    hlc: item.hlc,
+    vv: item.vv,
+    nodeId: item.nodeId,
+    op: item.op,
+    priority: item.priority,
+    baseVv: item.baseVv,
+  };
+  if (item.op === 'delete' || !item.data) return base;
+  const encoded = encodeUpsert(item.baseVv ? item.baseData : null, item.data);
+  return encoded.patch ? { ...base, patch: encoded.patch } : { ...base, data: item.data as WireChange['data'] };
+}
+
+/** Retries transient failures a few times inside the cycle, honouring Retry-After; offline and auth go up at once. */
+async function withRetry<T>(deps: CycleDeps, send: () => Promise<T>): Promise<T> {
+  const backoff = new Backoff(deps.retryBaseMs ?? 250, 10_000);
+  const retries = deps.retries ?? 3;
+  for (;;) {
+    await deps.throttle(deps.signal);
+    try {
+      return await send();
+    } catch (error) {
+      if (!(error instanceof HubError) || !error.transient || error.kind === 'offline' || backoff.attempts >= retries) throw error;
+      const wait = backoff.next(error.retryAfterMs);
+      if (wait > (deps.maxInlineWaitMs ?? 15_000)) throw error;
+      await sleep(wait, deps.signal);
+    }
+  }
+}
