@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { AgentsPage } from './agents/AgentsPage';
 import { QueuePage } from './queue/QueuePage';
+import { ConflictsPage, ReviewWindow } from './conflicts/ConflictsPage';
 
 /**
  * The pages of the main window, in navigation order. A page is a component and a route id (`#/<id>`);
@@ -21,6 +22,10 @@ export interface RouteDef {
 export const pages: PageDef[] = [
   { id: 'agents', title: 'Agents', component: AgentsPage },
   { id: 'queue', title: 'Sync queue', component: QueuePage },
+  { id: 'conflicts', title: 'Conflicts', component: ConflictsPage },
 ];
 
-export const routes: RouteDef[] = [];
+export const routes: RouteDef[] = [
+  { prefix: 'conflicts', standalone: false, component: ConflictsPage },
+  { prefix: 'review', standalone: true, component: ReviewWindow },
+];
