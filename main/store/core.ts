@@ -1,0 +1,119 @@
+import Database from 'better-sqlite3';
+import { OutpostError } from '../../shared/errors';
+import type { Settings } from '../../shared/domain/settings';
+import type { HybridClock } from '../../shared/sync/hlc';
+import type { Logger } from '../log';
+import { applyPragmas, migrate } from './schema';
+
+const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const SETTINGS_TTL_MS = 1000;
+
+/**
+ * What every part of the store shares: the connection, who writes, the clock, cached settings, the write
+ * transaction and the change notifications collected until the outermost transaction commits.
+ */
+export class StoreCore {
+  readonly db: Database.Database;
+  /** JSON path of this node's entry in a version vector (node ids are [A-Za-z0-9_-], safe to quote) */
+  readonly vvPath: string;
+  private readonly runTx: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly touchedTables = new Set<string>();
+  private readonly touchedIds = new Set<string>();
+  private settingsCache: { value: Settings; at: number } | null = null;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    readonly path: string,
+    readonly nodeId: string,
+    readonly clock: HybridClock,
+    private readonly readSettings: () => Settings,
+    private readonly onChange: ((tables: string[], ids: string[]) => void) | undefined,
+    readonly log: Logger | undefined,
+  ) {
+    if (!NODE_ID.test(nodeId)) {
+      throw new OutpostError('invalid_input', `Invalid node id ${JSON.stringify(nodeId.slice(0, 80))}: 1-64 letters, digits, _ or -.`);
+    }
+    this.vvPath = `$."${nodeId}"`;
+    this.db = new Database(path);
+    try {
+      applyPragmas(this.db);
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw mapSqliteError(error);
+    }
+    this.runTx = this.db.transaction((fn: () => unknown) => fn());
+  }
+
+  /** A prepared statement, cached by its text. SQL text here is only ever built from fixed lists. */
+  stmt(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  settings(): Settings {
+    const now = Date.now();
+    if (!this.settingsCache || now - this.settingsCache.at > SETTINGS_TTL_MS) this.settingsCache = { value: this.readSettings(), at: now };
+    return this.settingsCache.value;
+  }
+
+  /**
+   * Runs fn in an IMMEDIATE transaction (a savepoint when already inside one, e.g. in `batch`). Disk full
+   * becomes `storage_full`; the rollback keeps everything committed before. Listeners hear about the changes
+   * once the outermost transaction has committed.
+   */
+  write<T>(fn: () => T): T {
+    const outermost = !this.db.inTransaction;
+    try {
+      const result = this.runTx.immediate(fn) as T;
+      if (outermost) this.flush();
+      return result;
+    } catch (error) {
+      if (outermost) this.clearTouched();
+      throw mapSqliteError(error);
+    }
+  }
+
+  touch(table: string, id?: string): void {
+    this.touchedTables.add(table);
+    if (id !== undefined) this.touchedIds.add(id);
+  }
+
+  private flush(): void {
+    if (this.touchedTables.size === 0) return;
+    const tables = [...this.touchedTables];
+    const ids = [...this.touchedIds];
+    this.clearTouched();
+    try {
+      this.onChange?.(tables, ids);
+    } catch (error) {
+      this.log?.warn('store change listener failed', { error });
+    }
+  }
+
+  private clearTouched(): void {
+    this.touchedTables.clear();
+    this.touchedIds.clear();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export function mapSqliteError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new OutpostError(
+      'storage_full',
+      'The disk (or the database size cap) is full: nothing from this change was saved, everything saved before is intact. Free some space, then retry.',
+    );
+  }
+  return error;
+}
+
+export const nowIso = (): string => new Date().toISOString();

@@ -1,0 +1,126 @@
+import { statSync } from 'node:fs';
+import { queueStatuses, type QueueStatus } from '../../shared/domain/queue';
+import { OutpostError } from '../../shared/errors';
+import type { StoreCore } from './core';
+import type { MaintenanceReport, StoreStats } from './types';
+
+const DAY_MS = 86_400_000;
+export const QUEUE_RETENTION_MS = 7 * DAY_MS;
+export const CONFLICT_RETENTION_MS = 30 * DAY_MS;
+const STORAGE_CHECK_EVERY_MS = 1000;
+
+/**
+ * Statistics, the maintenance job and the storage limit (settings storage.limitBytes and storage.policy):
+ * - warn: the write goes through; the log says so once per crossing and stats flag it;
+ * - error: new local writes are refused with `storage_full` (pulls still apply: refusing them would only
+ *   make the node fall further behind, and they replace rows more than they add);
+ * - prune: completed queue items and resolved conflicts are pruned whatever their age and freed pages
+ *   returned to the file system; if that is not enough the write still goes through, flagged as in warn.
+ */
+export class Maintenance {
+  private lastCheck = 0;
+  private overLimit = false;
+
+  constructor(private readonly core: StoreCore) {}
+
+  databaseBytes(): number {
+    const pageSize = this.core.db.pragma('page_size', { simple: true }) as number;
+    const pages = this.core.db.pragma('page_count', { simple: true }) as number;
+    const wal = statSync(`${this.core.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    return pageSize * pages + wal;
+  }
+
+  /** Called before every local write; measures at most once a second. */
+  guardStorage(): void {
+    const now = Date.now();
+    if (now - this.lastCheck < STORAGE_CHECK_EVERY_MS && !this.overLimit) return;
+    this.lastCheck = now;
+    const { limitBytes, policy } = this.core.settings().storage;
+    if (limitBytes === null) {
+      this.overLimit = false;
+      return;
+    }
+    let size = this.databaseBytes();
+    if (size > limitBytes && policy === 'prune') {
+      this.pruneHistory(Date.now());
+      size = this.databaseBytes();
+    }
+    const wasOver = this.overLimit;
+    this.overLimit = size > limitBytes;
+    if (!this.overLimit) return;
+    if (policy === 'error') {
+      throw new OutpostError(
+        'storage_full',
+        `The edge database uses ${mib(size)} MiB, over the storage limit of ${mib(limitBytes)} MiB (storage.policy "error"): ` +
+          'sync and let maintenance prune history, delete records, or raise storage.limitBytes.',
+      );
+    }
+    if (!wasOver) this.core.log?.warn('edge database over its storage limit', { bytes: size, limitBytes, policy });
+  }
+
+  isOverLimit(): boolean {
+    return this.overLimit;
+  }
+
+  /** ANALYZE where useful, prune old history, return free pages to the file system. */
+  maintain(now = Date.now()): MaintenanceReport {
+    const pruned = this.pruneHistory(now - QUEUE_RETENTION_MS, now - CONFLICT_RETENTION_MS);
+    const before = this.core.db.pragma('freelist_count', { simple: true }) as number;
+    this.core.db.pragma('incremental_vacuum');
+    const after = this.core.db.pragma('freelist_count', { simple: true }) as number;
+    this.core.db.pragma('optimize');
+    this.core.db.pragma('wal_checkpoint(PASSIVE)');
+    this.lastCheck = 0;
+    return { prunedQueueItems: pruned.queue, prunedConflicts: pruned.conflicts, freedPages: before - after, databaseBytes: this.databaseBytes() };
+  }
+
+  /** Deletes completed queue items older than `queueBefore` and resolved conflicts older than `conflictsBefore`. */
+  pruneHistory(queueBefore: number, conflictsBefore = queueBefore): { queue: number; conflicts: number } {
+    const result = this.core.write(() => {
+      const queue = this.core
+        .stmt(`DELETE FROM sync_queue WHERE status = 'completed' AND completed_at < ?`)
+        .run(new Date(queueBefore).toISOString()).changes;
+      // a resolved conflict never blocks a queue item (resolving clears conflict_id), so it can go
+      const conflicts = this.core
+        .stmt(`DELETE FROM conflict_resolution WHERE status = 'resolved' AND resolved_at < ?`)
+        .run(new Date(conflictsBefore).toISOString()).changes;
+      if (queue) this.core.touch('sync_queue');
+      if (conflicts) this.core.touch('conflict_resolution');
+      return { queue, conflicts };
+    });
+    if (result.queue || result.conflicts) this.core.db.pragma('incremental_vacuum');
+    return result;
+  }
+
+  stats(): StoreStats {
+    const byStatus = Object.fromEntries(queueStatuses.map((s) => [s, 0])) as Record<QueueStatus, number>;
+    for (const r of this.core.stmt('SELECT status, count(*) AS n FROM sync_queue GROUP BY status').all() as Array<{ status: QueueStatus; n: number }>) {
+      byStatus[r.status] = r.n;
+    }
+    const byPriority = this.core
+      .stmt(`SELECT priority, count(*) AS count FROM sync_queue WHERE status IN ('pending', 'processing') GROUP BY priority ORDER BY priority DESC`)
+      .all() as Array<{ priority: number; count: number }>;
+    const oldest = (this.core.stmt(`SELECT min(created_at) AS t FROM sync_queue WHERE status = 'pending'`).get() as { t: string | null }).t;
+    const count = (table: string) => (this.core.stmt(`SELECT count(*) AS n FROM ${table} WHERE deleted = 0`).get() as { n: number }).n;
+    const conflictsByStatus = { pending: 0, resolved: 0, escalated: 0 };
+    for (const r of this.core.stmt('SELECT status, count(*) AS n FROM conflict_resolution GROUP BY status').all() as Array<{
+      status: keyof typeof conflictsByStatus;
+      n: number;
+    }>) {
+      conflictsByStatus[r.status] = r.n;
+    }
+    const { limitBytes, policy } = this.core.settings().storage;
+    const databaseBytes = this.databaseBytes();
+    return {
+      byStatus,
+      byPriority,
+      oldestPendingAgeMs: oldest === null ? null : Math.max(0, Date.now() - Date.parse(oldest)),
+      records: { agents: count('agents'), workflows: count('workflows'), executions: count('executions') },
+      conflictsByStatus,
+      databaseBytes,
+      storage: { limitBytes, policy, overLimit: limitBytes !== null && databaseBytes > limitBytes },
+    };
+  }
+}
+
+const mib = (bytes: number): string => (bytes / 1_048_576).toFixed(1);

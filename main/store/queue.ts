@@ -1,0 +1,401 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { JsonObject, SyncedTable, VersionVector } from '../../shared/domain/records';
+import { queueStatuses, type QueueItem, type QueueOperation, type QueueStatus } from '../../shared/domain/queue';
+import { OutpostError } from '../../shared/errors';
+import { nowIso, type StoreCore } from './core';
+import type { Shadows } from './shadow';
+import { rowData, specOf, tableSpecs } from './tables';
+import type { Ack, Failure, ShadowState, LeaseOptions, LeaseResult, OutgoingChange, Page, QueueListQuery, SyncOp } from './types';
+
+/** A queue row as stored. */
+export interface QueueRow {
+  id: number;
+  table_name: SyncedTable;
+  record_id: string;
+  operation: QueueOperation;
+  data: string | null;
+  priority: number;
+  attempts: number;
+  max_attempts: number;
+  created_at: string;
+  last_attempt: string | null;
+  error_message: string | null;
+  status: QueueStatus;
+  change_id: string | null;
+  lease_id: string | null;
+  leased_until: string | null;
+  next_attempt_at: string | null;
+  conflict_id: number | null;
+  completed_at: string | null;
+  pushed_seq: number | null;
+}
+
+/** What a leased item pushed: kept in sync_queue.data so the ack records exactly that as the shadow. */
+interface PushedSnapshot {
+  op: SyncOp;
+  data: JsonObject | null;
+  vv: VersionVector;
+  hlc: string;
+  nodeId: string;
+}
+
+/** An earlier change followed by a later one of the same record, as one change. */
+export function combineOps(earlier: QueueOperation, later: QueueOperation): QueueOperation {
+  if (later === 'DELETE') return 'DELETE';
+  if (earlier === 'INSERT' && later === 'UPDATE') return 'INSERT';
+  return later;
+}
+
+/**
+ * The durable outgoing queue. Queue rows hold identity, operation and priority only; the change itself is
+ * built from the record's current row at lease time, so repeated writes coalesce into one pending item with a
+ * single upsert. At most one item per record is `pending` (a partial unique index enforces it); a record whose
+ * item is leased (`processing`) gets a new pending item for writes made meanwhile.
+ *
+ * Coalescing rules (earlier + later): INSERT+UPDATE = INSERT, UPDATE+DELETE = DELETE, INSERT+DELETE = DELETE:
+ * a record created and deleted before it ever synced is still sent, as a delete, so every node (and the hub)
+ * learns its id is a tombstone and a late copy of it can never resurrect it. Priority is the max of both.
+ */
+export class SyncQueue {
+  private readonly db: Database.Database;
+  private readonly enqueueStmt: Database.Statement;
+  private readonly pendingOfStmt: Database.Statement;
+  private readonly byIdStmt: Database.Statement;
+  private readonly markLeasedStmt: Database.Statement;
+  private readonly candidatesStmt: Database.Statement;
+  private readonly candidatesCriticalStmt: Database.Statement;
+  private readonly conflictOfRecordStmt: Database.Statement;
+
+  constructor(
+    private readonly core: StoreCore,
+    private readonly shadows: Shadows,
+  ) {
+    this.db = core.db;
+    this.enqueueStmt = this.core.stmt(
+      `INSERT INTO sync_queue (table_name, record_id, operation, priority, max_attempts, created_at, conflict_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (table_name, record_id) WHERE status = 'pending' DO UPDATE SET
+         priority = max(priority, excluded.priority),
+         operation = CASE WHEN excluded.operation = 'DELETE' THEN 'DELETE'
+                          WHEN operation = 'INSERT' AND excluded.operation = 'UPDATE' THEN 'INSERT'
+                          ELSE excluded.operation END,
+         conflict_id = coalesce(conflict_id, excluded.conflict_id)`,
+    );
+    this.pendingOfStmt = this.core.stmt(`SELECT * FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'pending'`);
+    this.byIdStmt = this.core.stmt('SELECT * FROM sync_queue WHERE id = ?');
+    this.markLeasedStmt = this.core.stmt(
+      `UPDATE sync_queue SET status = 'processing', lease_id = ?, leased_until = ?, change_id = ?, data = ?, last_attempt = ? WHERE id = ?`,
+    );
+    const candidates = (extra: string) =>
+      `SELECT * FROM sync_queue
+       WHERE status = 'pending' AND conflict_id IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ${extra}
+       ORDER BY priority DESC, created_at, id LIMIT ?`;
+    this.candidatesStmt = this.core.stmt(candidates(''));
+    this.candidatesCriticalStmt = this.core.stmt(candidates('AND priority = 10'));
+    this.conflictOfRecordStmt = this.core.stmt(
+      `SELECT id FROM conflict_resolution WHERE table_name = ? AND record_id = ? AND status IN ('pending', 'escalated') ORDER BY id DESC LIMIT 1`,
+    );
+  }
+
+  /** Records a local change of a record in the same transaction as the write (coalescing into its pending item). */
+  enqueue(table: SyncedTable, recordId: string, op: QueueOperation, priority: number, blocked: boolean, now: string): void {
+    const conflictId = blocked ? ((this.conflictOfRecordStmt.get(table, recordId) as { id: number } | undefined)?.id ?? null) : null;
+    this.enqueueStmt.run(table, recordId, op, priority, this.core.settings().sync.maxAttempts, now, conflictId);
+    this.core.touch('sync_queue');
+  }
+
+  pendingOf(table: SyncedTable, recordId: string): QueueRow | undefined {
+    return this.pendingOfStmt.get(table, recordId) as QueueRow | undefined;
+  }
+
+  byId(id: number): QueueRow | undefined {
+    return this.byIdStmt.get(id) as QueueRow | undefined;
+  }
+
+  /**
+   * Puts an item (leased or failed) back to pending. When the record already has a newer pending item, the two
+   * merge into that one (operations combined, max priority, the older age) so there is still one per record.
+   * Returns the id of the pending item.
+   */
+  returnToPending(
+    item: QueueRow,
+    fields: { attempts: number; nextAttemptAt: string | null; error: string | null; conflictId?: number | null; keepSnapshot: boolean },
+  ): number {
+    const pending = this.pendingOf(item.table_name, item.record_id);
+    const conflictId = fields.conflictId ?? null;
+    if (pending && pending.id !== item.id) {
+      this.core
+        .stmt(
+          `UPDATE sync_queue SET operation = ?, priority = max(priority, ?), created_at = min(created_at, ?), attempts = ?,
+             next_attempt_at = ?, error_message = ?, conflict_id = coalesce(?, conflict_id) WHERE id = ?`,
+        )
+        .run(combineOps(item.operation, pending.operation), item.priority, item.created_at, fields.attempts, fields.nextAttemptAt, fields.error, conflictId, pending.id);
+      this.core.stmt('DELETE FROM sync_queue WHERE id = ?').run(item.id);
+      this.core.touch('sync_queue');
+      return pending.id;
+    }
+    this.core
+      .stmt(
+        `UPDATE sync_queue SET status = 'pending', lease_id = NULL, leased_until = NULL, attempts = ?, next_attempt_at = ?,
+           error_message = ?, conflict_id = coalesce(?, conflict_id),
+           change_id = CASE WHEN ? THEN change_id ELSE NULL END, data = CASE WHEN ? THEN data ELSE NULL END
+         WHERE id = ?`,
+      )
+      .run(fields.attempts, fields.nextAttemptAt, fields.error, conflictId, fields.keepSnapshot ? 1 : 0, fields.keepSnapshot ? 1 : 0, item.id);
+    this.core.touch('sync_queue');
+    return item.id;
+  }
+
+  /** Leased items whose lease ran out (a worker that died or hung) go back to pending. */
+  releaseExpired(now: string): number {
+    const expired = this.core
+      .stmt(`SELECT * FROM sync_queue WHERE status = 'processing' AND leased_until < ?`)
+      .all(now) as QueueRow[];
+    for (const item of expired) this.returnToPending(item, { attempts: item.attempts, nextAttemptAt: item.next_attempt_at, error: item.error_message, keepSnapshot: true });
+    return expired.length;
+  }
+
+  /** Leased items back to pending: all of them, or one lease's. The pushed snapshot and change id are kept so a
+   * re-push of an unchanged record is recognised by the hub as a duplicate. */
+  release(leaseId?: string): number {
+    return this.core.write(() => {
+      const items = (
+        leaseId === undefined
+          ? this.core.stmt(`SELECT * FROM sync_queue WHERE status = 'processing'`).all()
+          : this.core.stmt(`SELECT * FROM sync_queue WHERE status = 'processing' AND lease_id = ?`).all(leaseId)
+      ) as QueueRow[];
+      for (const item of items) {
+        this.returnToPending(item, { attempts: item.attempts, nextAttemptAt: item.next_attempt_at, error: item.error_message, keepSnapshot: true });
+      }
+      return items.length;
+    });
+  }
+
+  lease(options: LeaseOptions): LeaseResult {
+    const limit = Math.trunc(options.limit);
+    const leaseMs = Math.trunc(options.leaseMs);
+    if (!(limit >= 1 && limit <= 10_000)) throw new OutpostError('invalid_input', 'lease limit must be between 1 and 10000.');
+    if (!(leaseMs >= 1 && leaseMs <= 86_400_000)) throw new OutpostError('invalid_input', 'leaseMs must be between 1 ms and 24 h.');
+    return this.core.write(() => {
+      const nowMs = Date.now();
+      const now = new Date(nowMs).toISOString();
+      this.releaseExpired(now);
+      const stmt = options.criticalOnly ? this.candidatesCriticalStmt : this.candidatesStmt;
+      const candidates = stmt.all(now, limit) as QueueRow[];
+      const ordered = this.inDependencyOrder(candidates, limit);
+      const leaseId = randomUUID();
+      const leasedUntil = new Date(nowMs + leaseMs).toISOString();
+      const changes: OutgoingChange[] = [];
+      for (const item of ordered) {
+        const change = this.buildChange(item);
+        if (!change) continue;
+        const snapshot: PushedSnapshot = { op: change.op, data: change.data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId };
+        this.markLeasedStmt.run(leaseId, leasedUntil, change.changeId, JSON.stringify(snapshot), now, item.id);
+        changes.push(change);
+      }
+      if (changes.length) this.core.touch('sync_queue');
+      return { leaseId, changes };
+    });
+  }
+
+  /**
+   * Candidates in priority/age order, each preceded by the pending items of the records it depends on (its
+   * workflow, that workflow's agent) so a hub and the other nodes never see a child before its parent.
+   */
+  private inDependencyOrder(candidates: QueueRow[], limit: number): QueueRow[] {
+    const out: QueueRow[] = [];
+    const taken = new Set<number>();
+    for (const item of candidates) {
+      if (taken.has(item.id)) continue;
+      const chain = [item];
+      for (let current = item; ; ) {
+        const parent = this.pendingParentOf(current);
+        if (!parent || taken.has(parent.id) || chain.some((c) => c.id === parent.id)) break;
+        chain.unshift(parent);
+        current = parent;
+      }
+      if (out.length > 0 && out.length + chain.length > limit) break;
+      for (const c of chain) {
+        out.push(c);
+        taken.add(c.id);
+      }
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private pendingParentOf(item: QueueRow): QueueRow | undefined {
+    const parentSpec = tableSpecs[item.table_name].parent;
+    if (!parentSpec) return undefined;
+    const row = this.core.stmt(`SELECT ${parentSpec.column} AS parent FROM ${item.table_name} WHERE id = ?`).get(item.record_id) as
+      | { parent: string | null }
+      | undefined;
+    if (!row?.parent) return undefined;
+    const pending = this.pendingOf(parentSpec.table, row.parent);
+    return pending && pending.conflict_id === null ? pending : undefined;
+  }
+
+  private buildChange(item: QueueRow): OutgoingChange | null {
+    const spec = specOf(item.table_name);
+    const row = this.core.stmt(`SELECT * FROM ${spec.table} WHERE id = ?`).get(item.record_id) as Record<string, unknown> | undefined;
+    if (!row) {
+      // rows are never hard-deleted, so this is damage from outside the app: keep the item visible, never push it
+      this.core
+        .stmt(`UPDATE sync_queue SET status = 'failed', error_message = ? WHERE id = ?`)
+        .run('The record no longer exists in the local database; nothing to send.', item.id);
+      return null;
+    }
+    const op: SyncOp = row.deleted === 1 ? 'delete' : 'upsert';
+    const hlc = row.hlc as string;
+    const previous = item.data ? (JSON.parse(item.data) as PushedSnapshot) : null;
+    // the same state leased again (after a release or a retryable failure) keeps its change id: idempotent re-push
+    const changeId = previous && item.change_id && previous.hlc === hlc && previous.op === op ? item.change_id : randomUUID();
+    const shadow = this.shadows.get(spec.table, item.record_id);
+    return {
+      queueId: item.id,
+      changeId,
+      table: spec.table,
+      recordId: item.record_id,
+      op,
+      data: op === 'delete' ? null : rowData(spec, row),
+      vv: JSON.parse(row.vv as string) as VersionVector,
+      hlc,
+      nodeId: row.node_id as string,
+      priority: item.priority,
+      baseVv: shadow?.vv ?? null,
+      baseData: shadow?.data ?? null,
+    };
+  }
+
+  /** Pushed and accepted: the item completes, the shadow becomes what was pushed, the row is synced unless
+   * written since. Acks of items no longer leased (released, merged, already acked) are ignored. */
+  ack(acks: Ack[]): { acked: number } {
+    return this.core.write(() => {
+      const now = nowIso();
+      let acked = 0;
+      for (const a of acks) {
+        const item = this.byId(a.queueId);
+        if (!item || item.status !== 'processing' || !item.data) continue;
+        if (a.changeId !== undefined && a.changeId !== item.change_id) continue;
+        const pushed = JSON.parse(item.data) as PushedSnapshot;
+        this.complete(item, a.seq, { data: pushed.data, vv: pushed.vv, hlc: pushed.hlc, deleted: pushed.op === 'delete' }, pushed.hlc, now);
+        acked++;
+      }
+      return { acked };
+    });
+  }
+
+  /**
+   * Completes a leased item whose state is on the hub: older failed items of the record are superseded (what
+   * was pushed is its whole state), the shadow advances to `onHub`, and the row becomes synced if it still
+   * holds the pushed write (`rowHlc`) and no newer change is pending.
+   */
+  complete(item: QueueRow, seq: number | null, onHub: ShadowState, rowHlc: string, now: string): void {
+    this.core
+      .stmt(
+        `UPDATE sync_queue SET status = 'completed', completed_at = ?, pushed_seq = ?, lease_id = NULL, leased_until = NULL,
+           next_attempt_at = NULL, error_message = NULL WHERE id = ?`,
+      )
+      .run(now, seq !== null && Number.isSafeInteger(seq) ? seq : null, item.id);
+    this.core
+      .stmt(
+        `UPDATE sync_queue SET status = 'completed', completed_at = ?, error_message = 'superseded by a later change that synced'
+         WHERE table_name = ? AND record_id = ? AND status = 'failed' AND id < ?`,
+      )
+      .run(now, item.table_name, item.record_id, item.id);
+    this.shadows.advance(item.table_name, item.record_id, onHub);
+    this.core
+      .stmt(
+        `UPDATE ${specOf(item.table_name).table} SET sync_status = 'synced', last_sync = ?
+         WHERE id = ? AND hlc = ? AND sync_status IN ('pending', 'error')
+           AND NOT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'pending')`,
+      )
+      .run(now, item.record_id, rowHlc, item.table_name, item.record_id);
+    this.core.touch(item.table_name, item.record_id);
+    this.core.touch('sync_queue');
+  }
+
+  /** A push that failed: retried later (next_attempt_at), or `failed` with its error once attempts reach
+   * sync.maxAttempts (or at once when the failure is permanent). */
+  fail(failures: Failure[]): { retrying: number; failed: number } {
+    return this.core.write(() => {
+      const maxAttempts = this.core.settings().sync.maxAttempts;
+      const now = nowIso();
+      let retrying = 0;
+      let failed = 0;
+      for (const f of failures) {
+        const item = this.byId(f.queueId);
+        if (!item || item.status !== 'processing') continue;
+        const attempts = item.attempts + 1;
+        const error = String(f.error ?? 'unknown error').slice(0, 2000);
+        if (f.permanent || attempts >= maxAttempts) {
+          this.core
+            .stmt(
+              `UPDATE sync_queue SET status = 'failed', attempts = ?, max_attempts = ?, error_message = ?, lease_id = NULL,
+                 leased_until = NULL, next_attempt_at = NULL, last_attempt = ? WHERE id = ?`,
+            )
+            .run(attempts, maxAttempts, error, now, item.id);
+          this.core.stmt(`UPDATE ${specOf(item.table_name).table} SET sync_status = 'error' WHERE id = ? AND sync_status = 'pending'`).run(item.record_id);
+          this.core.touch(item.table_name, item.record_id);
+          failed++;
+        } else {
+          const retryAt = f.retryAt instanceof Date && !Number.isNaN(f.retryAt.getTime()) ? f.retryAt.toISOString() : null;
+          this.returnToPending(item, { attempts, nextAttemptAt: retryAt, error, keepSnapshot: true });
+          retrying++;
+        }
+        this.core.touch('sync_queue');
+      }
+      return { retrying, failed };
+    });
+  }
+
+  /** Failed items (all, or the given ids) back to pending with their attempts reset. */
+  retry(ids?: number[]): { retried: number } {
+    return this.core.write(() => {
+      const items = (
+        ids === undefined
+          ? this.core.stmt(`SELECT * FROM sync_queue WHERE status = 'failed'`).all()
+          : ids.map((id) => this.byId(id)).filter((i): i is QueueRow => i !== undefined && i.status === 'failed')
+      ) as QueueRow[];
+      for (const item of items) {
+        this.returnToPending(item, { attempts: 0, nextAttemptAt: null, error: null, keepSnapshot: false });
+        this.core.stmt(`UPDATE ${specOf(item.table_name).table} SET sync_status = 'pending' WHERE id = ? AND sync_status = 'error'`).run(item.record_id);
+        this.core.touch(item.table_name, item.record_id);
+      }
+      return { retried: items.length };
+    });
+  }
+
+  list(query: QueueListQuery = {}): Page<QueueItem> {
+    const offset = Math.max(0, Math.trunc(query.offset ?? 0));
+    const limit = Math.min(1000, Math.max(1, Math.trunc(query.limit ?? 100)));
+    const status = query.status;
+    if (status !== undefined && !queueStatuses.includes(status)) {
+      throw new OutpostError('invalid_input', `Unknown queue status ${JSON.stringify(String(status))}: expected ${queueStatuses.join(', ')}.`);
+    }
+    const where = status ? 'WHERE status = ?' : '';
+    const order = status === 'pending' || status === 'processing' ? 'priority DESC, created_at, id' : 'id DESC';
+    const params = status ? [status] : [];
+    const rows = this.core.stmt(`SELECT * FROM sync_queue ${where} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as QueueRow[];
+    const total = (this.core.stmt(`SELECT count(*) AS n FROM sync_queue ${where}`).get(...params) as { n: number }).n;
+    return { items: rows.map(toQueueItem), total, offset, limit };
+  }
+}
+
+export function toQueueItem(row: QueueRow): QueueItem {
+  return {
+    id: row.id,
+    table: row.table_name,
+    recordId: row.record_id,
+    operation: row.operation,
+    priority: row.priority,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    status: row.status,
+    createdAt: row.created_at,
+    lastAttempt: row.last_attempt,
+    nextAttemptAt: row.next_attempt_at,
+    errorMessage: row.error_message,
+  };
+}

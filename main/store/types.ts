@@ -1,0 +1,236 @@
+import type { Agent, Execution, JsonObject, Page, SyncedTable, VersionVector, Workflow } from '../../shared/domain/records';
+import type { QueueItem, QueueStats, QueueStatus } from '../../shared/domain/queue';
+import type { ConflictStatus, RecordConflictType } from '../../shared/domain/conflicts';
+import type { Settings } from '../../shared/domain/settings';
+import type { HybridClock } from '../../shared/sync/hlc';
+import type { RecordState } from '../../shared/sync/wire';
+import type { Logger } from '../log';
+
+export type { Agent, Execution, Page, Workflow, QueueItem, QueueStats };
+
+export interface EdgeStoreOptions {
+  /** the SQLite file (created if missing; its folder must exist) */
+  path: string;
+  nodeId: string;
+  clock: HybridClock;
+  /** read at most once a second on hot paths */
+  settings: () => Settings;
+  /**
+   * Called after every committed transaction that changed something, with the tables touched (synced tables,
+   * plus `sync_queue` and `conflict_resolution` when those changed) and the record ids written.
+   */
+  onChange?: (tables: string[], ids: string[]) => void;
+  log?: Logger;
+}
+
+// ---- repositories ------------------------------------------------------------------------------------
+
+export interface AgentListQuery {
+  status?: Agent['status'];
+  search?: string; // substring of name or type, case-insensitive
+  offset?: number;
+  limit?: number;
+}
+export interface AgentCreate {
+  id?: string;
+  name: string;
+  type: string;
+  status?: Agent['status'];
+  config?: JsonObject;
+}
+export interface AgentPatch {
+  name?: string;
+  type?: string;
+  status?: Agent['status'];
+  config?: JsonObject;
+}
+
+export interface WorkflowListQuery {
+  agentId?: string;
+  status?: Workflow['status'];
+  offset?: number;
+  limit?: number;
+}
+export interface WorkflowCreate {
+  id?: string;
+  name: string;
+  agentId?: string | null;
+  status?: Workflow['status'];
+  definition?: JsonObject;
+}
+export interface WorkflowPatch {
+  name?: string;
+  agentId?: string | null;
+  status?: Workflow['status'];
+  definition?: JsonObject;
+}
+
+export interface ExecutionListQuery {
+  workflowId?: string;
+  status?: Execution['status'];
+  offset?: number;
+  limit?: number;
+}
+export interface ExecutionCreate {
+  id?: string;
+  workflowId: string;
+  status?: Execution['status'];
+  inputData?: JsonObject | null;
+}
+export interface ExecutionPatch {
+  status?: Execution['status'];
+  outputData?: JsonObject | null;
+  errorMessage?: string | null;
+  startedAt?: string | null;
+  completedAt?: string | null;
+  durationMs?: number | null;
+  resourceUsage?: JsonObject | null;
+}
+
+export interface UpdateInput<P> {
+  id: string;
+  patch: P;
+  /** the version the caller last read; a different current version is refused with `version_conflict` */
+  expectedVersion: number;
+}
+
+// ---- queue -------------------------------------------------------------------------------------------
+
+export interface QueueListQuery {
+  status?: QueueStatus;
+  offset?: number;
+  limit?: number;
+}
+
+/** QueueStats plus the storage limit state (warn policy flags it here). */
+export interface StoreStats extends QueueStats {
+  storage: { limitBytes: number | null; policy: Settings['storage']['policy']; overLimit: boolean };
+}
+
+// ---- sync-facing -------------------------------------------------------------------------------------
+
+export type SyncOp = 'upsert' | 'delete';
+
+/** One change to push, built at lease time from the record's current row. */
+export interface OutgoingChange {
+  queueId: number;
+  changeId: string; // new uuid per lease: the hub's idempotency key
+  table: SyncedTable;
+  recordId: string;
+  op: SyncOp;
+  data: JsonObject | null; // domain fields, camelCase; null for a delete
+  vv: VersionVector;
+  hlc: string;
+  nodeId: string; // the last writer
+  priority: number;
+  baseVv: VersionVector | null; // the shadow's vv: what this change builds on, as far as the hub knows
+  baseData: JsonObject | null;
+}
+
+export interface LeaseOptions {
+  limit: number;
+  leaseMs: number;
+  criticalOnly?: boolean;
+}
+export interface LeaseResult {
+  leaseId: string;
+  changes: OutgoingChange[];
+}
+
+export interface Ack {
+  queueId: number;
+  seq: number;
+  /** when given, the ack only applies if the item is still leased under this change id */
+  changeId?: string;
+}
+export interface Failure {
+  queueId: number;
+  error: string;
+  retryAt: Date | null;
+  /** 4xx-style errors that retrying will not fix: straight to failed */
+  permanent?: boolean;
+}
+
+export interface PushConflict {
+  queueId: number;
+  remote: RecordState;
+}
+
+/** A full remote state as pulled (the sync engine expands deltas before calling the store). */
+export interface RemoteChange {
+  table: SyncedTable;
+  recordId: string;
+  op: SyncOp;
+  data: JsonObject | null;
+  vv: VersionVector;
+  hlc: string;
+  nodeId: string;
+  seq: number;
+}
+
+export interface ApplyResult {
+  applied: number;
+  skipped: number;
+  conflicts: number;
+  /** ids of conflict rows written or updated */
+  conflictIds: number[];
+}
+
+export interface ShadowState {
+  data: JsonObject | null;
+  vv: VersionVector;
+  hlc: string;
+  deleted: boolean;
+}
+
+// ---- conflicts ---------------------------------------------------------------------------------------
+
+export interface RecordConflict {
+  id: number;
+  table: SyncedTable;
+  recordId: string;
+  type: RecordConflictType;
+  status: ConflictStatus;
+  detectedAt: string;
+  resolvedAt: string | null;
+  strategy: string | null;
+  resolvedBy: string | null;
+  confidence: number | null;
+  automatic: boolean;
+}
+
+export interface RecordConflictDetail extends RecordConflict {
+  base: JsonObject | null; // null: no shared base (create-create) or the base was a delete
+  local: JsonObject | null; // null: deleted locally
+  remote: JsonObject | null; // null: deleted remotely
+  localVv: VersionVector;
+  remoteVv: VersionVector;
+  localHlc: string | null;
+  remoteHlc: string;
+  remoteNodeId: string;
+  resolved: JsonObject | null;
+  replaced: JsonObject | null;
+}
+
+export interface ConflictListQuery {
+  status?: ConflictStatus;
+  table?: SyncedTable;
+  offset?: number;
+  limit?: number;
+}
+
+export interface ResolveInput {
+  /** the full record data to keep, or null to delete the record */
+  resolvedData: JsonObject | null;
+  strategy: string;
+  resolvedBy: string; // 'system' or a person
+  confidence?: number;
+  automatic: boolean;
+}
+
+export interface MaintenanceReport {
+  prunedQueueItems: number;
+  prunedConflicts: number;
+  freedPages: number;
+  databaseBytes: number;
+}
