@@ -19,7 +19,7 @@ export function parseDeepLink(raw: unknown): DeepLink | null {
   }
   if (url.protocol !== `${DEEP_LINK_SCHEME}:`) return null;
   if (url.username || url.password || url.port || url.search || url.hash) return null;
-  if (url.hostname !== 'conflicts') return null;
+  if (url.hostname.toLowerCase() !== 'conflicts') return null; // hosts of non-special schemes keep their case
   const segments = url.pathname.split('/');
   // '/<id>' splits into ['', '<id>']; a trailing slash or extra segment is refused
   if (segments.length !== 2 || segments[0] !== '') return null;

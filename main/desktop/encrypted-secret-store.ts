@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutpostError } from '../../shared/errors';
 import { writeFileAtomic } from '../fs-atomic';
-import type { SecretName, SecretStore } from '../secrets';
+import { FileSecretStore, type SecretName, type SecretStore } from '../secrets';
 
 /** An OS-backed cipher: Electron's safeStorage in the app (keychain, DPAPI, libsecret/kwallet). */
 export interface SecretCipher {
@@ -112,4 +112,23 @@ export function chooseSafeStorage(facts: SafeStorageFacts): SafeStorageChoice {
   if (facts.hasAsyncApi && facts.asyncAvailable) return { use: 'async' };
   if (facts.syncAvailable) return { use: 'sync' };
   return { use: 'none', reason: 'The operating system keychain is not available, so Outpost cannot store the hub token or Git credentials securely.' };
+}
+
+/**
+ * A data folder first used by the headless node keeps its secrets in plain `secrets.json` (mode 0600). The
+ * desktop app moves them into its encrypted store and deletes the plain file. Returns the names moved.
+ */
+export async function importPlainSecrets(dataDir: string, target: SecretStore): Promise<SecretName[]> {
+  const plainFile = join(dataDir, 'secrets.json');
+  if (!existsSync(plainFile)) return [];
+  const plain = new FileSecretStore(dataDir);
+  const moved: SecretName[] = [];
+  for (const name of secretNames) {
+    const value = await plain.get(name);
+    if (value === null) continue;
+    if ((await target.get(name)) === null) await target.set(name, value);
+    moved.push(name);
+  }
+  rmSync(plainFile, { force: true });
+  return moved;
 }
