@@ -69,7 +69,19 @@ export const storeCallSchema = z.discriminatedUnion('op', [
   z
     .object({
       op: z.literal('fail'),
-      items: z.array(z.object({ queueId: z.number().int().positive(), message: z.string().max(2000), permanent: z.boolean() }).strict()).max(5000),
+      items: z
+        .array(
+          z
+            .object({
+              queueId: z.number().int().positive(),
+              message: z.string().max(2000),
+              /** a 4xx-style refusal: straight to failed; otherwise one attempt is counted and it is retried later */
+              permanent: z.boolean(),
+              retryInMs: z.number().int().min(0).nullable(),
+            })
+            .strict(),
+        )
+        .max(5000),
     })
     .strict(),
   z.object({ op: z.literal('release'), queueIds: z.array(z.number().int().positive()).max(5000) }).strict(),
@@ -158,8 +170,11 @@ export const mainToWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sync-now'), requestId: requestIdSchema }).strict(),
   /** a local write happened (auto and realtime modes react) */
   z.object({ type: z.literal('local-write') }).strict(),
-  z.object({ type: z.literal('reply'), requestId: requestIdSchema, ok: z.literal(true), value: z.unknown() }).strict(),
-  z.object({ type: z.literal('reply'), requestId: requestIdSchema, ok: z.literal(false), error: errorShapeSchema }).strict(),
+  /** the answer to a worker `request`: `value` when ok, else `error` */
+  z
+    .object({ type: z.literal('reply'), requestId: requestIdSchema, ok: z.boolean(), value: z.unknown().optional(), error: errorShapeSchema.optional() })
+    .strict()
+    .refine((m) => m.ok || m.error !== undefined, { message: 'a failed reply carries its error' }),
   /** finish the in-flight batch (or release its leases) within the deadline, then exit */
   z.object({ type: z.literal('shutdown'), deadlineMs: z.number().int().min(0).max(600_000) }).strict(),
   /** other worker modules (Git) talk over named channels */
@@ -171,8 +186,16 @@ export const workerToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }).strict(),
   z.object({ type: z.literal('request'), requestId: requestIdSchema, call: storeCallSchema }).strict(),
   z.object({ type: z.literal('status'), status: workerStatusSchema }).strict(),
-  z.object({ type: z.literal('cycle-result'), requestId: requestIdSchema.nullable(), ok: z.literal(true), result: cycleResultSchema }).strict(),
-  z.object({ type: z.literal('cycle-result'), requestId: requestIdSchema.nullable(), ok: z.literal(false), error: errorShapeSchema }).strict(),
+  z
+    .object({
+      type: z.literal('cycle-result'),
+      requestId: requestIdSchema.nullable(),
+      ok: z.boolean(),
+      result: cycleResultSchema.optional(),
+      error: errorShapeSchema.optional(),
+    })
+    .strict()
+    .refine((m) => (m.ok ? m.result !== undefined : m.error !== undefined), { message: 'a cycle result carries its counts or its error' }),
   z
     .object({
       type: z.literal('log'),

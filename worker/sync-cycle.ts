@@ -23,6 +23,8 @@ export interface CycleDeps {
   /** the longest Retry-After waited inside a cycle; longer ones end the cycle and the scheduler waits */
   maxInlineWaitMs?: number;
   retryBaseMs?: number;
+  /** when a batch the hub failed on (5xx) may be tried again */
+  failureDelayMs?: () => number;
 }
 
 export interface CycleCounts {
@@ -71,15 +73,23 @@ async function pushAll(deps: CycleDeps, counts: CycleCounts): Promise<void> {
     try {
       response = await withRetry(deps, () => deps.client.push({ changes: items.map(toWire) }, deps.signal));
     } catch (error) {
+      if (error instanceof HubError && error.kind === 'server') {
+        // the hub failed on this batch: one attempt counts (max attempts, then failed; queue.retry brings it back)
+        const retryInMs = deps.failureDelayMs?.() ?? 1000;
+        await deps.call({ op: 'fail', items: items.map((i) => ({ queueId: i.queueId, message: error.message, permanent: false, retryInMs })) });
+        throw error;
+      }
+      if (error instanceof HubError && error.kind === 'client' && items.length === 1) {
+        // one change the hub refuses outright: retrying it unchanged cannot help
+        await deps.call({ op: 'fail', items: [{ queueId: items[0]!.queueId, message: error.message, permanent: true, retryInMs: null }] });
+        counts.failed++;
+        continue;
+      }
+      // the link failed or the hub asked us to wait: the batch may or may not be applied, so nothing counts as an
+      // attempt; the same change ids go again and the hub answers duplicates for what it has
       await deps.call({ op: 'release', queueIds });
       if (error instanceof HubError && (error.kind === 'too_large' || error.kind === 'client') && items.length > 1) {
         deps.pushSizer.shrink(); // halve until the offending change stands alone
-        continue;
-      }
-      if (error instanceof HubError && error.kind === 'client') {
-        // one change the hub refuses outright: retrying it unchanged cannot help
-        await deps.call({ op: 'fail', items: [{ queueId: items[0]!.queueId, message: error.message, permanent: true }] });
-        counts.failed++;
         continue;
       }
       throw error;
@@ -93,7 +103,7 @@ async function pushAll(deps: CycleDeps, counts: CycleCounts): Promise<void> {
       const queueId = byChange.get(r.changeId)!;
       if (r.status === 'applied' || r.status === 'duplicate') acks.push({ queueId, seq: r.seq });
       else if (r.status === 'conflict') conflicts.push({ queueId, current: r.current });
-      else failures.push({ queueId, message: `${r.error.code}: ${r.error.message}`, permanent: true });
+      else failures.push({ queueId, message: `${r.error.code}: ${r.error.message}`, permanent: true, retryInMs: null });
     }
     if (acks.length) await deps.call({ op: 'ack', items: acks });
     if (conflicts.length) await deps.call({ op: 'conflicts', items: conflicts });

@@ -4,7 +4,6 @@ import { compareVv } from '../../shared/sync/version-vector';
 import type { PulledChange, RecordState } from '../../shared/sync/wire';
 import type { JsonObject, VersionVector } from '../../shared/domain/records';
 import type { RemoteChange } from '../store/types';
-import { changeIdFor } from './change-id';
 import type { SyncStorePort } from './store-port';
 
 export interface BridgeEvents {
@@ -21,11 +20,11 @@ const LEASE_MS = 5 * 60_000;
 const keyOf = (table: string, recordId: string) => `${table}\u0000${recordId}`;
 
 /**
- * Runs the worker's store calls against the edge store, each in one transaction. It keeps, per leased item, the
- * store's own change id (acks are checked against it) and gives the worker a content-derived id for the hub.
+ * Runs the worker's store calls against the edge store, each in one transaction. It remembers, per leased item,
+ * its lease (releases go by lease) and its change id (an ack only completes the item leased under that id).
  */
 export class StoreBridge {
-  private readonly leased = new Map<number, string>(); // queueId -> the store's change id
+  private readonly leased = new Map<number, { changeId: string; leaseId: string }>(); // by queue id
 
   constructor(
     private readonly store: SyncStorePort,
@@ -42,19 +41,28 @@ export class StoreBridge {
       case 'lease':
         return this.lease(call.limit, call.minPriority);
       case 'ack': {
-        const acks = call.items.map((a) => ({ queueId: a.queueId, seq: a.seq, changeId: this.leased.get(a.queueId) }));
+        const acks = call.items.map((a) => ({ queueId: a.queueId, seq: a.seq, changeId: this.leased.get(a.queueId)?.changeId }));
         this.store.ackChanges(acks);
         for (const a of call.items) this.leased.delete(a.queueId);
         this.events.onQueueChanged();
         return { acked: acks.length };
       }
       case 'fail':
-        this.store.failChanges(call.items.map((f) => ({ queueId: f.queueId, error: f.message, retryAt: null, permanent: f.permanent })));
+        this.store.failChanges(
+          call.items.map((f) => ({
+            queueId: f.queueId,
+            error: f.message,
+            retryAt: f.retryInMs === null ? null : new Date(Date.now() + f.retryInMs),
+            permanent: f.permanent,
+          })),
+        );
         for (const f of call.items) this.leased.delete(f.queueId);
         this.events.onQueueChanged();
         return { failed: call.items.length };
       case 'release': {
-        const released = call.queueIds.length ? this.store.releaseLeases(call.queueIds) : 0;
+        const leaseIds = new Set(call.queueIds.map((id) => this.leased.get(id)?.leaseId).filter((id): id is string => Boolean(id)));
+        let released = 0;
+        for (const leaseId of leaseIds) released += this.store.releaseLeases(leaseId);
         for (const id of call.queueIds) this.leased.delete(id);
         this.events.onQueueChanged();
         return { released };
@@ -75,12 +83,12 @@ export class StoreBridge {
   }
 
   private lease(limit: number, minPriority: number): StoreResults['lease'] {
-    const { changes } = this.store.leaseBatch({ limit, leaseMs: LEASE_MS, criticalOnly: minPriority >= 10 });
+    const { leaseId, changes } = this.store.leaseBatch({ limit, leaseMs: LEASE_MS, criticalOnly: minPriority >= 10 });
     const items: WorkerChange[] = changes.map((c) => {
-      this.leased.set(c.queueId, c.changeId);
+      this.leased.set(c.queueId, { changeId: c.changeId, leaseId });
       return {
         queueId: c.queueId,
-        changeId: changeIdFor(c.nodeId, c.table, c.recordId, c.op, c.vv, c.hlc),
+        changeId: c.changeId,
         table: c.table,
         recordId: c.recordId,
         op: c.op,
@@ -141,11 +149,7 @@ export class StoreBridge {
       remote.push({ table: change.table, recordId: change.recordId, op: change.op, data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId, seq: change.seq });
     }
     if (need.size) return { status: 'need-full', keys: [...need.values()] };
-    const result = this.store.transaction(() => {
-      const applied = remote.length ? this.store.applyRemoteChanges(remote) : { applied: 0, skipped: 0, conflicts: 0, conflictIds: [] };
-      this.store.setCursor(cursor);
-      return applied;
-    });
+    const result = this.store.applyRemoteChanges(remote, cursor);
     if (result.applied > 0) {
       this.events.onApplied([...new Set(remote.map((r) => r.table))], remote.slice(0, 1000).map((r) => r.recordId));
     }

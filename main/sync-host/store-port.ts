@@ -10,16 +10,13 @@ export interface SyncStorePort {
   leaseBatch(options: LeaseOptions): LeaseResult;
   ackChanges(acks: Ack[]): unknown;
   failChanges(failures: Failure[]): unknown;
-  /** back to pending: the given items, or every leased item when no ids are given */
-  releaseLeases(queueIds?: number[]): number;
+  /** back to pending: one lease's items, or every leased item when no lease id is given */
+  releaseLeases(leaseId?: string): number;
   recordPushConflicts(conflicts: PushConflict[]): unknown;
-  applyRemoteChanges(changes: RemoteChange[]): ApplyResult;
+  /** applies pulled changes and, in the same transaction, moves the pull cursor */
+  applyRemoteChanges(changes: RemoteChange[], cursor?: number): ApplyResult;
   getCursor(): number;
-  setCursor(cursor: number): void;
   getShadow(table: SyncedTable, recordId: string): ShadowState | null;
-  queueStats(): QueueStats;
-  /** pending conflicts (for the conflicts.changed event) */
-  pendingConflicts(): number;
-  /** runs fn in one transaction (the store's `batch`) */
-  transaction<T>(fn: () => T): T;
+  /** queue and conflict counts (the status, queue.stats and conflicts.changed events) */
+  stats(): QueueStats;
 }

@@ -117,7 +117,7 @@ export class SyncHost {
 
   status(): SyncStatus {
     const settings = this.ctx.settings.get();
-    const stats = this.store.queueStats();
+    const stats = this.store.stats();
     const ws = this.workerStatus;
     const state = deriveSyncState({
       hubConfigured: this.hubConfigured(settings),
@@ -345,7 +345,7 @@ export class SyncHost {
         const waiter = this.waiters.get(message.requestId);
         if (!waiter) return;
         this.waiters.delete(message.requestId);
-        if (message.ok) waiter.resolve(message.result);
+        if (message.ok && message.result) waiter.resolve(message.result);
         else waiter.reject(fromErrorShape(message.error));
         this.scheduleStats();
         return;
@@ -382,7 +382,7 @@ export class SyncHost {
 
   private conflictsRecorded(ids: number[]): void {
     try {
-      this.ctx.events.emit('conflicts.changed', { pending: this.store.pendingConflicts() });
+      this.ctx.events.emit('conflicts.changed', { pending: this.store.stats().conflictsByStatus.pending });
     } catch (error) {
       this.ctx.log.warn('could not count pending conflicts', { error });
     }
@@ -417,7 +417,7 @@ export class SyncHost {
     this.statsTimer = setTimeout(() => {
       this.statsTimer = null;
       try {
-        this.ctx.events.emit('queue.stats', this.store.queueStats());
+        this.ctx.events.emit('queue.stats', this.store.stats());
       } catch (error) {
         this.ctx.log.warn('could not read queue stats', { error });
       }

@@ -39,8 +39,7 @@ export async function handleGitRequest<K extends GitRequest['kind']>(
         return { head: await headOid(req.dir) };
       case 'git.commit': {
         await ensureRepo(req.dir);
-        const oid = await commitPaths(req.dir, req.changed, req.removed, req.message, req.author);
-        return { oid, paths: req.changed.length + req.removed.length };
+        return commitPaths(req.dir, req.changed, req.removed, req.message, req.author);
       }
       case 'git.sync': {
         await ensureRepo(req.dir);

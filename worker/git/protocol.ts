@@ -86,7 +86,7 @@ export interface GitSyncResult {
 
 export interface GitResponses {
   'git.init': { head: string | null; created: boolean };
-  'git.commit': { oid: string | null; paths: number };
+  'git.commit': { oid: string | null; committed: { path: string; oid: string | null }[] };
   'git.sync': GitSyncResult;
   'git.log': GitCommitInfo[];
   'git.show': { oid: string | null; text: string | null; binary: boolean };

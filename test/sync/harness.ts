@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBus } from '../../main/events';
+import { createLogger } from '../../main/log';
+import { FileSecretStore } from '../../main/secrets';
+import type { NodeContext } from '../../main/services';
+import { SettingsStore } from '../../main/settings-store';
+import { EdgeStore } from '../../main/store/index';
+import { SyncHost, type SyncHostOptions } from '../../main/sync-host/sync-host';
+import type { EventName } from '../../shared/api/index';
+import type { SettingsPatch } from '../../shared/domain/settings';
+import { HybridClock } from '../../shared/sync/hlc';
+
+export interface TestNode {
+  nodeId: string;
+  dataDir: string;
+  ctx: NodeContext;
+  store: EdgeStore;
+  host: SyncHost;
+  events: Array<{ event: EventName; payload: unknown }>;
+  /** stops sync and closes the store (the data folder stays, for a restart) */
+  stop(): Promise<void>;
+  /** stop, then remove the data folder */
+  destroy(): Promise<void>;
+}
+
+/**
+ * One edge node composed in process the way main/node.ts does it (settings, events, secrets, the edge store,
+ * the sync host with a real forked worker). Used until the multi-node tests move to `outpost node` processes.
+ */
+export async function startTestNode(options: {
+  nodeId: string;
+  hub?: { url: string; token: string };
+  dataDir?: string;
+  settings?: SettingsPatch;
+  host?: Partial<Omit<SyncHostOptions, 'ctx' | 'store'>>;
+}): Promise<TestNode> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `outpost-${options.nodeId}-`));
+  const settings = new SettingsStore(dataDir);
+  settings.set({ sync: { mode: 'manual', ...(options.hub ? { hubUrl: options.hub.url } : {}) }, ...(options.settings ?? {}) });
+  const secrets = new FileSecretStore(dataDir);
+  if (options.hub) await secrets.set('hub.token', options.hub.token);
+  const events = new EventBus();
+  const seen: TestNode['events'] = [];
+  events.subscribe((event, payload) => seen.push({ event, payload }));
+  const log = createLogger({ quiet: true, file: join(dataDir, 'node.log'), level: 'debug' });
+  const ctx: NodeContext = {
+    identity: { nodeId: options.nodeId, nodeName: options.nodeId, dataDir, startedAt: new Date().toISOString(), version: 'test' },
+    settings,
+    events,
+    secrets,
+    log,
+  };
+  const store = new EdgeStore({
+    path: join(dataDir, 'edge.db'),
+    nodeId: options.nodeId,
+    clock: new HybridClock(options.nodeId),
+    settings: () => settings.get(),
+    onChange: (tables, ids) => {
+      if (tables.some((t) => t === 'agents' || t === 'workflows' || t === 'executions')) {
+        events.emit('agents.changed', { tables: tables.filter((t) => t !== 'sync_queue' && t !== 'conflict_resolution'), ids: ids.slice(0, 1000) });
+      }
+    },
+    log,
+  });
+  const host = new SyncHost({ ctx, store, restartBaseMs: 100, shutdownDeadlineMs: 3000, requestTimeoutMs: 5000, ...options.host });
+  await host.start();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await host.stop();
+    store.close();
+  };
+  return {
+    nodeId: options.nodeId,
+    dataDir,
+    ctx,
+    store,
+    host,
+    events: seen,
+    stop,
+    async destroy() {
+      await stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestHub, waitFor, type TestHub } from './support';
+import { startTestNode, type TestNode } from './harness';
+
+let hub: TestHub;
+let a: TestNode;
+let b: TestNode;
+
+before(async () => {
+  hub = await startTestHub();
+  const ta = await hub.enroll('a', 'node-a');
+  const tb = await hub.enroll('b', 'node-b');
+  a = await startTestNode({ nodeId: 'node-a', hub: { url: hub.url, token: ta.token } });
+  b = await startTestNode({ nodeId: 'node-b', hub: { url: hub.url, token: tb.token } });
+  await waitFor(() => a.host.status().state === 'idle' && b.host.status().state === 'idle', 20_000, 'both nodes idle');
+});
+after(async () => {
+  await a?.destroy();
+  await b?.destroy();
+  await hub?.destroy();
+});
+
+test('what one node writes, the other reads; both ways', async () => {
+  const agent = a.store.createAgent({ id: 'agent-1', name: 'Scout', type: 'llm', config: { model: 'm1', temperature: 0.2 } });
+  assert.equal(a.host.status().pending, 1);
+  const pushed = await a.host.syncNow();
+  assert.equal(pushed.pushed, 1);
+  assert.ok(pushed.bytesWire > 0 && pushed.bytesRaw > 0);
+  assert.equal(a.host.status().pending, 0);
+  const pulled = await b.host.syncNow();
+  assert.equal(pulled.pulled, 1);
+  const seen = b.store.getAgent('agent-1');
+  assert.equal(seen.name, 'Scout');
+  assert.deepEqual(seen.config, agent.config);
+
+  b.store.updateAgent({ id: 'agent-1', patch: { status: 'running' }, expectedVersion: seen.version });
+  assert.equal((await b.host.syncNow()).pushed, 1);
+  await a.host.syncNow();
+  assert.equal(a.store.getAgent('agent-1').status, 'running');
+  assert.ok(b.events.some((e) => e.event === 'sync.status'));
+  assert.ok(a.events.some((e) => e.event === 'agents.changed'));
+});
+
+test('a one-field change travels as a patch and is expanded against the shadow', async () => {
+  const big = { prompt: 'p'.repeat(4000), tools: Array.from({ length: 50 }, (_, i) => `tool-${i}`) };
+  a.store.createAgent({ id: 'agent-big', name: 'Big', type: 'llm', config: big });
+  await a.host.syncNow();
+  await b.host.syncNow();
+  const v = a.store.getAgent('agent-big').version;
+  a.store.updateAgent({ id: 'agent-big', patch: { name: 'Bigger' }, expectedVersion: v });
+  const push = await a.host.syncNow();
+  assert.equal(push.pushed, 1);
+  assert.ok(push.bytesRaw < 2000, `a patch, not the 4 kB record: ${push.bytesRaw} bytes raw`);
+  const pull = await b.host.syncNow();
+  assert.equal(pull.pulled, 1);
+  const got = b.store.getAgent('agent-big');
+  assert.equal(got.name, 'Bigger');
+  assert.deepEqual(got.config, big);
+});
+
+test('priority first, parents before children, on the hub and on the reader', async () => {
+  a.store.batch(() => {
+    for (let i = 0; i < 5; i++) a.store.createAgent({ id: `low-${i}`, name: `low ${i}`, type: 'llm' });
+    a.store.createAgent({ id: 'parent-agent', name: 'parent', type: 'llm' });
+    a.store.createWorkflow({ id: 'wf-1', name: 'flow', agentId: 'parent-agent', status: 'critical' });
+    a.store.createAgent({ id: 'crit', name: 'critical one', type: 'llm', status: 'critical' });
+  });
+  await a.host.syncNow();
+  const res = await fetch(`${hub.url}/v1/pull?since=0&limit=1000`, { headers: { authorization: `Bearer ${(await b.ctx.secrets.get('hub.token'))!}` } });
+  const log = ((await res.json()) as { changes: Array<{ recordId: string; seq: number }> }).changes.map((c) => c.recordId);
+  const pos = (id: string) => log.lastIndexOf(id);
+  assert.ok(pos('parent-agent') < pos('wf-1'), 'the workflow\'s agent goes first');
+  assert.ok(pos('wf-1') < pos('low-0') && pos('crit') < pos('low-0'), 'critical items before normal ones');
+  await b.host.syncNow();
+  assert.equal(b.store.getWorkflow('wf-1').agentId, 'parent-agent');
+});
+
+test('pause and resume persist in settings and show in the state', async () => {
+  assert.equal(a.host.pause().state, 'paused');
+  assert.equal(a.ctx.settings.get().sync.paused, true);
+  await assert.rejects(a.host.syncNow(), (e: Error & { code?: string }) => e.code === 'locked');
+  a.host.resume();
+  await waitFor(() => a.host.status().state === 'idle', 10_000, 'idle after resume');
+});
