@@ -1,0 +1,120 @@
+import type { ConflictDetail, ConflictSummary, Suggestion } from '../../shared/domain/conflicts';
+import { changedFields, suggestionsFor, type ConflictInput } from '../../shared/merge/index';
+import type { RecordConflict, RecordConflictDetail } from '../store/types';
+import type { TextConflict } from './ports';
+
+/** `r:<n>` for record conflicts (the store's row id), `w:<id>` for workspace text conflicts. */
+export type ConflictRef = { kind: 'record'; id: number } | { kind: 'text'; id: string };
+
+export function parseConflictId(id: string): ConflictRef | null {
+  const record = /^r:([1-9][0-9]{0,15})$/.exec(id);
+  if (record) {
+    const n = Number(record[1]);
+    return Number.isSafeInteger(n) ? { kind: 'record', id: n } : null;
+  }
+  const text = /^w:([A-Za-z0-9_-]{1,64})$/.exec(id);
+  return text ? { kind: 'text', id: text[1]! } : null;
+}
+
+/** The pure engine's view of a stored record conflict. */
+export function toConflictInput(c: RecordConflictDetail): ConflictInput {
+  return {
+    table: c.table,
+    recordId: c.recordId,
+    type: c.type,
+    base: c.base,
+    local: { data: c.local, hlc: c.localHlc ?? '' },
+    remote: { data: c.remote, hlc: c.remoteHlc },
+  };
+}
+
+export function similarKeyOf(table: string, type: string, changes: { field: string; contested: boolean }[]): string {
+  const fields = changes.map((c) => (c.contested ? `${c.field}!` : c.field)).sort();
+  return `${table}|${type}|${fields.join(',')}`;
+}
+
+export function recordSummary(summary: RecordConflict, detail: RecordConflictDetail): ConflictSummary {
+  const changes = changedFields(detail.base, detail.local, detail.remote);
+  return {
+    id: `r:${summary.id}`,
+    kind: 'record',
+    type: summary.type,
+    table: summary.table,
+    recordId: summary.recordId,
+    status: summary.status,
+    detectedAt: summary.detectedAt,
+    resolvedAt: summary.resolvedAt,
+    strategy: summary.strategy,
+    resolvedBy: summary.resolvedBy,
+    automatic: summary.automatic,
+    confidence: summary.confidence,
+    fields: changes.map((c) => c.field),
+    similarKey: similarKeyOf(summary.table, summary.type, changes),
+  };
+}
+
+export function recordDetail(c: RecordConflictDetail): ConflictDetail {
+  const changes = changedFields(c.base, c.local, c.remote);
+  return {
+    ...recordSummary(c, c),
+    base: c.base,
+    local: c.local,
+    remote: c.remote,
+    resolved: c.status === 'resolved' ? c.resolved : null,
+    replaced: c.replaced,
+    localHlc: c.localHlc,
+    remoteHlc: c.remoteHlc,
+    changes,
+    suggestions: c.status === 'resolved' ? [] : suggestionsFor(toConflictInput(c)),
+    undoable: c.status === 'resolved' && c.automatic && c.replaced !== null,
+  };
+}
+
+export function textSummary(t: TextConflict): ConflictSummary {
+  return {
+    id: `w:${t.id}`,
+    kind: 'text',
+    type: t.type,
+    table: 'workspace',
+    recordId: t.path,
+    status: t.status,
+    detectedAt: t.detectedAt,
+    resolvedAt: t.resolvedAt,
+    strategy: t.strategy,
+    resolvedBy: t.resolvedBy,
+    automatic: false,
+    confidence: null,
+    fields: [],
+    similarKey: `workspace|${t.type}|${t.path}`,
+  };
+}
+
+export function textDetail(t: TextConflict): ConflictDetail {
+  const suggestions: Suggestion[] = [];
+  if (t.status !== 'resolved') {
+    suggestions.push(
+      t.local === null
+        ? { choice: 'local', data: null, confidence: 0.5, tradeoff: "Deletes the file as this node did; the other node's edits are discarded." }
+        : { choice: 'local', data: t.local, confidence: 0.5, tradeoff: "Keeps this node's text; the other node's edits are dropped." },
+      t.remote === null
+        ? { choice: 'remote', data: null, confidence: 0.5, tradeoff: "Deletes the file as the other node did; this node's edits are discarded." }
+        : { choice: 'remote', data: t.remote, confidence: 0.5, tradeoff: "Takes the other node's text; this node's edits are dropped." },
+    );
+    if (typeof t.merged === 'string') {
+      suggestions.push({ choice: 'merge', data: t.merged, confidence: 0.5, tradeoff: 'Every change that does not overlap is kept; overlapping lines hold this node\'s side: check them.' });
+    }
+  }
+  return {
+    ...textSummary(t),
+    base: t.base,
+    local: t.local,
+    remote: t.remote,
+    resolved: t.resolved,
+    replaced: null,
+    localHlc: null,
+    remoteHlc: null,
+    changes: [],
+    suggestions,
+    undoable: false,
+  };
+}
