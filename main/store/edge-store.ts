@@ -97,6 +97,11 @@ export class EdgeStore {
     this.core.close();
   }
 
+  /** The raw connection, for tests and diagnostics only: never write through it. */
+  unsafeDatabase(): import('better-sqlite3').Database {
+    return this.core.db;
+  }
+
   // ---- agents ----
 
   listAgents(query: AgentListQuery = {}): Page<Agent> {

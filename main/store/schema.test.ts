@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { OutpostError } from '../../shared/errors';
+import { defaultSettings } from '../../shared/domain/settings';
+import { HybridClock } from '../../shared/sync/hlc';
+import { EdgeStore } from './edge-store';
+import { SCHEMA_VERSION } from './schema';
+import { openTestStore, remoteAgent } from './test-support';
+
+test('a fresh database gets the whole schema, its pragmas and no triggers', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const db = ts.store.unsafeDatabase();
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('auto_vacuum', { simple: true }), 2, 'auto_vacuum INCREMENTAL must be set before the first table');
+  assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  assert.equal(db.pragma('synchronous', { simple: true }), 1, 'synchronous NORMAL');
+  assert.ok((db.pragma('busy_timeout', { simple: true }) as number) >= 1000);
+  const names = (type: string) =>
+    (db.prepare('SELECT name FROM sqlite_schema WHERE type = ? ORDER BY name').all(type) as Array<{ name: string }>).map((r) => r.name);
+  for (const table of ['agents', 'workflows', 'executions', 'sync_queue', 'sync_shadow', 'sync_state', 'conflict_resolution']) {
+    assert.ok(names('table').includes(table), `table ${table}`);
+  }
+  assert.deepEqual(names('view'), ['active_agents', 'conflict_summary', 'pending_sync']);
+  for (const index of ['idx_agents_status', 'idx_agents_sync_status', 'idx_workflows_agent_id', 'idx_executions_workflow_id', 'idx_executions_status', 'idx_sync_queue_status', 'uq_sync_queue_one_pending', 'idx_conflict_status']) {
+    assert.ok(names('index').includes(index), `index ${index}`);
+  }
+  assert.deepEqual(names('trigger'), [], 'the store enqueues itself; no triggers to misfire');
+  const cols = (table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name);
+  for (const c of ['id', 'name', 'type', 'status', 'config', 'created_at', 'updated_at', 'last_sync', 'sync_status', 'version', 'hlc', 'node_id', 'vv', 'deleted']) {
+    assert.ok(cols('agents').includes(c), `agents.${c}`);
+  }
+  for (const c of ['change_id', 'lease_id', 'leased_until', 'next_attempt_at', 'conflict_id', 'max_attempts', 'last_attempt', 'error_message']) {
+    assert.ok(cols('sync_queue').includes(c), `sync_queue.${c}`);
+  }
+  for (const c of ['type', 'base_data', 'local_data', 'remote_data', 'local_vv', 'remote_vv', 'local_hlc', 'remote_hlc', 'remote_node_id', 'resolution_strategy', 'resolved_data', 'replaced_data', 'confidence', 'resolved_at', 'resolved_by', 'status', 'created_at', 'detected_at']) {
+    assert.ok(cols('conflict_resolution').includes(c), `conflict_resolution.${c}`);
+  }
+});
+
+test('the views run and read real columns (conflict_summary reads detected_at)', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const a = store.createAgent({ name: 'runner', type: 'llm', status: 'active' });
+  store.createAgent({ name: 'idle', type: 'llm' });
+  store.applyRemoteChanges([remoteAgent(a.id, { 'node-b': 1 })]);
+  const db = store.unsafeDatabase();
+  assert.deepEqual((db.prepare('SELECT id FROM active_agents').all() as Array<{ id: string }>).map((r) => r.id), [a.id]);
+  assert.equal((db.prepare('SELECT count(*) AS n FROM pending_sync').get() as { n: number }).n, 2);
+  const summary = db.prepare('SELECT * FROM conflict_summary').all() as Array<{ table_name: string; conflict_count: number; oldest_conflict: string }>;
+  assert.equal(summary.length, 1);
+  assert.equal(summary[0]!.table_name, 'agents');
+  assert.equal(summary[0]!.conflict_count, 1);
+  assert.match(summary[0]!.oldest_conflict, /^\d{4}-\d\d-\d\dT/);
+});
+
+test('re-opening is idempotent and keeps the data', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const a = ts.store.createAgent({ name: 'kept', type: 'llm', config: { k: 1 } });
+  ts.reopen();
+  ts.reopen();
+  assert.equal(ts.store.unsafeDatabase().pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.deepEqual(ts.store.getAgent(a.id).config, { k: 1 });
+  assert.equal(ts.store.stats().byStatus.pending, 1);
+});
+
+test('a database written by a newer Outpost is refused and left untouched', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  ts.store.createAgent({ name: 'x', type: 'llm' });
+  ts.store.close();
+  const raw = new Database(ts.path);
+  raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  raw.close();
+  const before = readFileSync(ts.path);
+  assert.throws(
+    () => ts.reopen(),
+    (e: unknown) => e instanceof OutpostError && e.code === 'invalid_input' && /newer Outpost/.test(e.message),
+  );
+  assert.ok(readFileSync(ts.path).equals(before), 'the file was not modified');
+  // put it back so cleanup can close a store
+  const fix = new Database(ts.path);
+  fix.pragma(`user_version = ${SCHEMA_VERSION}`);
+  fix.close();
+  ts.store = ts.reopen();
+});
+
+test('pending migration steps run in one transaction: a failing step leaves the old version', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  // an old file at version 0 with a table in the way of step 1: the step fails, nothing is half-applied
+  const path = join(ts.dir, 'old.db');
+  const raw = new Database(path);
+  raw.exec('CREATE TABLE agents (id TEXT PRIMARY KEY)');
+  raw.close();
+  assert.throws(() => new EdgeStore({ path, nodeId: 'n', clock: new HybridClock('n'), settings: defaultSettings }), /already exists/);
+  const check = new Database(path);
+  assert.equal(check.pragma('user_version', { simple: true }), 0);
+  assert.equal((check.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name IN ('sync_queue', 'workflows')`).get() as { n: number }).n, 0);
+  check.close();
+});
