@@ -6,6 +6,7 @@ import { conflictMethods } from './conflicts';
 import { workspaceMethods } from './workspace';
 import type { QueueStats } from '../domain/queue';
 import type { SyncStatus } from '../domain/sync-status';
+import type { WorkspaceProgress } from '../domain/workspace';
 
 /** The whole API: one definition drives the preload, the IPC handlers, the HTTP bridge and the browser shim. */
 export const contract = {
@@ -22,6 +23,7 @@ export const events = {
   'conflicts.changed': event<{ pending: number }>(),
   'sync.status': event<SyncStatus>(),
   'workspace.changed': event<{ paths: string[] }>(),
+  'workspace.progress': event<WorkspaceProgress>(),
 };
 
 export type Contract = typeof contract;

@@ -35,3 +35,61 @@ export interface WorkspaceItem {
 }
 
 export type WorkspaceItemSummary = Omit<WorkspaceItem, 'content'> & { size: number };
+
+export const commitIdSchema = z.string().regex(/^[0-9a-f]{40}$/, 'a commit id is 40 lowercase hexadecimal characters');
+
+/** One commit of the workspace history. */
+export interface WorkspaceCommit {
+  id: string;
+  message: string;
+  author: { name: string; email: string };
+  at: string; // ISO time
+  parents: string[];
+}
+
+export interface WorkspaceCommitResult {
+  /** null when nothing had changed: no commit is made then */
+  commit: string | null;
+  items: number;
+}
+
+export type WorkspaceSyncOutcome = 'up-to-date' | 'pushed' | 'fast-forward' | 'merged' | 'conflicts' | 'no-remote' | 'no-remote-branch';
+
+export interface WorkspaceSyncResult {
+  outcome: WorkspaceSyncOutcome;
+  commit: string | null; // the local commit made first, if any
+  head: string | null;
+  mergeCommit: string | null;
+  pushed: boolean;
+  attempts: number;
+  changed: number; // items the remote changed here
+  conflicts: number; // pending text conflicts after this sync
+  durationMs: number;
+}
+
+export interface WorkspaceItemAtCommit {
+  commit: string;
+  path: string;
+  exists: boolean;
+  binary: boolean;
+  content: string | null;
+}
+
+export interface WorkspaceStatus {
+  head: string | null;
+  remoteUrl: string | null; // without credentials
+  pending: number;
+  conflicts: number;
+  lastCommitAt: string | null;
+  lastSyncAt: string | null;
+  lastError: string | null;
+  busy: boolean;
+}
+
+/** Progress of a workspace commit or sync, for the Workspace page and the tray. */
+export interface WorkspaceProgress {
+  phase: 'commit' | 'fetch' | 'merge' | 'push' | 'push-rejected' | 'done' | 'error' | string;
+  loaded: number;
+  total: number;
+  message?: string;
+}

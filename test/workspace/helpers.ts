@@ -64,3 +64,35 @@ export function withAuth(url: string, token: string): string {
   u.password = token;
   return u.toString();
 }
+
+import { SettingsStore } from '../../main/settings-store';
+import { createLogger } from '../../main/log';
+import { EventBus } from '../../main/events';
+import { FileSecretStore } from '../../main/secrets';
+import { Workspace } from '../../main/workspace/index';
+
+/** A real Workspace on a data folder, optionally pointed at a Git host with a hub token. */
+export async function openWorkspace(
+  dataDir: string,
+  options: { name?: string; hubUrl?: string; token?: string; watch?: boolean } = {},
+): Promise<{ ws: Workspace; events: EventBus; settings: SettingsStore; seen: { event: string; payload: unknown }[] }> {
+  const settings = new SettingsStore(dataDir);
+  if (options.hubUrl) settings.set({ sync: { hubUrl: options.hubUrl } });
+  const secrets = new FileSecretStore(dataDir);
+  if (options.token) await secrets.set('hub.token', options.token);
+  const events = new EventBus();
+  const seen: { event: string; payload: unknown }[] = [];
+  events.subscribe((event, payload) => seen.push({ event, payload }));
+  const name = options.name ?? 'node';
+  const ws = await Workspace.open({
+    dataDir,
+    identity: { nodeId: `n-${name}`, nodeName: name, dataDir, startedAt: new Date().toISOString(), version: 'test' },
+    settings,
+    log: createLogger({ quiet: true }),
+    events,
+    secrets,
+    watch: options.watch ?? false,
+    autoCommit: false,
+  });
+  return { ws, events, settings, seen };
+}

@@ -1,0 +1,98 @@
+import { OutpostError } from '../../shared/errors';
+import type { ConflictDetail, ConflictSummary } from '../../shared/domain/conflicts';
+import type { Page } from '../../shared/domain/records';
+import { mergeText } from '../../shared/domain/workspace-merge';
+import type { ConflictRow } from './store';
+import type { Workspace } from './workspace';
+
+/**
+ * Workspace text conflicts as the conflicts.* handlers see them: ids `w:<id>`, kind 'text', types
+ * 'modify-modify' | 'modify-delete' | 'binary', table 'workspace', recordId = the item path.
+ * base/local/remote are the texts (null: absent on that side, or binary); `resolved` the chosen text.
+ */
+export async function listTextConflicts(
+  ws: Workspace,
+  input: { status?: 'pending' | 'resolved' | 'escalated'; offset?: number; limit?: number } = {},
+): Promise<Page<ConflictSummary>> {
+  const offset = input.offset ?? 0;
+  const limit = input.limit ?? 100;
+  const { rows, total } = await ws.conflictRows({ ...(input.status ? { status: input.status } : {}), offset, limit });
+  return { items: rows.map(toSummary), total, offset, limit };
+}
+
+export async function getTextConflict(ws: Workspace, id: string): Promise<ConflictDetail> {
+  const row = await ws.conflictRow(parseId(id));
+  if (!row) throw new OutpostError('not_found', `Conflict ${JSON.stringify(id)} does not exist.`);
+  return toDetail(row);
+}
+
+/** A resolution: the edited text, or one side whole ('local' | 'remote'; for binary conflicts, the only choice). */
+export async function resolveTextConflict(
+  ws: Workspace,
+  id: string,
+  resolution: string | 'local' | 'remote' | { text: string },
+  resolvedBy?: string,
+): Promise<ConflictDetail> {
+  const choice: { text: string } | { side: 'local' | 'remote' } =
+    typeof resolution === 'object'
+      ? resolution
+      : resolution === 'local' || resolution === 'remote'
+        ? { side: resolution }
+        : { text: resolution };
+  const { row } = await ws.resolveConflict(parseId(id), choice, resolvedBy);
+  return toDetail(row);
+}
+
+export function isTextConflictId(id: string): boolean {
+  return /^w:[A-Za-z0-9_-]{1,64}$/.test(id);
+}
+
+function parseId(id: string): string {
+  if (!isTextConflictId(id)) throw new OutpostError('invalid_input', `${JSON.stringify(id.slice(0, 80))} is not a workspace conflict id (w:<id>).`);
+  return id.slice(2);
+}
+
+function toSummary(r: ConflictRow): ConflictSummary {
+  return {
+    id: `w:${r.id}`,
+    kind: 'text',
+    type: r.kind,
+    table: 'workspace',
+    recordId: r.item_path,
+    status: r.status === 'superseded' ? 'resolved' : r.status,
+    detectedAt: new Date(r.detected_at).toISOString(),
+    resolvedAt: r.resolved_at ? new Date(r.resolved_at).toISOString() : null,
+    strategy: r.resolution_strategy ?? (r.status === 'superseded' ? 'superseded' : null),
+    resolvedBy: r.resolved_by,
+    automatic: false,
+    confidence: null,
+    fields: [],
+    similarKey: `workspace:${r.kind}`,
+  };
+}
+
+function toDetail(r: ConflictRow): ConflictDetail {
+  const suggestions: ConflictDetail['suggestions'] = [];
+  if (r.kind === 'modify-modify' && r.local_content !== null && r.remote_content !== null) {
+    const merged = mergeText(r.base_content ?? '', r.local_content, r.remote_content);
+    suggestions.push({
+      choice: 'merge',
+      data: merged.text,
+      confidence: 0,
+      tradeoff: `${merged.conflicts} hunk(s) changed on both sides; this text keeps local in each of them. Review them in the three-way view.`,
+    });
+  }
+  return {
+    ...toSummary(r),
+    base: r.base_content,
+    local: r.local_content,
+    remote: r.remote_content,
+    resolved: r.resolved_deleted ? null : r.resolved_content,
+    replaced: null,
+    localHlc: null,
+    remoteHlc: null,
+    changes: [],
+    suggestions,
+    undoable: false,
+  };
+}

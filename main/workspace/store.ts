@@ -1,0 +1,180 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+
+/**
+ * The workspace tables in PGlite. Every statement is parameterized; bulk writes go through one
+ * `jsonb_to_recordset` statement per batch (PGlite is about 14x slower row by row: MEASURED-FACTS).
+ * PGlite runs with fsync off: a power loss can lose the last writes (the files and Git still hold them, and
+ * the scan at the next commit takes them back in).
+ */
+export type Db = PGlite | Transaction;
+
+const SCHEMA_VERSION = 1;
+
+const schema = `
+CREATE TABLE IF NOT EXISTS workspace_meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS workspace_items (
+  id text PRIMARY KEY,
+  path text NOT NULL UNIQUE,
+  type text NOT NULL,
+  content text NOT NULL DEFAULT '',
+  is_binary boolean NOT NULL DEFAULT false,
+  size integer NOT NULL DEFAULT 0,
+  content_oid text NOT NULL,
+  committed_oid text,
+  version integer NOT NULL DEFAULT 1,
+  modified_at timestamptz NOT NULL DEFAULT now(),
+  modified_by text NOT NULL,
+  sync_status text NOT NULL DEFAULT 'pending' CHECK (sync_status IN ('pending', 'committed', 'synced', 'conflict')),
+  conflict_id text,
+  deleted boolean NOT NULL DEFAULT false,
+  file_mtime_ms double precision,
+  file_size bigint
+);
+CREATE INDEX IF NOT EXISTS idx_workspace_items_type ON workspace_items(type);
+CREATE INDEX IF NOT EXISTS idx_workspace_items_sync_status ON workspace_items(sync_status);
+CREATE TABLE IF NOT EXISTS workspace_conflicts (
+  id text PRIMARY KEY,
+  item_path text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('modify-modify', 'modify-delete', 'binary')),
+  base_oid text, local_oid text, remote_oid text,
+  base_content text, local_content text, remote_content text,
+  local_commit text, remote_commit text,
+  resolved_content text, resolved_oid text, resolved_deleted boolean NOT NULL DEFAULT false,
+  resolution_strategy text, resolved_at timestamptz, resolved_by text,
+  merge_commit text,
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'resolved', 'escalated', 'superseded')),
+  detected_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS idx_workspace_conflicts_status ON workspace_conflicts(status);
+CREATE UNIQUE INDEX IF NOT EXISTS idx_workspace_conflicts_open_path ON workspace_conflicts(item_path) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS workspace_sync_log (
+  id bigserial PRIMARY KEY,
+  operation text NOT NULL,
+  item_path text,
+  commit_hash text,
+  status text NOT NULL,
+  detail text,
+  error_message text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS idx_workspace_sync_log_created ON workspace_sync_log(created_at);
+`;
+
+export async function openStore(dir: string): Promise<PGlite> {
+  const db = await PGlite.create(dir);
+  await db.exec(schema);
+  await db.query(
+    `INSERT INTO workspace_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`,
+    [String(SCHEMA_VERSION)],
+  );
+  return db;
+}
+
+export interface ItemRow {
+  id: string;
+  path: string;
+  type: string;
+  content: string;
+  is_binary: boolean;
+  size: number;
+  content_oid: string;
+  committed_oid: string | null;
+  version: number;
+  modified_at: Date;
+  modified_by: string;
+  sync_status: 'pending' | 'committed' | 'synced' | 'conflict';
+  conflict_id: string | null;
+  deleted: boolean;
+  file_mtime_ms: number | null;
+  file_size: number | null;
+}
+
+export interface ConflictRow {
+  id: string;
+  item_path: string;
+  kind: 'modify-modify' | 'modify-delete' | 'binary';
+  base_oid: string | null;
+  local_oid: string | null;
+  remote_oid: string | null;
+  base_content: string | null;
+  local_content: string | null;
+  remote_content: string | null;
+  local_commit: string | null;
+  remote_commit: string | null;
+  resolved_content: string | null;
+  resolved_oid: string | null;
+  resolved_deleted: boolean;
+  resolution_strategy: string | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  merge_commit: string | null;
+  status: 'pending' | 'resolved' | 'escalated' | 'superseded';
+  detected_at: Date;
+}
+
+/** One row for a bulk upsert of items (scan results, files a merge changed). */
+export interface ItemUpsert {
+  id: string;
+  path: string;
+  type: string;
+  content: string;
+  is_binary: boolean;
+  size: number;
+  content_oid: string;
+  committed_oid: string | null;
+  modified_by: string;
+  sync_status: ItemRow['sync_status'];
+  file_mtime_ms: number | null;
+  file_size: number | null;
+}
+
+const BATCH = 1000;
+
+/**
+ * Inserts or updates items by path in batches. An existing item keeps its id; its version goes up only when
+ * its content changed.
+ */
+export async function upsertItems(db: Db, rows: ItemUpsert[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const batch = rows.slice(i, i + BATCH);
+    await db.query(
+      `INSERT INTO workspace_items
+         (id, path, type, content, is_binary, size, content_oid, committed_oid, modified_by, sync_status, file_mtime_ms, file_size)
+       SELECT id, path, type, content, is_binary, size, content_oid, committed_oid, modified_by, sync_status, file_mtime_ms, file_size
+       FROM jsonb_to_recordset($1::jsonb) AS x(
+         id text, path text, type text, content text, is_binary boolean, size integer, content_oid text,
+         committed_oid text, modified_by text, sync_status text, file_mtime_ms double precision, file_size bigint)
+       ON CONFLICT (path) DO UPDATE SET
+         type = excluded.type,
+         content = excluded.content,
+         is_binary = excluded.is_binary,
+         size = excluded.size,
+         version = workspace_items.version + CASE WHEN workspace_items.content_oid = excluded.content_oid AND NOT workspace_items.deleted THEN 0 ELSE 1 END,
+         modified_at = CASE WHEN workspace_items.content_oid = excluded.content_oid AND NOT workspace_items.deleted THEN workspace_items.modified_at ELSE now() END,
+         modified_by = CASE WHEN workspace_items.content_oid = excluded.content_oid AND NOT workspace_items.deleted THEN workspace_items.modified_by ELSE excluded.modified_by END,
+         content_oid = excluded.content_oid,
+         committed_oid = excluded.committed_oid,
+         sync_status = excluded.sync_status,
+         deleted = false,
+         file_mtime_ms = excluded.file_mtime_ms,
+         file_size = excluded.file_size`,
+      [JSON.stringify(batch)],
+    );
+  }
+}
+
+export async function deleteItemsByPath(db: Db, paths: string[]): Promise<void> {
+  for (let i = 0; i < paths.length; i += BATCH) {
+    await db.query(`DELETE FROM workspace_items WHERE path = ANY($1::text[])`, [paths.slice(i, i + BATCH)]);
+  }
+}
+
+export async function logSync(
+  db: Db,
+  entry: { operation: string; status: string; commit?: string | null; path?: string | null; detail?: string | null; error?: string | null },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO workspace_sync_log (operation, item_path, commit_hash, status, detail, error_message) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [entry.operation, entry.path ?? null, entry.commit ?? null, entry.status, entry.detail ?? null, entry.error ?? null],
+  );
+}

@@ -1,0 +1,767 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import { OutpostError, notFound } from '../../shared/errors';
+import type { Page } from '../../shared/domain/records';
+import type {
+  WorkspaceCommit,
+  WorkspaceCommitResult,
+  WorkspaceItem,
+  WorkspaceItemAtCommit,
+  WorkspaceItemSummary,
+  WorkspaceProgress,
+  WorkspaceStatus,
+  WorkspaceSyncResult,
+} from '../../shared/domain/workspace';
+import type { EventBus } from '../events';
+import type { Logger } from '../log';
+import { FileSecretStore, type SecretStore } from '../secrets';
+import type { NodeIdentity } from '../services';
+import type { SettingsStore } from '../settings-store';
+import { autoCommitMessage } from '../../worker/git/commit';
+import type { GitAuthor, GitRemote, GitResolution, GitSyncResult } from '../../worker/git/protocol';
+import { blobOidOf, itemTypeOf, listFiles, readWorkspaceFile, writeItemFile } from './files';
+import { inProcessGitRunner, type GitRunner } from './git-runner';
+import { WorkspaceDbLock } from './lock';
+import { resolveWorkspaceFile } from './safe-path';
+import { deleteItemsByPath, logSync, openStore, upsertItems, type ConflictRow, type ItemRow, type ItemUpsert } from './store';
+
+export interface WorkspaceOptions {
+  dataDir: string;
+  identity: NodeIdentity;
+  settings: SettingsStore;
+  log: Logger;
+  events?: EventBus;
+  /** where the hub token and Git credentials live; defaults to the data folder's secret file */
+  secrets?: SecretStore;
+  /** the utility process; defaults to running the Git module in this process */
+  git?: GitRunner;
+  /** notice edits by other programs as they happen (a scan at every commit happens regardless) */
+  watch?: boolean;
+  /** commit (and sync) every settings.workspace.autoCommitMinutes */
+  autoCommit?: boolean;
+}
+
+const ITEM_COLUMNS = `id, path, type, content, is_binary, size, content_oid, committed_oid, version, modified_at, modified_by,
+  sync_status, conflict_id, deleted, file_mtime_ms, file_size`;
+
+/**
+ * The node's workspace: items in PGlite (<data>/workspace-db) mirrored as files in a Git working tree
+ * (<data>/workspace, branch main). Main owns the database and the item files; the Git work (commit, fetch,
+ * merge, push) runs through the GitRunner, in the utility process in the app. Edits made to the files by
+ * other programs are taken into PGlite (watcher, and a scan before every commit), never overwritten.
+ */
+export class Workspace {
+  readonly root: string;
+  private mutex: Promise<unknown> = Promise.resolve();
+  private gitChain: Promise<unknown> = Promise.resolve();
+  private busy = false;
+  private watcher: FSWatcher | null = null;
+  private scanTimer: NodeJS.Timeout | null = null;
+  private autoTimer: NodeJS.Timeout | null = null;
+  private unsubscribeSettings: (() => void) | null = null;
+  private lastCommitAt: string | null = null;
+  private lastSyncAt: string | null = null;
+  private lastError: string | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly options: WorkspaceOptions,
+    private readonly db: PGlite,
+    private readonly lock: WorkspaceDbLock,
+    private readonly git: GitRunner,
+    private readonly secrets: SecretStore,
+  ) {
+    this.root = join(options.dataDir, 'workspace');
+  }
+
+  static async open(options: WorkspaceOptions): Promise<Workspace> {
+    const lock = WorkspaceDbLock.acquire(options.dataDir);
+    let db: PGlite | null = null;
+    try {
+      mkdirSync(join(options.dataDir, 'workspace'), { recursive: true });
+      db = await openStore(join(options.dataDir, 'workspace-db'));
+      const git = options.git ?? inProcessGitRunner;
+      const ws = new Workspace(options, db, lock, git, options.secrets ?? new FileSecretStore(options.dataDir));
+      await git.request({ kind: 'git.init', dir: ws.root });
+      await ws.scan();
+      if (options.watch !== false) ws.startWatching();
+      if (options.autoCommit !== false) ws.scheduleAutoCommit();
+      return ws;
+    } catch (error) {
+      await db?.close().catch(() => undefined);
+      lock.release();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher?.close();
+    if (this.scanTimer) clearTimeout(this.scanTimer);
+    if (this.autoTimer) clearTimeout(this.autoTimer);
+    this.unsubscribeSettings?.();
+    await this.gitChain.catch(() => undefined);
+    await this.mutex.catch(() => undefined);
+    await this.db.close();
+    this.lock.release();
+  }
+
+  // ---- items -------------------------------------------------------------------------------------------
+
+  async list(input: { prefix?: string; offset: number; limit: number }): Promise<Page<WorkspaceItemSummary>> {
+    const prefix = input.prefix ?? '';
+    const rows = await this.db.query<ItemRow & { total: number }>(
+      `SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total FROM workspace_items
+       WHERE NOT deleted AND starts_with(path, $1) ORDER BY path LIMIT $2 OFFSET $3`,
+      [prefix, input.limit, input.offset],
+    );
+    let total = Number(rows.rows[0]?.total ?? 0);
+    if (rows.rows.length === 0 && input.offset > 0) {
+      const c = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM workspace_items WHERE NOT deleted AND starts_with(path, $1)`, [prefix]);
+      total = c.rows[0]?.n ?? 0;
+    }
+    return {
+      items: rows.rows.map((r) => {
+        const { content: _content, ...rest } = toItem(r);
+        return { ...rest, size: r.size };
+      }),
+      total,
+      offset: input.offset,
+      limit: input.limit,
+    };
+  }
+
+  async get(path: string): Promise<WorkspaceItem> {
+    const row = await this.itemRow(path);
+    if (!row || row.deleted) throw notFound('Workspace item', path);
+    return toItem(row);
+  }
+
+  async save(input: { path: string; content: string; expectedVersion?: number }, by = this.options.identity.nodeName): Promise<WorkspaceItem> {
+    const item = await this.locked(async () => {
+      resolveWorkspaceFile(this.root, input.path); // refuses escaping paths before anything is read or written
+      const existing = await this.itemRow(input.path);
+      const live = existing && !existing.deleted ? existing : null;
+      if (input.expectedVersion !== undefined && (live?.version ?? 0) !== input.expectedVersion) {
+        throw new OutpostError(
+          'version_conflict',
+          live
+            ? `${input.path} is at version ${live.version}, not ${input.expectedVersion}: reload it and apply your edit again.`
+            : `${input.path} does not exist (expected version ${input.expectedVersion}).`,
+          { currentVersion: live?.version ?? null },
+        );
+      }
+      const bytes = Buffer.from(input.content, 'utf8');
+      const oid = blobOidOf(bytes);
+      const onDisk = await readWorkspaceFile(this.root, input.path);
+      const facts = onDisk?.oid === oid ? onDisk : writeItemFile(this.root, input.path, input.content);
+      const status: ItemRow['sync_status'] = live?.conflict_id ? 'conflict' : oid === live?.committed_oid ? live.sync_status : 'pending';
+      await upsertItems(this.db, [
+        {
+          id: existing?.id ?? randomUUID(),
+          path: input.path,
+          type: itemTypeOf(input.path),
+          content: input.content,
+          is_binary: false,
+          size: bytes.length,
+          content_oid: oid,
+          committed_oid: existing?.committed_oid ?? null,
+          modified_by: by,
+          sync_status: status,
+          file_mtime_ms: facts.mtimeMs,
+          file_size: facts.size,
+        },
+      ]);
+      return this.get(input.path);
+    });
+    this.emitChanged([input.path]);
+    return item;
+  }
+
+  async delete(path: string): Promise<{ path: string; deleted: true }> {
+    await this.locked(async () => {
+      const target = resolveWorkspaceFile(this.root, path);
+      const row = await this.itemRow(path);
+      if (!row || row.deleted) throw notFound('Workspace item', path);
+      if (row.conflict_id) {
+        throw new OutpostError('conflict', `${path} has an unresolved conflict (w:${row.conflict_id}): resolve it first (choosing a deletion is one of the choices).`);
+      }
+      rmSync(target, { force: true });
+      if (row.committed_oid === null) await deleteItemsByPath(this.db, [path]);
+      else {
+        await this.db.query(
+          `UPDATE workspace_items SET deleted = true, sync_status = 'pending', version = version + 1, modified_at = now(),
+             modified_by = $2, file_mtime_ms = NULL, file_size = NULL WHERE path = $1`,
+          [path, this.options.identity.nodeName],
+        );
+      }
+    });
+    this.emitChanged([path]);
+    return { path, deleted: true };
+  }
+
+  /**
+   * Takes edits made by other programs into PGlite: files whose size or mtime differ from what was recorded
+   * are read and compared by content hash; new files become items, vanished files become deletions.
+   */
+  async scan(): Promise<string[]> {
+    const changed = await this.locked(async () => {
+      const files = await listFiles(this.root);
+      const known = await this.db.query<Pick<ItemRow, 'id' | 'path' | 'content_oid' | 'committed_oid' | 'deleted' | 'file_mtime_ms' | 'file_size' | 'conflict_id' | 'sync_status'>>(
+        `SELECT id, path, content_oid, committed_oid, deleted, file_mtime_ms, file_size, conflict_id, sync_status FROM workspace_items`,
+      );
+      const byPath = new Map(known.rows.map((r) => [r.path, r]));
+      const upserts: ItemUpsert[] = [];
+      const facts: { path: string; file_mtime_ms: number; file_size: number }[] = [];
+      const seen = new Set<string>();
+      for (const file of files) {
+        seen.add(file.path);
+        const row = byPath.get(file.path);
+        if (row && !row.deleted && row.file_mtime_ms === file.mtimeMs && Number(row.file_size) === file.size) continue;
+        const content = await readWorkspaceFile(this.root, file.path);
+        if (!content) continue;
+        if (row && !row.deleted && row.content_oid === content.oid) {
+          facts.push({ path: file.path, file_mtime_ms: content.mtimeMs, file_size: content.size });
+          continue;
+        }
+        const status: ItemRow['sync_status'] = row?.conflict_id ? 'conflict' : content.oid === row?.committed_oid ? 'committed' : 'pending';
+        upserts.push({
+          id: row?.id ?? randomUUID(),
+          path: file.path,
+          type: itemTypeOf(file.path),
+          content: content.text ?? '',
+          is_binary: content.text === null,
+          size: content.size,
+          content_oid: content.oid,
+          committed_oid: row?.committed_oid ?? null,
+          modified_by: 'external edit',
+          sync_status: status,
+          file_mtime_ms: content.mtimeMs,
+          file_size: content.size,
+        });
+      }
+      const vanished = known.rows.filter((r) => !r.deleted && !seen.has(r.path));
+      await this.db.transaction(async (tx) => {
+        await upsertItems(tx, upserts);
+        if (facts.length > 0) {
+          await tx.query(
+            `UPDATE workspace_items i SET file_mtime_ms = x.file_mtime_ms, file_size = x.file_size
+             FROM jsonb_to_recordset($1::jsonb) AS x(path text, file_mtime_ms double precision, file_size bigint) WHERE i.path = x.path`,
+            [JSON.stringify(facts)],
+          );
+        }
+        const neverCommitted = vanished.filter((r) => r.committed_oid === null).map((r) => r.path);
+        await deleteItemsByPath(tx, neverCommitted);
+        const tombstones = vanished.filter((r) => r.committed_oid !== null).map((r) => r.path);
+        if (tombstones.length > 0) {
+          await tx.query(
+            `UPDATE workspace_items SET deleted = true, sync_status = CASE WHEN conflict_id IS NULL THEN 'pending' ELSE sync_status END,
+               version = version + 1, modified_at = now(), modified_by = 'external edit', file_mtime_ms = NULL, file_size = NULL
+             WHERE path = ANY($1::text[])`,
+            [tombstones],
+          );
+        }
+      });
+      return [...upserts.map((u) => u.path), ...vanished.map((v) => v.path)];
+    });
+    if (changed.length > 0) {
+      this.options.log.info('workspace: took in external edits', { count: changed.length });
+      this.emitChanged(changed);
+    }
+    return changed;
+  }
+
+  // ---- Git ---------------------------------------------------------------------------------------------
+
+  /** Commits every changed item (never items waiting on a conflict); null when nothing changed. */
+  commit(): Promise<WorkspaceCommitResult> {
+    return this.gitOp(() => this.commitNow());
+  }
+
+  /** Commit, then fetch, fast-forward or merge, push (when a remote is configured). */
+  sync(): Promise<WorkspaceSyncResult> {
+    return this.gitOp(() => this.syncNow());
+  }
+
+  async status(): Promise<WorkspaceStatus> {
+    const counts = await this.db.query<{ pending: number; conflicts: number }>(
+      `SELECT (SELECT count(*)::int FROM workspace_items WHERE sync_status = 'pending') AS pending,
+              (SELECT count(*)::int FROM workspace_conflicts WHERE status = 'pending') AS conflicts`,
+    );
+    const remote = await this.remote().catch(() => null);
+    const { head } = await this.git.request({ kind: 'git.head', dir: this.root });
+    return {
+      head,
+      remoteUrl: remote ? stripCredentials(remote.url) : null,
+      pending: counts.rows[0]?.pending ?? 0,
+      conflicts: counts.rows[0]?.conflicts ?? 0,
+      lastCommitAt: this.lastCommitAt,
+      lastSyncAt: this.lastSyncAt,
+      lastError: this.lastError,
+      busy: this.busy,
+    };
+  }
+
+  async log(input: { path?: string; limit: number }): Promise<WorkspaceCommit[]> {
+    const commits = await this.git.request({ kind: 'git.log', dir: this.root, limit: input.limit, ...(input.path ? { path: input.path } : {}) });
+    return commits.map((c) => ({
+      id: c.oid,
+      message: c.message,
+      author: { name: c.author.name, email: c.author.email },
+      at: new Date(c.author.timestamp * 1000).toISOString(),
+      parents: c.parents,
+    }));
+  }
+
+  async show(input: { path: string; commit: string }): Promise<WorkspaceItemAtCommit> {
+    const res = await this.git.request({ kind: 'git.show', dir: this.root, oid: input.commit, path: input.path });
+    return { commit: input.commit, path: input.path, exists: res.oid !== null, binary: res.binary, content: res.text };
+  }
+
+  /** Brings an item back as it was at a commit (a deletion if it did not exist then), as a new commit. */
+  async restore(input: { path: string; commit: string }): Promise<{ item: WorkspaceItem | null; commit: string | null }> {
+    const old = await this.show(input);
+    if (old.binary) throw new OutpostError('invalid_input', `${input.path} was binary at ${input.commit.slice(0, 8)}: restore it with a Git tool.`);
+    let item: WorkspaceItem | null = null;
+    if (old.exists) item = await this.save({ path: input.path, content: old.content ?? '' });
+    else if ((await this.itemRow(input.path))?.deleted === false) await this.delete(input.path);
+    const result = await this.gitOp(() => this.commitNow(`Restore ${input.path} to ${input.commit.slice(0, 12)}`));
+    if (result.commit) this.syncInBackground();
+    return { item: item ? await this.get(input.path) : null, commit: result.commit };
+  }
+
+  // ---- text conflicts (conflicts.* handlers call these) ---------------------------------------------------
+
+  async conflictRow(id: string): Promise<ConflictRow | null> {
+    const res = await this.db.query<ConflictRow>(`SELECT * FROM workspace_conflicts WHERE id = $1`, [id]);
+    return res.rows[0] ?? null;
+  }
+
+  async conflictRows(input: { status?: string; offset: number; limit: number }): Promise<{ rows: ConflictRow[]; total: number }> {
+    const where = input.status ? `WHERE status = $3` : `WHERE status <> 'superseded'`;
+    const params: unknown[] = [input.limit, input.offset];
+    if (input.status) params.push(input.status);
+    const rows = await this.db.query<ConflictRow & { total: number }>(
+      `SELECT *, count(*) OVER () AS total FROM workspace_conflicts ${where} ORDER BY detected_at DESC, id LIMIT $1 OFFSET $2`,
+      params,
+    );
+    return { rows: rows.rows, total: Number(rows.rows[0]?.total ?? 0) };
+  }
+
+  /**
+   * Records a person's resolution: the file and the item take the chosen content now (so nothing is lost if
+   * the network is down), and the next sync makes the merge commit with both parents and pushes. Waits for
+   * that sync when a remote is configured; a failed sync leaves the resolution in place to be retried.
+   */
+  async resolveConflict(
+    id: string,
+    resolution: { text: string } | { side: 'local' | 'remote' },
+    by = this.options.identity.nodeName,
+  ): Promise<{ row: ConflictRow; sync: WorkspaceSyncResult | null; syncError: string | null }> {
+    const path = await this.locked(async () => {
+      const row = await this.conflictRow(id);
+      if (!row) throw notFound('Conflict', `w:${id}`);
+      if (row.status !== 'pending') throw new OutpostError('conflict', `Conflict w:${id} is already ${row.status}.`);
+      let result: { text: string } | { oid: string } | { deleted: true };
+      let strategy: string;
+      if ('text' in resolution) {
+        if (row.kind === 'binary') throw new OutpostError('invalid_input', 'A binary conflict is resolved by choosing local or remote, not by text.');
+        result = { text: resolution.text };
+        strategy = 'edited';
+      } else {
+        strategy = resolution.side;
+        const oid = resolution.side === 'local' ? row.local_oid : row.remote_oid;
+        const text = resolution.side === 'local' ? row.local_content : row.remote_content;
+        result = oid === null ? { deleted: true } : row.kind === 'binary' || text === null ? { oid } : { text };
+      }
+      const resolvedOid = 'text' in result ? blobOidOf(Buffer.from(result.text, 'utf8')) : 'oid' in result ? result.oid : null;
+      await this.applyResolutionLocally(row, result);
+      await this.db.query(
+        `UPDATE workspace_conflicts SET status = 'resolved', resolved_content = $2, resolved_oid = $3, resolved_deleted = $4,
+           resolution_strategy = $5, resolved_at = now(), resolved_by = $6 WHERE id = $1`,
+        [id, 'text' in result ? result.text : null, resolvedOid, 'deleted' in result, strategy, by],
+      );
+      await logSync(this.db, { operation: 'resolve', status: 'success', path: row.item_path, detail: strategy });
+      return row.item_path;
+    });
+    this.emitChanged([path]);
+    await this.emitConflicts();
+    let sync: WorkspaceSyncResult | null = null;
+    let syncError: string | null = null;
+    if (await this.remote()) {
+      try {
+        sync = await this.sync();
+      } catch (error) {
+        syncError = (error as Error).message;
+      }
+    }
+    return { row: (await this.conflictRow(id))!, sync, syncError };
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------------
+
+  private async applyResolutionLocally(row: ConflictRow, result: { text: string } | { oid: string } | { deleted: true }): Promise<void> {
+    const item = await this.itemRow(row.item_path);
+    if ('deleted' in result) {
+      rmSync(resolveWorkspaceFile(this.root, row.item_path), { force: true });
+      if (item) {
+        await this.db.query(
+          `UPDATE workspace_items SET deleted = true, sync_status = 'pending', version = version + 1, modified_at = now(), file_mtime_ms = NULL, file_size = NULL WHERE path = $1`,
+          [row.item_path],
+        );
+      }
+      return;
+    }
+    if ('oid' in result) {
+      // binary: the worker writes the chosen blob during the merge; only the local side is on disk already
+      if (item) await this.db.query(`UPDATE workspace_items SET sync_status = 'pending' WHERE path = $1`, [row.item_path]);
+      return;
+    }
+    const facts = writeItemFile(this.root, row.item_path, result.text);
+    await upsertItems(this.db, [
+      {
+        id: item?.id ?? randomUUID(),
+        path: row.item_path,
+        type: itemTypeOf(row.item_path),
+        content: result.text,
+        is_binary: false,
+        size: Buffer.byteLength(result.text),
+        content_oid: blobOidOf(Buffer.from(result.text, 'utf8')),
+        committed_oid: item?.committed_oid ?? null,
+        modified_by: this.options.identity.nodeName,
+        sync_status: 'pending',
+        file_mtime_ms: facts.mtimeMs,
+        file_size: facts.size,
+      },
+    ]);
+    await this.db.query(`UPDATE workspace_items SET conflict_id = $2 WHERE path = $1`, [row.item_path, row.id]);
+  }
+
+  private async commitNow(message?: string): Promise<WorkspaceCommitResult> {
+    await this.scan();
+    const pending = await this.locked(async () => {
+      const rows = await this.db.query<Pick<ItemRow, 'path' | 'deleted' | 'committed_oid'>>(
+        `SELECT path, deleted, committed_oid FROM workspace_items
+         WHERE conflict_id IS NULL AND (deleted OR committed_oid IS DISTINCT FROM content_oid)`,
+      );
+      const dropped = rows.rows.filter((r) => r.deleted && r.committed_oid === null).map((r) => r.path);
+      await deleteItemsByPath(this.db, dropped);
+      await this.db.query(
+        `UPDATE workspace_items SET sync_status = 'committed' WHERE sync_status = 'pending' AND conflict_id IS NULL AND NOT deleted AND committed_oid = content_oid`,
+      );
+      return rows.rows.filter((r) => !(r.deleted && r.committed_oid === null));
+    });
+    if (pending.length === 0) return { commit: null, items: 0 };
+    this.progress({ phase: 'commit', loaded: 0, total: pending.length });
+    const res = await this.git.request({
+      kind: 'git.commit',
+      dir: this.root,
+      changed: pending.filter((p) => !p.deleted).map((p) => p.path),
+      removed: pending.filter((p) => p.deleted).map((p) => p.path),
+      message: message ?? autoCommitMessage(pending.length),
+      author: this.author(),
+    });
+    await this.locked(async () => {
+      await this.markCommitted(res.committed);
+      if (res.oid) await logSync(this.db, { operation: 'commit', status: 'success', commit: res.oid, detail: `${res.committed.length} items` });
+    });
+    if (res.oid) {
+      this.lastCommitAt = new Date().toISOString();
+      this.options.log.info('workspace: committed', { commit: res.oid, items: res.committed.length });
+      this.emitChanged(res.committed.map((c) => c.path));
+    }
+    return { commit: res.oid, items: res.committed.length };
+  }
+
+  private async markCommitted(committed: { path: string; oid: string | null }[]): Promise<void> {
+    const removed = committed.filter((c) => c.oid === null).map((c) => c.path);
+    const kept = committed.filter((c) => c.oid !== null);
+    await this.db.transaction(async (tx) => {
+      if (removed.length > 0) await tx.query(`DELETE FROM workspace_items WHERE deleted AND path = ANY($1::text[])`, [removed]);
+      if (kept.length > 0) {
+        await tx.query(
+          `UPDATE workspace_items i SET committed_oid = x.oid,
+             sync_status = CASE WHEN i.conflict_id IS NOT NULL THEN i.sync_status WHEN i.content_oid = x.oid THEN 'committed' ELSE 'pending' END
+           FROM jsonb_to_recordset($1::jsonb) AS x(path text, oid text) WHERE i.path = x.path`,
+          [JSON.stringify(kept)],
+        );
+      }
+    });
+  }
+
+  private async syncNow(): Promise<WorkspaceSyncResult> {
+    const started = Date.now();
+    const committed = await this.commitNow();
+    const remote = await this.remote();
+    if (!remote) {
+      return { outcome: 'no-remote', commit: committed.commit, head: null, mergeCommit: null, pushed: false, attempts: 0, changed: 0, conflicts: 0, durationMs: Date.now() - started };
+    }
+    const resolutions = await this.pendingResolutions();
+    let res: GitSyncResult;
+    try {
+      res = await this.git.request(
+        { kind: 'git.sync', dir: this.root, remote, author: this.author(), resolutions },
+        (p) => this.progress({ phase: p.phase, loaded: p.loaded, total: p.total }),
+      );
+    } catch (error) {
+      const message = (error as Error).message;
+      this.lastError = message;
+      await logSync(this.db, { operation: 'sync', status: 'error', error: message.slice(0, 1000) });
+      this.progress({ phase: 'error', loaded: 0, total: 0, message });
+      throw error;
+    }
+    const pendingConflicts = await this.locked(() => this.applySync(res));
+    this.lastSyncAt = new Date().toISOString();
+    this.lastError = null;
+    this.progress({ phase: 'done', loaded: 1, total: 1, message: res.outcome });
+    const changedPaths = res.changed.map((c) => c.path);
+    if (changedPaths.length > 0) this.emitChanged(changedPaths);
+    await this.emitConflicts();
+    return {
+      outcome: res.outcome,
+      commit: committed.commit,
+      head: res.head,
+      mergeCommit: res.mergeCommit,
+      pushed: res.pushed,
+      attempts: res.attempts,
+      changed: res.changed.length,
+      conflicts: pendingConflicts,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  /** Mirrors a sync's outcome in PGlite: files the merge changed, conflicts found, resolutions merged. */
+  private async applySync(res: GitSyncResult): Promise<number> {
+    const skipped = new Set(res.skipped);
+    const upserts: ItemUpsert[] = [];
+    const removed: string[] = [];
+    for (const change of res.changed) {
+      if (change.oid === null) {
+        if (!skipped.has(change.path)) removed.push(change.path);
+        continue;
+      }
+      const onDisk = skipped.has(change.path) ? await readWorkspaceFile(this.root, change.path) : null;
+      let facts: { mtimeMs: number; size: number } | null = null;
+      try {
+        const st = statSync(resolveWorkspaceFile(this.root, change.path));
+        facts = { mtimeMs: st.mtimeMs, size: st.size };
+      } catch {
+        facts = null; // unsafe path from the remote, or a symlink: never an item
+      }
+      if (!facts) continue;
+      const text = onDisk ? onDisk.text : change.text;
+      const oid = onDisk ? onDisk.oid : change.oid;
+      upserts.push({
+        id: randomUUID(),
+        path: change.path,
+        type: itemTypeOf(change.path),
+        content: text ?? '',
+        is_binary: text === null,
+        size: onDisk ? onDisk.size : facts.size,
+        content_oid: oid,
+        committed_oid: change.oid,
+        modified_by: onDisk ? 'external edit' : 'remote',
+        sync_status: oid === change.oid ? 'synced' : 'pending',
+        file_mtime_ms: facts.mtimeMs,
+        file_size: facts.size,
+      });
+    }
+    return this.db.transaction(async (tx) => {
+      await upsertItems(tx, upserts);
+      await deleteItemsByPath(tx, removed);
+      if (res.mergeCommit) {
+        // resolutions are in the merge commit now: the items are plain items again
+        const merged = await tx.query<ConflictRow>(
+          `UPDATE workspace_conflicts SET merge_commit = $1 WHERE status = 'resolved' AND merge_commit IS NULL AND NOT (item_path = ANY($2::text[])) RETURNING *`,
+          [res.mergeCommit, res.conflicts.map((c) => c.path)],
+        );
+        for (const c of merged.rows) {
+          await tx.query(
+            `UPDATE workspace_items SET conflict_id = NULL, committed_oid = $2,
+               sync_status = CASE WHEN content_oid = $2 THEN 'synced' ELSE 'pending' END WHERE path = $1`,
+            [c.item_path, c.resolved_oid],
+          );
+          if (c.resolved_deleted) await tx.query(`DELETE FROM workspace_items WHERE path = $1 AND deleted`, [c.item_path]);
+        }
+        await logSync(tx, { operation: 'merge', status: 'success', commit: res.mergeCommit, detail: `${res.changed.length} paths from the remote` });
+      }
+      for (const conflict of res.conflicts) await this.recordConflict(tx, conflict, res);
+      if (res.outcome !== 'conflicts') {
+        await tx.query(`UPDATE workspace_items SET sync_status = 'synced' WHERE sync_status = 'committed'`);
+      }
+      await logSync(tx, { operation: 'sync', status: res.outcome === 'conflicts' ? 'conflicts' : 'success', commit: res.head, detail: `${res.outcome}; ${res.attempts} attempt(s)` });
+      const n = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM workspace_conflicts WHERE status = 'pending'`);
+      return n.rows[0]?.n ?? 0;
+    });
+  }
+
+  private async recordConflict(tx: Parameters<Parameters<PGlite['transaction']>[0]>[0], c: GitSyncResult['conflicts'][number], res: GitSyncResult): Promise<void> {
+    const open = await tx.query<ConflictRow>(`SELECT * FROM workspace_conflicts WHERE item_path = $1 AND status IN ('pending', 'resolved') AND merge_commit IS NULL`, [c.path]);
+    const current = open.rows.find((r) => r.local_oid === c.localOid && r.remote_oid === c.remoteOid && r.kind === c.kind);
+    if (current) return; // the same conflict seen again (or already resolved, waiting for the merge)
+    for (const stale of open.rows) await tx.query(`UPDATE workspace_conflicts SET status = 'superseded' WHERE id = $1`, [stale.id]);
+    const id = randomUUID().replace(/-/g, '').slice(0, 24);
+    await tx.query(
+      `INSERT INTO workspace_conflicts (id, item_path, kind, base_oid, local_oid, remote_oid, base_content, local_content, remote_content, local_commit, remote_commit)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [id, c.path, c.kind, c.baseOid, c.localOid, c.remoteOid, c.base, c.local, c.remote, res.head, res.remoteHead],
+    );
+    await tx.query(`UPDATE workspace_items SET conflict_id = $2, sync_status = 'conflict' WHERE path = $1`, [c.path, id]);
+    await logSync(tx, { operation: 'conflict', status: 'pending', path: c.path, commit: res.remoteHead, detail: c.kind });
+    this.options.log.warn('workspace: conflict', { path: c.path, kind: c.kind });
+  }
+
+  private async pendingResolutions(): Promise<GitResolution[]> {
+    const rows = await this.db.query<ConflictRow>(`SELECT * FROM workspace_conflicts WHERE status = 'resolved' AND merge_commit IS NULL`);
+    return rows.rows.map((r) => ({
+      path: r.item_path,
+      localOid: r.local_oid,
+      remoteOid: r.remote_oid,
+      result: r.resolved_deleted ? { deleted: true as const } : r.resolved_content !== null ? { text: r.resolved_content } : { oid: r.resolved_oid! },
+    }));
+  }
+
+  /** The hub's repository for settings.workspace.name, or settings.workspace.remoteUrl with the Git secrets. */
+  async remote(): Promise<GitRemote | null> {
+    const s = this.options.settings.get();
+    if (s.workspace.remoteUrl) {
+      return {
+        url: s.workspace.remoteUrl,
+        username: (await this.secrets.get('git.username')) ?? 'outpost',
+        password: (await this.secrets.get('git.token')) ?? '',
+      };
+    }
+    if (!s.sync.hubUrl) return null;
+    const token = await this.secrets.get('hub.token');
+    if (!token) return null;
+    return { url: `${s.sync.hubUrl.replace(/\/+$/, '')}/git/${s.workspace.name}.git`, username: this.options.identity.nodeId, password: token };
+  }
+
+  private author(): GitAuthor {
+    const s = this.options.settings.get();
+    const name = s.workspace.authorName === 'Outpost' ? `Outpost (${this.options.identity.nodeName})` : s.workspace.authorName;
+    return { name, email: s.workspace.authorEmail };
+  }
+
+  private async itemRow(path: string): Promise<ItemRow | null> {
+    const res = await this.db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM workspace_items WHERE path = $1`, [path]);
+    return res.rows[0] ?? null;
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.mutex.then(fn, fn);
+    this.mutex = run.catch(() => undefined);
+    return run;
+  }
+
+  private gitOp<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new OutpostError('unavailable', 'The workspace is closed.'));
+    const run = this.gitChain.then(async () => {
+      this.busy = true;
+      try {
+        return await fn();
+      } finally {
+        this.busy = false;
+      }
+    });
+    this.gitChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Syncs after a commit when a remote is set and sync is not paused; failures are logged and shown in status. */
+  syncInBackground(): void {
+    void this.remote().then((remote) => {
+      if (remote && !this.options.settings.get().sync.paused) this.sync().catch((e) => this.options.log.warn('workspace: sync failed', { error: e }));
+    });
+  }
+
+  private startWatching(): void {
+    try {
+      this.watcher = watch(this.root, { recursive: true }, (_event, name) => {
+        const file = String(name ?? '');
+        if (file === '.git' || file.startsWith('.git/') || file.startsWith('.git\\')) return;
+        this.scheduleScan();
+      });
+      this.watcher.on('error', (error) => this.options.log.warn('workspace: file watcher stopped; edits are still found at each commit', { error }));
+    } catch (error) {
+      this.options.log.warn('workspace: no file watcher; edits are found at each commit', { error });
+    }
+  }
+
+  private scheduleScan(): void {
+    if (this.scanTimer || this.closed) return;
+    this.scanTimer = setTimeout(() => {
+      this.scanTimer = null;
+      if (this.busy) return this.scheduleScan(); // files the worker is writing arrive with the sync result
+      this.scan().catch((error) => this.options.log.warn('workspace: scan failed', { error }));
+    }, 300);
+    this.scanTimer.unref();
+  }
+
+  private scheduleAutoCommit(): void {
+    const arm = () => {
+      if (this.autoTimer) clearTimeout(this.autoTimer);
+      if (this.closed) return;
+      const minutes = this.options.settings.get().workspace.autoCommitMinutes;
+      this.autoTimer = setTimeout(() => void this.autoCommit().finally(arm), minutes * 60_000);
+      this.autoTimer.unref();
+    };
+    this.unsubscribeSettings = this.options.settings.onChange((next, prev) => {
+      if (next.workspace.autoCommitMinutes !== prev.workspace.autoCommitMinutes) arm();
+    });
+    arm();
+  }
+
+  private async autoCommit(): Promise<void> {
+    try {
+      const paused = this.options.settings.get().sync.paused;
+      if (!paused && (await this.remote())) await this.sync();
+      else await this.commit();
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.options.log.warn('workspace: auto-commit failed', { error });
+    }
+  }
+
+  private progress(p: WorkspaceProgress): void {
+    this.options.events?.emit('workspace.progress', p);
+  }
+
+  private emitChanged(paths: string[]): void {
+    this.options.events?.emit('workspace.changed', { paths: paths.slice(0, 1000) });
+  }
+
+  private async emitConflicts(): Promise<void> {
+    if (!this.options.events) return;
+    const n = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM workspace_conflicts WHERE status = 'pending'`);
+    this.options.events.emit('conflicts.changed', { pending: n.rows[0]?.n ?? 0 });
+  }
+}
+
+function toItem(r: ItemRow): WorkspaceItem {
+  return {
+    id: r.id,
+    path: r.path,
+    type: r.type,
+    content: r.content,
+    version: r.version,
+    modifiedAt: new Date(r.modified_at).toISOString(),
+    modifiedBy: r.modified_by,
+    syncStatus: r.sync_status,
+    conflictId: r.conflict_id ? `w:${r.conflict_id}` : null,
+  };
+}
+
+function stripCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
