@@ -1,0 +1,51 @@
+import type { Page } from '../../shared/domain/records';
+import type { ConflictStatus } from '../../shared/domain/conflicts';
+import type { TextConflict, TextConflictSource } from '../conflicts/ports';
+import type { ConflictRow } from '../workspace/store';
+import type { Workspace } from '../workspace/workspace';
+import { OutpostError } from '../../shared/errors';
+
+/** Lets the conflict service (main/conflicts) see the workspace's Git text conflicts (main/workspace). */
+export function workspaceTextConflicts(ws: Workspace): TextConflictSource {
+  const get = async (id: string): Promise<TextConflict> => {
+    const row = await ws.conflictRow(id);
+    if (!row || row.status === 'superseded') throw new OutpostError('not_found', `Workspace conflict w:${id} does not exist.`);
+    return toTextConflict(row);
+  };
+  return {
+    async list(query): Promise<Page<TextConflict>> {
+      const { rows, total } = await ws.conflictRows({ ...(query.status ? { status: query.status } : {}), offset: query.offset, limit: query.limit });
+      return { items: rows.map(toTextConflict), total, offset: query.offset, limit: query.limit };
+    },
+    get,
+    async resolve(id, resolution) {
+      if (resolution.text === null) {
+        // keeping "no file" means taking the side that deleted it
+        const current = await get(id);
+        const side = current.local === null ? 'local' : current.remote === null ? 'remote' : null;
+        if (!side) throw new OutpostError('invalid_input', 'Neither side deleted this file: resolve it with the text to keep.');
+        await ws.resolveConflict(id, { side }, resolution.resolvedBy);
+      } else {
+        await ws.resolveConflict(id, { text: resolution.text }, resolution.resolvedBy);
+      }
+      return get(id);
+    },
+  };
+}
+
+function toTextConflict(r: ConflictRow): TextConflict {
+  return {
+    id: r.id,
+    path: r.item_path,
+    type: r.kind,
+    status: (r.status === 'superseded' ? 'resolved' : r.status) as ConflictStatus,
+    detectedAt: new Date(r.detected_at).toISOString(),
+    resolvedAt: r.resolved_at ? new Date(r.resolved_at).toISOString() : null,
+    strategy: r.resolution_strategy,
+    resolvedBy: r.resolved_by,
+    base: r.base_content,
+    local: r.local_content,
+    remote: r.remote_content,
+    resolved: r.resolved_content,
+  };
+}

@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { createNode, type NodeOptions, type OutpostNode } from './node';
+import { loadApiToken } from './identity';
+import { startHttpTransport } from './transport/http';
+
+export interface HeadlessNode {
+  node: OutpostNode;
+  url: string;
+  /** opens the UI signed in: the token travels once in this link, then lives in an HttpOnly cookie */
+  dashboardUrl: string;
+  close(): Promise<void>;
+}
+
+/** `outpost node`: the node's services behind the HTTP transport on 127.0.0.1, serving the built renderer. */
+export async function startHeadlessNode(options: Omit<NodeOptions, 'transport'> & { port: number; rendererDir?: string }): Promise<HeadlessNode> {
+  const node = await createNode({ ...options, transport: 'http' });
+  try {
+    const token = loadApiToken(options.dataDir);
+    const http = await startHttpTransport({
+      handlers: node.handlers,
+      events: node.ctx.events,
+      token,
+      rendererDir: options.rendererDir ?? defaultRendererDir(),
+      log: node.ctx.log,
+      port: options.port,
+    });
+    node.ctx.log.info('headless node ready', { url: http.url, nodeId: node.ctx.identity.nodeId });
+    return {
+      node,
+      url: http.url,
+      dashboardUrl: `${http.url}/auth?token=${encodeURIComponent(token)}`,
+      async close() {
+        await http.close();
+        await node.close();
+      },
+    };
+  } catch (error) {
+    await node.close();
+    throw error;
+  }
+}
+
+/** The built renderer: next to the bundled CLI (out/cli → out/renderer), or out/renderer from the sources. */
+function defaultRendererDir(): string {
+  const here = new URL('.', import.meta.url).pathname;
+  return here.includes('/out/') ? join(here, '..', 'renderer') : join(here, '..', 'out', 'renderer');
+}

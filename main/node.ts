@@ -1,0 +1,159 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Handlers } from '../shared/api/index';
+import { HybridClock } from '../shared/sync/hlc';
+import { DataDirLock } from './data-dir-lock';
+import { EventBus } from './events';
+import { loadNodeId } from './identity';
+import { createLogger, type Logger } from './log';
+import { FileSecretStore, type SecretStore } from './secrets';
+import type { NodeContext } from './services';
+import { SettingsStore } from './settings-store';
+import { appVersion } from './version';
+import { EdgeStore } from './store/edge-store';
+import { Workspace } from './workspace/workspace';
+import { SyncHost } from './sync-host/sync-host';
+import type { WorkerSpawner } from './sync-host/spawner';
+import { ConflictService } from './conflicts/service';
+import { AutoResolver } from './conflicts/auto-resolver';
+import { appHandlers } from './api/app';
+import { recordHandlers } from './api/records';
+import { syncHandlers } from './api/sync';
+import { conflictHandlers } from './api/conflicts';
+import { workspaceHandlers } from './api/workspace';
+import { workspaceTextConflicts } from './adapters/text-conflicts';
+
+export interface NodeOptions {
+  dataDir: string;
+  transport: 'ipc' | 'http';
+  name?: string;
+  /** point the node at a hub (the CLI's --hub/--hub-token); the token goes to the secret store */
+  hub?: { url: string; token: string };
+  log?: Logger;
+  /** the desktop app passes its keychain-backed store; the headless node keeps a 0600 file */
+  secrets?: SecretStore;
+  /** the desktop app starts the worker with utilityProcess.fork; plain Node forks a child process */
+  spawner?: WorkerSpawner;
+  /** background timers (maintenance, workspace watching and auto-commit); tests may turn them off */
+  background?: boolean;
+}
+
+export interface OutpostNode {
+  ctx: NodeContext;
+  handlers: Handlers;
+  store: EdgeStore;
+  workspace: Workspace;
+  sync: SyncHost;
+  conflicts: ConflictService;
+  /** lets an in-flight sync batch finish (or hands its leases back), then closes the databases */
+  close(): Promise<void>;
+}
+
+const MAINTENANCE_INTERVAL_MS = 6 * 3600 * 1000;
+
+/**
+ * Composes one edge node: the databases, the sync host and the API handlers. The Electron shell and the
+ * headless node both run exactly this; they differ only in transport, secret store and worker spawner.
+ */
+export async function createNode(options: NodeOptions): Promise<OutpostNode> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const lock = DataDirLock.acquire(options.dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // keep closing the rest: a failed close must not leave the lock behind
+      }
+    }
+  };
+  try {
+    const log = options.log ?? createLogger({ file: join(options.dataDir, 'logs', 'node.log') });
+    const settings = new SettingsStore(options.dataDir);
+    for (const warning of settings.warnings) log.warn(warning);
+    if (options.name && settings.get().node.name !== options.name) settings.set({ node: { name: options.name } });
+
+    const nodeId = loadNodeId(options.dataDir, options.hub?.token ?? null);
+    const secrets = options.secrets ?? new FileSecretStore(options.dataDir);
+    if (options.hub) {
+      await secrets.set('hub.token', options.hub.token);
+      if (settings.get().sync.hubUrl !== options.hub.url) settings.set({ sync: { hubUrl: options.hub.url } });
+    }
+    const events = new EventBus();
+    const ctx: NodeContext = {
+      identity: { nodeId, nodeName: settings.get().node.name, dataDir: options.dataDir, startedAt: new Date().toISOString(), version: appVersion },
+      settings,
+      events,
+      secrets,
+      log,
+    };
+
+    const store = new EdgeStore({
+      path: join(options.dataDir, 'edge.db'),
+      nodeId,
+      clock: new HybridClock(nodeId),
+      settings: () => settings.get(),
+      log,
+      onChange: (tables, ids) => {
+        const records = tables.filter((t) => t === 'agents' || t === 'workflows' || t === 'executions');
+        // the sync host listens for this event to schedule a push (auto and realtime modes)
+        if (records.length > 0) events.emit('agents.changed', { tables: records, ids: ids.slice(0, 1000) });
+      },
+    });
+    cleanups.push(() => store.close());
+
+    const workspace = await Workspace.open({
+      dataDir: options.dataDir,
+      identity: ctx.identity,
+      settings,
+      log,
+      events,
+      secrets,
+      watch: options.background !== false,
+      autoCommit: options.background !== false,
+    });
+    cleanups.push(() => workspace.close());
+
+    const conflicts = new ConflictService({
+      records: store,
+      texts: workspaceTextConflicts(workspace),
+      events,
+      log,
+      personName: () => settings.get().node.name,
+    });
+    const autoResolver = new AutoResolver({ store, settings: () => settings.get(), log, afterBatch: () => conflicts.refreshPending() });
+
+    const syncHost = new SyncHost({ ctx, store, ...(options.spawner ? { spawner: options.spawner } : {}) });
+    syncHost.onConflictsRecorded((ids) => void autoResolver.onConflictsRecorded(ids));
+    await syncHost.start();
+    cleanups.push(() => syncHost.stop());
+
+    if (options.background !== false) {
+      const stopMaintenance = store.startMaintenance(MAINTENANCE_INTERVAL_MS);
+      cleanups.push(stopMaintenance);
+    }
+
+    const handlers: Handlers = {
+      ...appHandlers(ctx, options.transport),
+      ...recordHandlers({ store }),
+      ...syncHandlers(syncHost),
+      ...conflictHandlers(conflicts),
+      ...workspaceHandlers(workspace),
+    };
+
+    let closed: Promise<void> | undefined;
+    return {
+      ctx,
+      handlers,
+      store,
+      workspace,
+      sync: syncHost,
+      conflicts,
+      close: () => (closed ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
