@@ -30,6 +30,7 @@ const CRASH_WINDOW_MS = 60_000;
 const CRASH_LIMIT = 5;
 const STABLE_AFTER_MS = 30_000;
 const STATS_THROTTLE_MS = 250;
+const WORKER_READY_WAIT_MS = 15_000;
 
 type Waiter = { resolve: (r: SyncCycleResult) => void; reject: (e: Error) => void };
 
@@ -54,6 +55,7 @@ export class SyncHost {
   private statsTimer: NodeJS.Timeout | null = null;
   private nextRequestId = 1;
   private readonly waiters = new Map<number, Waiter>();
+  private readonly readyWaiters = new Set<() => void>();
   private readonly conflictListeners = new Set<(ids: number[]) => void>();
   private readonly channelListeners = new Map<string, Set<(payload: unknown) => void>>();
   private readonly unsubscribers: Array<() => void> = [];
@@ -115,6 +117,11 @@ export class SyncHost {
     };
   }
 
+  /** the worker's process id (for diagnostics and fault tests) */
+  get workerPid(): number | undefined {
+    return this.worker?.pid;
+  }
+
   status(): SyncStatus {
     const settings = this.ctx.settings.get();
     const stats = this.store.stats();
@@ -149,13 +156,28 @@ export class SyncHost {
       return Promise.reject(new OutpostError('invalid_input', 'This node is not connected to a hub: set the hub URL and token first.'));
     }
     if (settings.sync.paused) return Promise.reject(new OutpostError('locked', 'Sync is paused: resume it to sync now.'));
-    if (!this.worker || !this.workerReady) {
-      return Promise.reject(new OutpostError('unavailable', 'The sync worker is starting: try again in a moment.'));
-    }
-    const requestId = this.nextRequestId++;
+    return this.whenReady(WORKER_READY_WAIT_MS).then(() => {
+      const requestId = this.nextRequestId++;
+      return new Promise<SyncCycleResult>((resolve, reject) => {
+        this.waiters.set(requestId, { resolve, reject });
+        this.post({ type: 'sync-now', requestId });
+      });
+    });
+  }
+
+  /** Resolves once the worker is up (it may be starting or restarting); refuses after `timeoutMs`. */
+  private whenReady(timeoutMs: number): Promise<void> {
+    if (this.workerReady) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.waiters.set(requestId, { resolve, reject });
-      this.post({ type: 'sync-now', requestId });
+      const timer = setTimeout(() => {
+        this.readyWaiters.delete(onReady);
+        reject(new OutpostError('unavailable', 'The sync worker is not running (it is restarting): try again in a moment.'));
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.readyWaiters.add(onReady);
     });
   }
 
@@ -317,6 +339,8 @@ export class SyncHost {
       case 'ready':
         this.workerReady = true;
         this.post({ type: 'configure', config: this.workerConfig() });
+        for (const ready of this.readyWaiters) ready();
+        this.readyWaiters.clear();
         this.publishStatus(true);
         return;
       case 'request': {

@@ -38,7 +38,8 @@ export async function startTestNode(options: {
 }): Promise<TestNode> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `outpost-${options.nodeId}-`));
   const settings = new SettingsStore(dataDir);
-  settings.set({ sync: { mode: 'manual', ...(options.hub ? { hubUrl: options.hub.url } : {}) }, ...(options.settings ?? {}) });
+  settings.set({ sync: { mode: 'manual', ...(options.hub ? { hubUrl: options.hub.url } : {}) } });
+  if (options.settings) settings.set(options.settings);
   const secrets = new FileSecretStore(dataDir);
   if (options.hub) await secrets.set('hub.token', options.hub.token);
   const events = new EventBus();

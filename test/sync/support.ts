@@ -50,6 +50,8 @@ export interface FaultProxy {
   /** the next `times` requests whose path starts with `pathPrefix` get `fault` */
   inject(pathPrefix: string, fault: Fault, times?: number): void;
   clear(): void;
+  /** injected faults not yet used */
+  remaining(): number;
   /** requests seen, by path (without query) */
   seen: string[];
   close(): Promise<void>;
@@ -120,6 +122,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     url: `http://127.0.0.1:${port}`,
     inject: (prefix, fault, times = 1) => rules.push({ prefix, fault, left: times }),
     clear: () => rules.splice(0),
+    remaining: () => rules.reduce((n, r) => n + r.left, 0),
     seen,
     close: () =>
       new Promise<void>((resolve) => {
