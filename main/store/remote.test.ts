@@ -1,0 +1,292 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OutpostError } from '../../shared/errors';
+import { compareVv } from '../../shared/sync/version-vector';
+import { openTestStore, remoteAgent } from './test-support';
+
+type TS = ReturnType<typeof openTestStore>;
+const code = (c: string) => (e: unknown) => e instanceof OutpostError && e.code === c;
+const queue = (ts: TS) =>
+  ts.store.unsafeDatabase().prepare('SELECT record_id, status, conflict_id FROM sync_queue ORDER BY id').all() as Array<{
+    record_id: string;
+    status: string;
+    conflict_id: number | null;
+  }>;
+
+/** A local agent that has synced once: created here, pushed, acked. */
+function syncedLocalAgent(ts: TS, id: string) {
+  ts.store.createAgent({ id, name: 'local', type: 'llm', config: { a: 1 } });
+  const { changes } = ts.store.leaseBatch({ limit: 100, leaseMs: 60_000 });
+  ts.store.ackChanges(changes.map((c) => ({ queueId: c.queueId, seq: 1 })));
+  return ts.store.getAgent(id);
+}
+
+test('apply: a record never seen is inserted as synced, the shadow is the remote state, the cursor moves', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const r = remoteAgent('r1', { 'node-b': 3 }, { name: 'from b', config: { deep: { x: [1, 2] } } });
+  assert.deepEqual(store.applyRemoteChanges([r], 42), { applied: 1, skipped: 0, conflicts: 0, conflictIds: [] });
+  assert.equal(store.getCursor(), 42);
+  const a = store.getAgent('r1');
+  assert.deepEqual([a.name, a.syncStatus, a.version, a.nodeId, a.hlc], ['from b', 'synced', 1, 'node-b', r.hlc]);
+  assert.deepEqual(a.config, { deep: { x: [1, 2] } });
+  assert.deepEqual(a.vv, { 'node-b': 3 });
+  assert.deepEqual(store.getShadow('agents', 'r1'), { data: r.data, vv: r.vv, hlc: r.hlc, deleted: false });
+  assert.equal(queue(ts).length, 0, 'a remote write is not queued back');
+  assert.ok(ts.changes.some((c) => c.tables.includes('agents') && c.ids.includes('r1')));
+});
+
+test('apply: fast-forward when the remote has seen every local write; skip old news and echoes', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const local = syncedLocalAgent(ts, 'a');
+  const newer = remoteAgent('a', { 'node-a': 1, 'node-b': 1 }, { name: 'b edited' });
+  assert.equal(store.applyRemoteChanges([newer]).applied, 1);
+  const a = store.getAgent('a');
+  assert.equal(a.name, 'b edited');
+  assert.equal(a.version, local.version + 1, 'a remote write bumps the local version: a stale editor is refused');
+  assert.equal(a.createdAt, newer.data!.createdAt, 'createdAt is part of the synced data');
+  assert.deepEqual(store.applyRemoteChanges([newer]), { applied: 0, skipped: 1, conflicts: 0, conflictIds: [] }, 'echo');
+  assert.equal(store.applyRemoteChanges([remoteAgent('a', { 'node-a': 1 }, { name: 'old' })]).skipped, 1, 'old news');
+  assert.equal(store.getAgent('a').name, 'b edited');
+  // remote delete fast-forwards to a tombstone
+  store.applyRemoteChanges([remoteAgent('a', { 'node-a': 1, 'node-b': 2 }, {}, { op: 'delete' })]);
+  assert.throws(() => store.getAgent('a'), code('not_found'));
+  assert.equal(store.getShadow('agents', 'a')!.deleted, true);
+});
+
+test('apply: a concurrent remote change is a conflict; the local row is never overwritten and its item is blocked', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const base = syncedLocalAgent(ts, 'a');
+  const mine = store.updateAgent({ id: 'a', patch: { name: 'mine', config: { a: 2 } }, expectedVersion: base.version });
+  const theirs = remoteAgent('a', { 'node-a': 1, 'node-b': 1 }, { name: 'theirs', config: { a: 1, b: 1 } }, { seq: 7 });
+  const result = store.applyRemoteChanges([theirs], 7);
+  assert.equal(result.conflicts, 1);
+  assert.equal(store.getCursor(), 7);
+  const row = store.getAgent('a');
+  assert.deepEqual([row.name, row.syncStatus, row.version], ['mine', 'conflict', mine.version]);
+  assert.deepEqual(row.config, { a: 2 });
+  assert.ok(queue(ts).find((q) => q.status === 'pending')!.conflict_id, 'the pending item is blocked');
+  assert.equal(store.leaseBatch({ limit: 10, leaseMs: 60_000 }).changes.length, 0, 'a blocked item is not leased');
+  const detail = store.getConflict(result.conflictIds[0]!);
+  assert.equal(detail.type, 'update-update');
+  assert.equal(detail.status, 'pending');
+  assert.deepEqual(detail.base, { name: 'local', type: 'llm', status: 'inactive', config: { a: 1 }, createdAt: base.createdAt });
+  assert.equal(detail.local!.name, 'mine');
+  assert.equal(detail.remote!.name, 'theirs');
+  assert.deepEqual(detail.remoteVv, { 'node-a': 1, 'node-b': 1 });
+  assert.equal(detail.remoteNodeId, 'node-b');
+  // a local edit while in conflict keeps the item blocked and the conflict's local side current
+  store.updateAgent({ id: 'a', patch: { name: 'mine again' }, expectedVersion: mine.version });
+  assert.equal(store.getAgent('a').syncStatus, 'conflict');
+  assert.equal(store.getConflict(detail.id).local!.name, 'mine again');
+  assert.equal(store.leaseBatch({ limit: 10, leaseMs: 60_000 }).changes.length, 0);
+  // a newer concurrent remote state updates the same conflict rather than adding one
+  const again = store.applyRemoteChanges([remoteAgent('a', { 'node-a': 1, 'node-b': 2 }, { name: 'theirs 2' })]);
+  assert.deepEqual(again.conflictIds, [detail.id]);
+  assert.equal(store.listConflicts({ status: 'pending' }).total, 1);
+  assert.equal(store.getConflict(detail.id).remote!.name, 'theirs 2');
+  assert.equal(store.stats().conflictsByStatus.pending, 1);
+});
+
+test('apply: a remote state that includes the pending local write fast-forwards and drops the item', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const base = syncedLocalAgent(ts, 'a');
+  store.updateAgent({ id: 'a', patch: { name: 'mine' }, expectedVersion: base.version });
+  // node-b saw our write (pushed, ack lost) and wrote on top of it
+  const r = store.applyRemoteChanges([remoteAgent('a', { 'node-a': 2, 'node-b': 1 }, { name: 'mine, then b' })]);
+  assert.equal(r.applied, 1);
+  assert.equal(store.getAgent('a').name, 'mine, then b');
+  assert.equal(store.getAgent('a').syncStatus, 'synced');
+  assert.deepEqual(queue(ts).filter((q) => q.status === 'pending'), []);
+});
+
+test('apply: create-create and delete-update conflicts; concurrent deletes agree', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  store.createAgent({ id: 'same', name: 'mine', type: 'llm' });
+  const cc = store.applyRemoteChanges([remoteAgent('same', { 'node-b': 1 }, { name: 'theirs' })]);
+  const created = store.getConflict(cc.conflictIds[0]!);
+  assert.equal(created.type, 'create-create');
+  assert.equal(created.base, null);
+
+  const a = syncedLocalAgent(ts, 'del-local');
+  store.deleteAgent(a.id);
+  const du = store.applyRemoteChanges([remoteAgent(a.id, { 'node-a': 1, 'node-b': 1 }, { name: 'edited remotely' })]);
+  const d1 = store.getConflict(du.conflictIds[0]!);
+  assert.equal(d1.type, 'delete-update');
+  assert.equal(d1.local, null);
+  assert.throws(() => store.getAgent(a.id), code('not_found'), 'the local delete stands');
+
+  const b = syncedLocalAgent(ts, 'del-remote');
+  store.updateAgent({ id: b.id, patch: { name: 'edited here' }, expectedVersion: b.version });
+  const ud = store.applyRemoteChanges([remoteAgent(b.id, { 'node-a': 1, 'node-b': 1 }, {}, { op: 'delete' })]);
+  const d2 = store.getConflict(ud.conflictIds[0]!);
+  assert.equal(d2.type, 'delete-update');
+  assert.equal(d2.remote, null);
+  assert.equal(store.getAgent(b.id).name, 'edited here');
+
+  const c = syncedLocalAgent(ts, 'both-deleted');
+  store.deleteAgent(c.id);
+  const dd = store.applyRemoteChanges([remoteAgent(c.id, { 'node-a': 1, 'node-b': 1 }, {}, { op: 'delete' })]);
+  assert.equal(dd.conflicts, 0);
+  const vv = JSON.parse((store.unsafeDatabase().prepare('SELECT vv FROM agents WHERE id = ?').get(c.id) as { vv: string }).vv);
+  assert.deepEqual(vv, { 'node-a': 2, 'node-b': 1 }, 'merged: the pending delete now descends from the remote one');
+});
+
+test('apply: a corrupt or hostile batch is refused whole; nothing is written and the cursor stays', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  store.applyRemoteChanges([remoteAgent('ok0', { 'node-b': 1 })], 5);
+  const bad = [
+    { ...remoteAgent('x1', { 'node-b': 1 }), table: 'sqlite_schema' },
+    { ...remoteAgent("x'; DROP TABLE agents; --", { 'node-b': 1 }) },
+    { ...remoteAgent('x2', { 'node-b': 1 }), data: { name: 'n', type: 't', status: 'active', config: {}, sync_status: 'synced' } },
+    { ...remoteAgent('x3', { 'node-b': 1 }), data: { name: 5, type: 't', status: 'active', config: {} } },
+    { ...remoteAgent('x4', { 'node-b': -1 }) },
+    { ...remoteAgent('x5', { 'node-b': 1 }), hlc: 'yesterday' },
+    { ...remoteAgent('x6', { 'bad node': 1 }) },
+  ];
+  for (const b of bad) {
+    assert.throws(() => store.applyRemoteChanges([remoteAgent('fine', { 'node-b': 1 }), b as never], 99), code('invalid_input'), JSON.stringify(b).slice(0, 80));
+  }
+  assert.equal(store.getCursor(), 5);
+  assert.throws(() => store.getAgent('fine'), code('not_found'));
+  assert.equal(store.listAgents().total, 1);
+});
+
+test('apply: a child before its parent gets a hidden placeholder parent, which the parent later fast-forwards', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const wf = { table: 'workflows' as const, recordId: 'wf', op: 'upsert' as const, data: { name: 'W', definition: {}, status: 'active', agentId: 'late-agent' }, vv: { 'node-b': 1 }, hlc: `${String(Date.now()).padStart(15, '0')}-000000-node-b`, nodeId: 'node-b', seq: 1 };
+  const ex = { ...wf, table: 'executions' as const, recordId: 'ex', data: { workflowId: 'late-wf', status: 'completed', inputData: { q: 1 } }, seq: 2 };
+  assert.equal(store.applyRemoteChanges([wf, ex]).applied, 2);
+  assert.equal(store.getWorkflow('wf').agentId, 'late-agent');
+  assert.equal(store.listAgents().total, 0, 'placeholders are tombstones');
+  assert.equal(store.listWorkflows().total, 1);
+  assert.equal(store.applyRemoteChanges([remoteAgent('late-agent', { 'node-b': 1 }, { name: 'arrived' })]).applied, 1);
+  assert.equal(store.getAgent('late-agent').name, 'arrived');
+});
+
+test('apply: remote clocks are taken in, so the next local write sorts after them', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const ahead = Date.now() + 3_600_000;
+  store.applyRemoteChanges([remoteAgent('r', { 'node-b': 1 }, {}, { wallMs: ahead })]);
+  const mine = store.createAgent({ name: 'x', type: 'y' });
+  assert.ok(mine.hlc > store.getAgent('r').hlc);
+});
+
+test('push conflicts: equal = lost ack (completed), local descends = rebase on the hub state, else a conflict', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  store.createAgent({ id: 'eq', name: 'eq', type: 'llm' });
+  store.createAgent({ id: 'desc', name: 'desc', type: 'llm' });
+  store.createAgent({ id: 'conc', name: 'conc', type: 'llm' });
+  // desc was pushed once before (the hub has {node-a: 1}) but that ack was lost, then edited again
+  store.updateAgent({ id: 'desc', patch: { name: 'desc 2' }, expectedVersion: 1 });
+  const { changes } = store.leaseBatch({ limit: 10, leaseMs: 60_000 });
+  const byId = Object.fromEntries(changes.map((c) => [c.recordId, c]));
+  const state = (id: string, vv: Record<string, number>, name: string) => ({
+    table: 'agents' as const,
+    recordId: id,
+    data: { name, type: 'llm', status: 'inactive', config: {} },
+    deleted: false,
+    vv,
+    hlc: `${String(Date.now() - 1000).padStart(15, '0')}-000000-node-b`,
+    nodeId: 'node-b',
+    seq: 3,
+  });
+  const out = store.recordPushConflicts([
+    { queueId: byId.eq!.queueId, remote: state('eq', { 'node-a': 1 }, 'eq') },
+    { queueId: byId.desc!.queueId, remote: state('desc', { 'node-a': 1 }, 'desc') },
+    { queueId: byId.conc!.queueId, remote: state('conc', { 'node-b': 1 }, 'theirs') },
+  ]);
+  assert.deepEqual([out.completed, out.requeued, out.conflicts], [1, 1, 1]);
+  assert.equal(store.getAgent('eq').syncStatus, 'synced');
+  assert.equal(store.getAgent('conc').syncStatus, 'conflict');
+  assert.equal(store.getAgent('conc').name, 'conc');
+  const next = store.leaseBatch({ limit: 10, leaseMs: 60_000 }).changes;
+  assert.deepEqual(next.map((c) => c.recordId), ['desc'], 'the conflicted item stays blocked');
+  assert.deepEqual(next[0]!.baseVv, { 'node-a': 1 }, 'rebased on the hub state');
+  assert.notEqual(next[0]!.changeId, byId.desc!.changeId, 'a new base means a new change');
+});
+
+test('resolveConflict: a local write descending from both sides; shadow = remote; the item syncs; undo reopens', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const base = syncedLocalAgent(ts, 'a');
+  store.updateAgent({ id: 'a', patch: { name: 'mine' }, expectedVersion: base.version });
+  const remote = remoteAgent('a', { 'node-a': 1, 'node-b': 4 }, { name: 'theirs', config: { t: 1 } });
+  const [id] = store.applyRemoteChanges([remote]).conflictIds;
+  const resolved = store.resolveConflict(id!, {
+    resolvedData: { name: 'merged', type: 'llm', status: 'active', config: { t: 1 }, createdAt: base.createdAt },
+    strategy: 'merge',
+    resolvedBy: 'system',
+    confidence: 0.9,
+    automatic: true,
+  });
+  assert.equal(resolved.status, 'resolved');
+  assert.equal(resolved.strategy, 'merge');
+  assert.equal(resolved.confidence, 0.9);
+  assert.equal(resolved.replaced!.name, 'mine');
+  assert.equal(resolved.resolved!.name, 'merged');
+  const row = store.getAgent('a');
+  assert.equal(row.name, 'merged');
+  assert.equal(row.syncStatus, 'pending');
+  assert.equal(compareVv(row.vv, { 'node-a': 2 }), 'after', 'descends from local');
+  assert.equal(compareVv(row.vv, remote.vv), 'after', 'descends from remote');
+  assert.deepEqual(store.getShadow('agents', 'a')!.vv, remote.vv);
+  assert.throws(() => store.resolveConflict(id!, { resolvedData: null, strategy: 'local', resolvedBy: 'me', automatic: false }), code('conflict'));
+  const [change] = store.leaseBatch({ limit: 10, leaseMs: 60_000 }).changes;
+  assert.equal(change!.recordId, 'a');
+  assert.deepEqual(change!.baseVv, remote.vv, 'pushed on top of the remote state: the hub accepts it');
+  assert.equal(change!.data!.name, 'merged');
+  store.releaseLeases();
+
+  const undone = store.undoResolution(id!);
+  assert.equal(undone.status, 'pending');
+  assert.equal(store.getAgent('a').name, 'mine');
+  assert.equal(store.getAgent('a').syncStatus, 'conflict');
+  assert.equal(store.leaseBatch({ limit: 10, leaseMs: 60_000 }).changes.length, 0, 'blocked again');
+  // a person resolves by deleting; undo is only for automatic resolutions
+  store.resolveConflict(id!, { resolvedData: null, strategy: 'delete', resolvedBy: 'alice', automatic: false });
+  assert.throws(() => store.getAgent('a'), code('not_found'));
+  assert.throws(() => store.undoResolution(id!), code('conflict'));
+  const [del] = store.leaseBatch({ limit: 10, leaseMs: 60_000 }).changes;
+  assert.equal(del!.op, 'delete');
+  assert.equal(compareVv(del!.vv, remote.vv), 'after');
+});
+
+test('conflicts: list by status, escalate, invalid resolution data refused, superseded by a remote that saw both', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const base = syncedLocalAgent(ts, 'a');
+  store.updateAgent({ id: 'a', patch: { name: 'mine' }, expectedVersion: base.version });
+  const [id] = store.applyRemoteChanges([remoteAgent('a', { 'node-a': 1, 'node-b': 1 })]).conflictIds;
+  assert.throws(() => store.resolveConflict(id!, { resolvedData: { name: 1 } as never, strategy: 'x', resolvedBy: 'me', automatic: false }), code('invalid_input'));
+  assert.throws(() => store.getConflict(12345), code('not_found'));
+  assert.equal(store.escalateConflict(id!).status, 'escalated');
+  assert.equal(store.listConflicts({ status: 'escalated' }).total, 1);
+  assert.equal(store.listConflicts({ status: 'pending' }).total, 0);
+  // node-b resolved it and its result (seeing both writes) arrives: nothing left to decide
+  store.applyRemoteChanges([remoteAgent('a', { 'node-a': 2, 'node-b': 2 }, { name: 'resolved by b' })]);
+  assert.equal(store.getConflict(id!).status, 'resolved');
+  assert.equal(store.getConflict(id!).strategy, 'superseded');
+  assert.equal(store.getAgent('a').name, 'resolved by b');
+  assert.equal(store.getAgent('a').syncStatus, 'synced');
+  assert.equal(queue(ts).filter((q) => q.status === 'pending').length, 0);
+});
