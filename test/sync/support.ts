@@ -147,3 +147,73 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 20_000
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+export interface HubProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  adminToken: string;
+  child: import('node:child_process').ChildProcess;
+  enroll(name: string, nodeId?: string): Promise<{ nodeId: string; token: string }>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** `outpost hub` as a real child process (server/index.ts through tsx), so it can be killed mid-batch. */
+export async function startHubProcess(options: { dataDir: string; port: number }): Promise<HubProcess> {
+  const { spawn } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const root = new URL('../..', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/index.ts'), 'hub', '--data', options.dataDir, '--port', String(options.port), '--rate-limit', '0'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hub did not start: ${output}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      const m = /outpost hub listening on (\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited (${code}): ${output}`));
+    });
+  });
+  const adminToken = readFileSync(join(options.dataDir, 'admin-token'), 'utf8').trim();
+  return {
+    url,
+    port: Number(new URL(url).port),
+    dataDir: options.dataDir,
+    adminToken,
+    child,
+    async enroll(name, nodeId) {
+      const res = await fetch(`${url}/v1/nodes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: JSON.stringify(nodeId ? { name, nodeId } : { name }),
+      });
+      if (!res.ok) throw new Error(`enroll failed: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { nodeId: string; token: string };
+    },
+    kill: (signal = 'SIGKILL') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
+
+/** A free loopback port (bound then released). */
+export async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
