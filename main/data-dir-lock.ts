@@ -7,21 +7,28 @@ import { OutpostError } from '../shared/errors';
  * SQLite file fight over it, so the whole folder is guarded by `node.lock` holding the owner's pid. A lock left
  * by a dead process is taken over.
  */
+const heldHere = new Set<string>();
+
 export class DataDirLock {
   private constructor(private readonly path: string) {}
 
   static acquire(dataDir: string): DataDirLock {
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, 'node.lock');
+    if (heldHere.has(path)) {
+      throw new OutpostError('locked', `The data folder ${dataDir} is already in use by a node in this process.`);
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const fd = openSync(path, 'wx', 0o600);
         writeSync(fd, String(process.pid));
         closeSync(fd);
+        heldHere.add(path);
         return new DataDirLock(path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const owner = Number.parseInt(safeRead(path), 10);
+        // our own pid here means a previous process that had the same pid: its lock is stale
         if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
           throw new OutpostError(
             'locked',
@@ -35,6 +42,7 @@ export class DataDirLock {
   }
 
   release(): void {
+    if (!heldHere.delete(this.path)) return;
     if (safeRead(this.path) === String(process.pid)) rmSync(this.path, { force: true });
   }
 }
