@@ -64,14 +64,14 @@ export class Maintenance {
 
   /** ANALYZE where useful, prune old history, return free pages to the file system. */
   maintain(now = Date.now()): MaintenanceReport {
+    const pagesBefore = this.core.db.pragma('page_count', { simple: true }) as number;
     const pruned = this.pruneHistory(now - QUEUE_RETENTION_MS, now - CONFLICT_RETENTION_MS);
-    const before = this.core.db.pragma('freelist_count', { simple: true }) as number;
     this.core.db.pragma('incremental_vacuum');
-    const after = this.core.db.pragma('freelist_count', { simple: true }) as number;
+    const pagesAfter = this.core.db.pragma('page_count', { simple: true }) as number;
     this.core.db.pragma('optimize');
     this.core.db.pragma('wal_checkpoint(PASSIVE)');
     this.lastCheck = 0;
-    return { prunedQueueItems: pruned.queue, prunedConflicts: pruned.conflicts, freedPages: before - after, databaseBytes: this.databaseBytes() };
+    return { prunedQueueItems: pruned.queue, prunedConflicts: pruned.conflicts, freedPages: Math.max(0, pagesBefore - pagesAfter), databaseBytes: this.databaseBytes() };
   }
 
   /** Deletes completed queue items older than `queueBefore` and resolved conflicts older than `conflictsBefore`. */
