@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { HybridClock, compareHlc, decodeHlc, isHlc } from './hlc';
+import { compareVv, descendsFrom, incrementVv, mergeVv, isVersionVector } from './version-vector';
+
+test('HLC: local ticks are strictly increasing even when the wall clock stands still or runs backwards', () => {
+  let wall = 1_000;
+  const clock = new HybridClock('a', () => wall);
+  const first = clock.tick();
+  const second = clock.tick();
+  wall = 500; // the machine's clock jumped back
+  const third = clock.tick();
+  assert.ok(compareHlc(first, second) < 0 && compareHlc(second, third) < 0);
+  assert.equal(decodeHlc(third).wallMs, 1_000);
+  assert.ok(isHlc(third));
+});
+
+test('HLC: after receiving a remote stamp, the next local stamp sorts after it (clock skew does not reorder causality)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 1e12 }), fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 0, max: 999 }), (localWall, skew, counter) => {
+      const remote = new HybridClock('remote', () => localWall + skew);
+      for (let i = 0; i < counter % 5; i++) remote.tick();
+      const stamp = remote.tick();
+      const local = new HybridClock('local', () => localWall);
+      local.receive(stamp);
+      assert.ok(compareHlc(local.tick(), stamp) > 0);
+    }),
+  );
+});
+
+test('HLC: a remote stamp days in the future is not followed (it would pin every later write)', () => {
+  const clock = new HybridClock('a', () => 1_000_000);
+  const farFuture = new HybridClock('b', () => 1_000_000 + 30 * 86_400_000).tick();
+  clock.receive(farFuture);
+  assert.equal(decodeHlc(clock.tick()).wallMs, 1_000_000);
+  assert.throws(() => decodeHlc('not a clock'), /Malformed/);
+});
+
+test('version vectors: before/after/equal/concurrent, merge is the least upper bound', () => {
+  const a = { n1: 2, n2: 1 };
+  const b = { n1: 2, n2: 3 };
+  const c = { n1: 3, n2: 1 };
+  assert.equal(compareVv(a, b), 'before');
+  assert.equal(compareVv(b, a), 'after');
+  assert.equal(compareVv(a, { ...a }), 'equal');
+  assert.equal(compareVv(b, c), 'concurrent');
+  const m = mergeVv(b, c);
+  assert.ok(descendsFrom(m, b) && descendsFrom(m, c));
+  const resolved = incrementVv(m, 'n1');
+  assert.equal(compareVv(resolved, b), 'after');
+  assert.equal(compareVv(resolved, c), 'after');
+  assert.equal(compareVv({}, { x: 0 }), 'equal');
+});
+
+test('version vectors: merge is commutative, associative and idempotent', () => {
+  const vv = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), fc.nat(20));
+  fc.assert(
+    fc.property(vv, vv, vv, (x, y, z) => {
+      assert.equal(compareVv(mergeVv(x, y), mergeVv(y, x)), 'equal');
+      assert.equal(compareVv(mergeVv(mergeVv(x, y), z), mergeVv(x, mergeVv(y, z))), 'equal');
+      assert.equal(compareVv(mergeVv(x, x), x), 'equal');
+    }),
+  );
+  assert.equal(isVersionVector({ a: 1 }), true);
+  assert.equal(isVersionVector({ a: -1 }), false);
+  assert.equal(isVersionVector([1]), false);
+});
