@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -76,6 +76,7 @@ export async function openWorkspace(
   dataDir: string,
   options: { name?: string; hubUrl?: string; token?: string; watch?: boolean } = {},
 ): Promise<{ ws: Workspace; events: EventBus; settings: SettingsStore; seen: { event: string; payload: unknown }[] }> {
+  mkdirSync(dataDir, { recursive: true });
   const settings = new SettingsStore(dataDir);
   if (options.hubUrl) settings.set({ sync: { hubUrl: options.hubUrl } });
   const secrets = new FileSecretStore(dataDir);
