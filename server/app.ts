@@ -15,7 +15,7 @@ import type { Logger } from '../main/log';
 import type { HubDatabase } from './db/database';
 import type { HubAuth } from './auth';
 import type { ChangeFeed } from './change-feed';
-import { findUnsafeJson } from './input-safety';
+import { findUnsafeJson } from '../shared/sync/json-safety';
 import { getRecords, headSeq, pullChanges, pushChanges } from './sync-store';
 
 type AuthKind = 'none' | 'node' | 'admin';
@@ -172,7 +172,7 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
       encodings: ['br', 'gzip'],
       requestEncodings: ['br', 'gzip'],
       onUnsupportedRequestEncoding: (encoding) =>
-        Object.assign(new OutpostError('invalid_input', `Unsupported Content-Encoding ${JSON.stringify(encoding).slice(0, 40)}: use gzip or br.`), { statusCode: 415 }),
+        new OutpostError('invalid_input', `Unsupported Content-Encoding ${JSON.stringify(encoding).slice(0, 40)}: use gzip or br.`),
       onInvalidRequestPayload: (encoding) => new OutpostError('invalid_input', `The request body is not valid ${encoding} data.`),
     });
 

@@ -1,8 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { DataDirLock } from '../../main/data-dir-lock';
+import { OutpostError } from '../../shared/errors';
 import { assertChannelName, type HubDatabase, type QueryParam, type Queryable } from './database';
+
+const openInThisProcess = new Set<string>();
 
 /**
  * Embedded PostgreSQL (PGlite) in this process. Two processes on one PGlite data dir both open it without an
@@ -12,11 +15,16 @@ import { assertChannelName, type HubDatabase, type QueryParam, type Queryable } 
  */
 export async function openPglite(dataDir: string): Promise<HubDatabase> {
   mkdirSync(dataDir, { recursive: true });
+  const key = realpathSync(dataDir);
+  // The pid lock file cannot tell two opens in one process apart: keep a list of our own too.
+  if (openInThisProcess.has(key)) throw new OutpostError('locked', `The hub database ${dataDir} is already open in this process.`);
   const lock = DataDirLock.acquire(dirname(dataDir));
+  openInThisProcess.add(key);
   let db: PGlite;
   try {
     db = await PGlite.create(dataDir);
   } catch (error) {
+    openInThisProcess.delete(key);
     lock.release();
     throw error;
   }
@@ -51,6 +59,7 @@ export async function openPglite(dataDir: string): Promise<HubDatabase> {
       try {
         await db.close();
       } finally {
+        openInThisProcess.delete(key);
         lock.release();
       }
     },

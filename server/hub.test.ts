@@ -1,0 +1,362 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync, brotliCompressSync, gunzipSync } from 'node:zlib';
+import { request as httpRequest } from 'node:http';
+import { startHub, type RunningHub } from './index';
+import { enrollNode, hubRequest, makeChange, openEventStream } from './test-support/hub-client';
+import type { PullResponse, PushResponse, RecordState } from '../shared/sync/wire';
+import { pullResponseSchema, pushResponseSchema } from '../shared/sync/wire';
+
+// One hub on embedded PGlite for the whole file (its first start costs a few seconds and a lot of memory).
+let dir: string;
+let hub: RunningHub;
+const RATE_MAX = 150;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'outpost-hub-test-'));
+  hub = await startHub({ dataDir: dir, rateLimit: { max: RATE_MAX, windowMs: 60_000 }, heartbeatMs: 150 });
+});
+after(async () => {
+  await hub?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const push = (token: string, changes: unknown[], headers: Record<string, string> = {}) =>
+  hubRequest<PushResponse>(hub.url, '/v1/push', { token, json: { changes }, headers });
+const pull = (token: string, query: string) => hubRequest<PullResponse>(hub.url, `/v1/pull?${query}`, { token });
+const records = (token: string, keys: { table: string; recordId: string }[]) =>
+  hubRequest<{ records: RecordState[] }>(hub.url, '/v1/records', { token, json: { keys } });
+
+async function pullAll(token: string, since = 0, limit = 1000, delta = false) {
+  const changes: PullResponse['changes'] = [];
+  let cursor = since;
+  for (;;) {
+    const r = await pull(token, `since=${cursor}&limit=${limit}${delta ? '&delta=1' : ''}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    pullResponseSchema.parse(r.body);
+    changes.push(...r.body.changes);
+    assert.ok(r.body.cursor >= cursor, 'the cursor never goes back');
+    cursor = r.body.cursor;
+    if (!r.body.hasMore) return { changes, cursor };
+  }
+}
+
+describe('hub on embedded PGlite', () => {
+  test('health, admin token file (0600) and a lock that keeps a second hub off the data folder', async () => {
+    const health = await hubRequest(hub.url, '/health');
+    assert.deepEqual(health.body, { ok: true, version: '0.1.0', database: 'pglite' });
+    const file = join(dir, 'admin-token');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(readFileSync(file, 'utf8').trim(), hub.adminToken);
+    await assert.rejects(startHub({ dataDir: dir }), (e: Error & { code?: string }) => e.code === 'locked');
+  });
+
+  test('enrollment needs the admin token; a chosen node id is refused when taken; whoami', async () => {
+    assert.equal((await hubRequest(hub.url, '/v1/nodes', { json: { name: 'x' } })).status, 401);
+    assert.equal((await hubRequest(hub.url, '/v1/nodes', { token: 'admin.wrong-token-of-enough-length', json: { name: 'x' } })).status, 401);
+    const a = await enrollNode(hub.url, hub.adminToken, 'laptop');
+    assert.match(a.token, new RegExp(`^${a.nodeId}\\.`));
+    // a node token is not an admin token
+    assert.equal((await hubRequest(hub.url, '/v1/nodes', { token: a.token, json: { name: 'y' } })).status, 401);
+    const chosen = await enrollNode(hub.url, hub.adminToken, 'edge box', 'edge-box-7');
+    assert.equal(chosen.nodeId, 'edge-box-7');
+    const again = await hubRequest<{ error: { code: string } }>(hub.url, '/v1/nodes', { token: hub.adminToken, json: { name: 'other', nodeId: 'edge-box-7' } });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'conflict');
+    const who = await hubRequest(hub.url, '/v1/whoami', { token: chosen.token });
+    assert.deepEqual(who.body, { nodeId: 'edge-box-7', name: 'edge box' });
+    assert.equal((await hubRequest(hub.url, '/v1/whoami')).status, 401);
+    assert.equal((await hubRequest(hub.url, '/v1/whoami', { token: `${chosen.nodeId}.forged-secret-forged-secret` })).status, 401);
+  });
+
+  test('push, then pull from another node in seq order; the pusher skips its own changes but its cursor moves', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'a');
+    const b = await enrollNode(hub.url, hub.adminToken, 'b');
+    const start = (await pullAll(b.token)).cursor;
+    const changes = [1, 2, 3].map((i) => makeChange(a.nodeId, `order-${i}`, { [a.nodeId]: 1 }));
+    const r = await push(a.token, changes);
+    assert.equal(r.status, 200);
+    pushResponseSchema.parse(r.body);
+    assert.deepEqual(r.body.results.map((x) => x.status), ['applied', 'applied', 'applied']);
+    const seqs = r.body.results.map((x) => (x as { seq: number }).seq);
+    assert.deepEqual([...seqs].sort((x, y) => x - y), seqs);
+
+    const paged = await pullAll(b.token, start, 2);
+    assert.deepEqual(paged.changes.map((c) => c.changeId), changes.map((c) => c.changeId));
+    assert.deepEqual(paged.changes.map((c) => c.seq), seqs);
+    assert.deepEqual(paged.changes[0]!.data, changes[0]!.data);
+    assert.equal(paged.changes[0]!.nodeId, a.nodeId);
+
+    const own = await pull(a.token, `since=${start}`);
+    assert.deepEqual(own.body.changes, []);
+    assert.equal(own.body.cursor, seqs[2]);
+    assert.equal(own.body.hasMore, false);
+  });
+
+  test('a retried batch never applies twice: duplicates answer the original seqs', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'retrier');
+    const b = await enrollNode(hub.url, hub.adminToken, 'watcher');
+    const start = (await pullAll(b.token)).cursor;
+    const batch = [makeChange(a.nodeId, 'idem-1', { [a.nodeId]: 1 }), makeChange(a.nodeId, 'idem-2', { [a.nodeId]: 1 })];
+    const first = await push(a.token, batch);
+    const second = await push(a.token, batch);
+    assert.deepEqual(second.body.results.map((x) => x.status), ['duplicate', 'duplicate']);
+    assert.deepEqual(
+      second.body.results.map((x) => (x as { seq: number }).seq),
+      first.body.results.map((x) => (x as { seq: number }).seq),
+    );
+    // the same change twice in one batch is applied once
+    const c = makeChange(a.nodeId, 'idem-3', { [a.nodeId]: 1 });
+    const twice = await push(a.token, [c, c]);
+    assert.deepEqual(twice.body.results.map((x) => x.status), ['applied', 'duplicate']);
+    const pulled = await pullAll(b.token, start);
+    assert.deepEqual(pulled.changes.map((x) => x.recordId), ['idem-1', 'idem-2', 'idem-3']);
+  });
+
+  test('conflicts carry the current state and change nothing; descendants apply', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'ca');
+    const b = await enrollNode(hub.url, hub.adminToken, 'cb');
+    const first = makeChange(a.nodeId, 'c-1', { [a.nodeId]: 1 }, { data: { name: 'from a', n: 1 } });
+    await push(a.token, [first]);
+
+    const concurrent = makeChange(b.nodeId, 'c-1', { [b.nodeId]: 1 }, { data: { name: 'from b' } });
+    const r = await push(b.token, [concurrent]);
+    const result = r.body.results[0]!;
+    assert.equal(result.status, 'conflict');
+    assert.ok(result.status === 'conflict');
+    assert.deepEqual(result.current.data, { name: 'from a', n: 1 });
+    assert.deepEqual(result.current.vv, { [a.nodeId]: 1 });
+    assert.equal(result.current.hlc, first.hlc);
+    assert.equal(result.current.nodeId, a.nodeId);
+    const unchanged = await records(b.token, [{ table: 'agents', recordId: 'c-1' }]);
+    assert.deepEqual(unchanged.body.records[0]!.data, { name: 'from a', n: 1 });
+
+    // after seeing a's write, b's merged write descends from it and applies
+    const merged = makeChange(b.nodeId, 'c-1', { [a.nodeId]: 1, [b.nodeId]: 1 }, { data: { name: 'merged' } });
+    assert.equal((await push(b.token, [merged])).body.results[0]!.status, 'applied');
+    // an older write (a's first again, under a new change id) is now behind: conflict
+    const stale = makeChange(a.nodeId, 'c-1', { [a.nodeId]: 1 }, { data: { name: 'stale' } });
+    const staleResult = (await push(a.token, [stale])).body.results[0]!;
+    assert.equal(staleResult.status, 'conflict');
+  });
+
+  test('patches apply on their exact base only; pull sends them as deltas on request; deletes leave tombstones', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'pa');
+    const b = await enrollNode(hub.url, hub.adminToken, 'pb');
+    const start = (await pullAll(b.token)).cursor;
+    const v1 = { [a.nodeId]: 1 };
+    await push(a.token, [makeChange(a.nodeId, 'p-1', v1, { data: { name: 'n', status: 'active', config: { x: 1 } } })]);
+
+    const v2 = { [a.nodeId]: 2 };
+    const patch = makeChange(a.nodeId, 'p-1', v2, { data: undefined, patch: { set: { status: 'paused' }, unset: ['config'] }, baseVv: v1 });
+    assert.equal((await push(a.token, [patch])).body.results[0]!.status, 'applied');
+    const state = (await records(b.token, [{ table: 'agents', recordId: 'p-1' }])).body.records[0]!;
+    assert.deepEqual(state.data, { name: 'n', status: 'paused' });
+    assert.deepEqual(state.vv, v2);
+
+    // a patch against a base that is no longer current is a conflict
+    const stalePatch = makeChange(a.nodeId, 'p-1', { [a.nodeId]: 3 }, { data: undefined, patch: { set: { status: 'x' }, unset: [] }, baseVv: v1 });
+    const conflict = (await push(a.token, [stalePatch])).body.results[0]!;
+    assert.equal(conflict.status, 'conflict');
+    assert.ok(conflict.status === 'conflict' && conflict.current.vv[a.nodeId] === 2);
+    // a patch for a record the hub never saw is a conflict with an explicit absent state
+    const orphan = makeChange(a.nodeId, 'p-none', v2, { data: undefined, patch: { set: { a: 1 }, unset: [] }, baseVv: v1 });
+    const orphanResult = (await push(a.token, [orphan])).body.results[0]!;
+    assert.ok(orphanResult.status === 'conflict' && orphanResult.current.data === null && orphanResult.current.seq === 0);
+
+    const del = makeChange(a.nodeId, 'p-1', { [a.nodeId]: 3 }, { op: 'delete', data: undefined, baseVv: v2 });
+    assert.equal((await push(a.token, [del])).body.results[0]!.status, 'applied');
+    const tomb = (await records(b.token, [{ table: 'agents', recordId: 'p-1' }])).body.records[0]!;
+    assert.equal(tomb.deleted, true);
+    assert.equal(tomb.data, null);
+
+    const full = (await pullAll(b.token, start)).changes;
+    assert.deepEqual(full.map((c) => c.op), ['upsert', 'upsert', 'delete']);
+    assert.deepEqual(full[1]!.data, { name: 'n', status: 'paused' });
+    assert.equal(full[1]!.patch, undefined);
+    const delta = (await pullAll(b.token, start, 1000, true)).changes;
+    assert.deepEqual(delta[1]!.patch, { set: { status: 'paused' }, unset: ['config'] });
+    assert.deepEqual(delta[1]!.baseVv, v1);
+    assert.equal(delta[1]!.data, undefined);
+    assert.deepEqual(delta[0]!.data, { name: 'n', status: 'active', config: { x: 1 } });
+    assert.equal(delta[2]!.data, undefined);
+  });
+
+  test('a node pushes only as itself (403, nothing applied); a change id of another node is rejected', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'honest');
+    const m = await enrollNode(hub.url, hub.adminToken, 'mallory');
+    const mine = makeChange(m.nodeId, 'imp-1', { [m.nodeId]: 1 });
+    const forged = makeChange(a.nodeId, 'imp-2', { [a.nodeId]: 1 });
+    const r = await hubRequest<{ error: { code: string } }>(hub.url, '/v1/push', { token: m.token, json: { changes: [mine, forged] } });
+    assert.equal(r.status, 403);
+    assert.equal(r.body.error.code, 'forbidden');
+    const none = await records(a.token, [{ table: 'agents', recordId: 'imp-1' }, { table: 'agents', recordId: 'imp-2' }]);
+    assert.deepEqual(none.body.records, []);
+
+    const honest = makeChange(a.nodeId, 'imp-3', { [a.nodeId]: 1 });
+    await push(a.token, [honest]);
+    const replay = { ...honest, nodeId: m.nodeId, vv: { [m.nodeId]: 1 }, recordId: 'imp-4' };
+    const replayed = (await push(m.token, [replay])).body.results[0]!;
+    assert.equal(replayed.status, 'rejected');
+  });
+
+  test('revocation: the token stops working at once and its event stream ends', async () => {
+    const n = await enrollNode(hub.url, hub.adminToken, 'to-revoke');
+    const stream = await openEventStream(hub.url, n.token);
+    await stream.waitFor((s) => s.length >= 1); // the current head on connect
+    assert.equal((await hubRequest(hub.url, `/v1/nodes/${n.nodeId}`, { method: 'DELETE', token: n.token })).status, 401);
+    const revoked = await hubRequest(hub.url, `/v1/nodes/${n.nodeId}`, { method: 'DELETE', token: hub.adminToken });
+    assert.deepEqual(revoked.body, { revoked: true });
+    const after = await hubRequest<{ error: { code: string; message: string } }>(hub.url, '/v1/whoami', { token: n.token });
+    assert.equal(after.status, 401);
+    assert.match(after.body.error.message, /revoked/);
+    assert.equal((await push(n.token, [makeChange(n.nodeId, 'rv', { [n.nodeId]: 1 })])).status, 401);
+    await stream.ended; // ends on the next heartbeat's token check
+    assert.equal((await hubRequest(hub.url, '/v1/nodes/no-such-node', { method: 'DELETE', token: hub.adminToken })).status, 404);
+    // a revoked id cannot be taken over by a new enrollment
+    assert.equal((await hubRequest(hub.url, '/v1/nodes', { token: hub.adminToken, json: { name: 'thief', nodeId: n.nodeId } })).status, 409);
+  });
+
+  test('the event stream tells a node about other nodes\' pushes', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'ev-a');
+    const b = await enrollNode(hub.url, hub.adminToken, 'ev-b');
+    const stream = await openEventStream(hub.url, b.token);
+    try {
+      await stream.waitFor((s) => s.length >= 1);
+      const r = await push(a.token, [makeChange(a.nodeId, 'ev-1', { [a.nodeId]: 1 })]);
+      const seq = (r.body.results[0] as { seq: number }).seq;
+      await stream.waitFor((s) => s.includes(seq));
+    } finally {
+      stream.close();
+    }
+  });
+
+  test('gzip and brotli request bodies; responses compressed per Accept-Encoding', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'zip');
+    const gz = gzipSync(JSON.stringify({ changes: [makeChange(a.nodeId, 'z-1', { [a.nodeId]: 1 })] }));
+    const br = brotliCompressSync(JSON.stringify({ changes: [makeChange(a.nodeId, 'z-2', { [a.nodeId]: 1 })] }));
+    for (const [encoding, body] of [['gzip', gz], ['br', br]] as const) {
+      const r = await hubRequest<PushResponse>(hub.url, '/v1/push', {
+        token: a.token,
+        body,
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.results[0]!.status, 'applied');
+    }
+    // a large pull answer comes back gzipped when asked for
+    const bulk = Array.from({ length: 40 }, (_, i) => makeChange(a.nodeId, `z-bulk-${i}`, { [a.nodeId]: 1 }));
+    await push(a.token, bulk);
+    const reader = await enrollNode(hub.url, hub.adminToken, 'zip-reader');
+    const raw = await new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+      const req = httpRequest(`${hub.url}/v1/pull?since=0`, { headers: { authorization: `Bearer ${reader.token}`, 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(raw.encoding, 'gzip');
+    const parsed = pullResponseSchema.parse(JSON.parse(gunzipSync(raw.body).toString('utf8')));
+    assert.ok(parsed.changes.length >= 42);
+  });
+
+  test('body limits: 413 past the limit, also for a gzip bomb measured after decompression', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'big');
+    const huge = JSON.stringify({ changes: [makeChange(a.nodeId, 'big-1', { [a.nodeId]: 1 }, { data: { blob: 'x'.repeat(33 * 1024 * 1024) } })] });
+    const r = await hubRequest<{ error: { code: string } }>(hub.url, '/v1/push', { token: a.token, body: huge, headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, 413);
+    assert.equal(r.body.error.code, 'payload_too_large');
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)); // 64 MiB of spaces, ~64 KiB on the wire
+    assert.ok(bomb.length < 1024 * 1024);
+    const b = await hubRequest<{ error: { code: string } }>(hub.url, '/v1/push', {
+      token: a.token,
+      body: bomb,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    assert.equal(b.status, 413);
+    assert.equal(b.body.error.code, 'payload_too_large');
+    assert.equal((await hubRequest(hub.url, '/health')).status, 200);
+    assert.deepEqual((await records(a.token, [{ table: 'agents', recordId: 'big-1' }])).body.records, []);
+  });
+
+  test('malformed JSON, wrong types and hostile strings get 400 with a code; the hub stays healthy', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'fuzz');
+    const ok = makeChange(a.nodeId, 'fz-1', { [a.nodeId]: 1 });
+    const cases: { body?: string; json?: unknown; headers?: Record<string, string>; path?: string; method?: string; status?: number }[] = [
+      { body: '{"changes": [', headers: { 'content-type': 'application/json' } },
+      { body: 'not json at all', headers: { 'content-type': 'application/json' } },
+      { json: { changes: 'x' } },
+      { json: { changes: [] } },
+      { json: { changes: [{ ...ok, vv: { [a.nodeId]: -1 } }] } },
+      { json: { changes: [{ ...ok, table: 'users; DROP TABLE records' }] } },
+      { json: { changes: [{ ...ok, recordId: "x' OR 1=1 --" }] } },
+      { json: { changes: [{ ...ok, changeId: 'not-a-uuid' }] } },
+      { json: { changes: [{ ...ok, extra: true }] } },
+      { json: { changes: [ok], more: 1 } },
+      { json: { changes: [{ ...ok, data: { name: 'nul \u0000 inside' } }] } },
+      { json: { changes: [{ ...ok, data: { name: 'lone \ud800 surrogate' } }] } },
+      { json: { changes: [{ ...ok, data: { ['\u0000key']: 1 } }] } },
+      { body: '{"changes":[' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5000) + ']}', headers: { 'content-type': 'application/json' } },
+      { body: '{"__proto__": {"polluted": true}, "changes": []}', headers: { 'content-type': 'application/json' } },
+      { body: gzipSync('{}').subarray(0, 8).toString('latin1'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } },
+      { body: '{}', headers: { 'content-type': 'application/json', 'content-encoding': 'compress' } },
+      { path: '/v1/pull?since=-1', method: 'GET' },
+      { path: '/v1/pull?since=abc', method: 'GET' },
+      { path: '/v1/pull?limit=0', method: 'GET' },
+      { path: '/v1/pull?limit=100000', method: 'GET' },
+      { path: '/v1/pull?since=1&evil=1', method: 'GET' },
+      { path: '/v1/pull?since=9007199254740991', method: 'GET' }, // a cursor past the log's head
+      { path: '/v1/records', json: { keys: [{ table: 'agents', recordId: '../../etc/passwd' }] } },
+      { path: '/v1/nodes/bad%20id', method: 'DELETE' },
+    ];
+    for (const c of cases) {
+      const token = c.path === '/v1/nodes/bad%20id' ? hub.adminToken : a.token;
+      const r = await hubRequest<{ error: { code: string; message: string } }>(hub.url, c.path ?? '/v1/push', {
+        token,
+        method: c.method,
+        json: c.json,
+        body: c.body,
+        headers: c.headers,
+      });
+      const label = JSON.stringify(c).slice(0, 120);
+      assert.equal(r.status, c.status ?? 400, `${label} -> ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+      assert.equal(typeof r.body.error?.message, 'string', label);
+      assert.equal(r.body.error.code, 'invalid_input', label);
+    }
+    assert.equal((await hubRequest(hub.url, '/health')).status, 200);
+    assert.equal((await push(a.token, [ok])).body.results[0]!.status, 'applied');
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  test('per-node rate limit: 429 with Retry-After, other nodes unaffected', async () => {
+    const noisy = await enrollNode(hub.url, hub.adminToken, 'noisy');
+    const quiet = await enrollNode(hub.url, hub.adminToken, 'quiet');
+    let limited: Awaited<ReturnType<typeof hubRequest<{ error: { code: string } }>>> | null = null;
+    for (let i = 0; i <= RATE_MAX && !limited; i++) {
+      const r = await hubRequest<{ error: { code: string } }>(hub.url, '/v1/whoami', { token: noisy.token });
+      if (r.status === 429) limited = r;
+      else assert.equal(r.status, 200);
+    }
+    assert.ok(limited, 'the limit was reached');
+    assert.equal(limited.body.error.code, 'rate_limited');
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    assert.ok(retryAfter > 0 && retryAfter <= 60, `Retry-After ${limited.headers.get('retry-after')}`);
+    assert.equal((await hubRequest(hub.url, '/v1/whoami', { token: quiet.token })).status, 200);
+  });
+
+  test('data survives a restart', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'persist');
+    await push(a.token, [makeChange(a.nodeId, 'persist-1', { [a.nodeId]: 1 }, { data: { kept: true } })]);
+    const token = hub.adminToken;
+    await hub.close();
+    hub = await startHub({ dataDir: dir, rateLimit: { max: RATE_MAX, windowMs: 60_000 }, heartbeatMs: 150 });
+    assert.equal(hub.adminToken, token);
+    const r = await records(a.token, [{ table: 'agents', recordId: 'persist-1' }]);
+    assert.deepEqual(r.body.records[0]!.data, { kept: true });
+  });
+});
