@@ -109,8 +109,10 @@ async function start(links: { takeLaunchLink: () => DeepLink | null; setLinkOpen
       await node.close();
     },
     exit: () => {
-      if (installOnExit) updater.install();
-      else app.exit(0);
+      if (installOnExit) return updater.install();
+      // quit for real (before-quit is no longer held): electron-updater installs a downloaded update on 'quit'
+      app.quit();
+      setTimeout(() => app.exit(0), 5_000).unref();
     },
     onError: (error) => log.error('quit: node close', { error }),
   });

@@ -64,8 +64,11 @@ test('no keyring: tokens are refused with the reason, and the person is told', {
     assert.equal(autoUpdater.checks, 0, 'and checks for no updates');
 
     fake.app.quit();
-    await waitFor(() => fake.state.exitCode === 0, 'Quit exits after the node closed', 60_000);
+    assert.equal(fake.state.quitted, false, 'the first quit is held while the node closes');
+    assert.equal(main.destroyed, false);
+    await waitFor(() => fake.state.quitted, 'Quit completes after the node closed', 60_000);
     assert.equal(existsSync(join(fake.state.userData, 'node.lock')), false);
+    assert.equal(main.destroyed, true, 'windows close once the quit goes through');
   } finally {
     for (const child of fake.utilityProcess.forked) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(base, { recursive: true, force: true });

@@ -28,6 +28,7 @@ export const state = {
   packaged: false,
   singleInstance: true,
   exitCode: null as number | null,
+  quitted: false,
   errors: [] as Array<{ title: string; message: string }>,
   privilegedSchemes: [] as unknown[],
   loginItem: null as unknown,
@@ -54,7 +55,11 @@ class FakeApp extends EventEmitter {
   quit(): void {
     const event = fakeEvent();
     this.emit('before-quit', event);
-    if (!event.defaultPrevented) this.emit('will-quit', fakeEvent());
+    if (event.defaultPrevented) return;
+    for (const window of BrowserWindow.all) window.close();
+    this.emit('will-quit', fakeEvent());
+    state.quitted = true;
+    this.emit('quit');
   }
   exit(code = 0): void {
     state.exitCode = code;
