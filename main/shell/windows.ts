@@ -36,10 +36,10 @@ export class WindowManager {
       this.main.on('closed', () => {
         this.main = null;
       });
-    } else if (route) {
-      void this.main.loadURL(appUrl(route));
+      return; // shown and focused once ready
     }
-    focus(this.main);
+    if (route) void this.main.loadURL(appUrl(route));
+    reveal(this.main);
   }
 
   openReview(conflictId: string): void {
@@ -49,15 +49,16 @@ export class WindowManager {
       this.review.on('closed', () => {
         this.review = null;
       });
-    } else {
-      void this.review.loadURL(appUrl(route));
+      return;
     }
-    focus(this.review);
+    void this.review.loadURL(appUrl(route));
+    reveal(this.review);
   }
 
   private create(kind: WindowKind, route: string): BrowserWindow {
     const win = new BrowserWindow(windowOptions(kind, this.paths, { devTools: this.options.devTools }));
-    win.once('ready-to-show', () => win.show());
+    // a new window appears once its first paint is ready (no white flash), then takes the focus
+    win.once('ready-to-show', () => reveal(win));
     win.webContents.on('render-process-gone', (_event, details) => {
       this.options.log.error('renderer gone', { window: kind, reason: details.reason });
     });
@@ -66,8 +67,9 @@ export class WindowManager {
   }
 }
 
-function focus(win: BrowserWindow): void {
+function reveal(win: BrowserWindow): void {
+  if (win.isDestroyed()) return;
   if (win.isMinimized()) win.restore();
-  if (!win.isVisible() && !win.webContents.isLoading()) win.show();
+  win.show();
   win.focus();
 }
