@@ -89,6 +89,7 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
       log,
     };
 
+    const syncRef: { host?: SyncHost } = {}; // the store is built before the sync host that reports on it
     const store = new EdgeStore({
       path: join(options.dataDir, 'edge.db'),
       nodeId,
@@ -99,6 +100,7 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
         const records = tables.filter((t) => t === 'agents' || t === 'workflows' || t === 'executions');
         // the sync host listens for this event to schedule a push (auto and realtime modes)
         if (records.length > 0) events.emit('agents.changed', { tables: records, ids: ids.slice(0, 1000) });
+        if (tables.includes('sync_queue') || tables.includes('conflict_resolution')) syncRef.host?.scheduleStats();
       },
     });
     cleanups.push(() => store.close());
@@ -125,6 +127,7 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
     const autoResolver = new AutoResolver({ store, settings: () => settings.get(), log, afterBatch: () => conflicts.refreshPending() });
 
     const syncHost = new SyncHost({ ctx, store, ...(options.spawner ? { spawner: options.spawner } : {}) });
+    syncRef.host = syncHost;
     syncHost.onConflictsRecorded((ids) => void autoResolver.onConflictsRecorded(ids));
     await syncHost.start();
     cleanups.push(() => syncHost.stop());

@@ -436,7 +436,8 @@ export class SyncHost {
     this.scheduleStats();
   }
 
-  private scheduleStats(): void {
+  /** Emits queue.stats (and the sync status) soon, throttled: after any write that changed the queue. */
+  scheduleStats(): void {
     if (this.statsTimer || this.stopping) return;
     this.statsTimer = setTimeout(() => {
       this.statsTimer = null;
