@@ -349,6 +349,17 @@ describe('hub on embedded PGlite', () => {
     assert.equal((await hubRequest(hub.url, '/v1/whoami', { token: quiet.token })).status, 200);
   });
 
+  test('Git hosting is mounted at /git/<workspace>.git with the node token as basic-auth password', async () => {
+    const n = await enrollNode(hub.url, hub.adminToken, 'git-user');
+    const refs = '/git/notes.git/info/refs?service=git-upload-pack';
+    const basic = (token: string) => ({ authorization: `Basic ${Buffer.from(`any:${token}`).toString('base64')}` });
+    assert.equal((await hubRequest(hub.url, refs)).status, 401);
+    assert.equal((await hubRequest(hub.url, refs, { headers: basic(`${n.nodeId}.wrong-secret-wrong-secret`) })).status, 401);
+    const ok = await hubRequest<string>(hub.url, refs, { headers: basic(n.token) });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('content-type'), 'application/x-git-upload-pack-advertisement');
+  });
+
   test('data survives a restart', async () => {
     const a = await enrollNode(hub.url, hub.adminToken, 'persist');
     await push(a.token, [makeChange(a.nodeId, 'persist-1', { [a.nodeId]: 1 }, { data: { kept: true } })]);

@@ -11,6 +11,7 @@ import type { HubDatabase } from './db/database';
 import { migrate } from './db/migrations';
 import { openPglite } from './db/pglite';
 import { openPostgres } from './db/postgres';
+import { gitHostingPlugin } from './git/index';
 
 export type { HubPlugin, HubPluginContext } from './app';
 export { createHubAuth, type HubAuth } from './auth';
@@ -29,6 +30,9 @@ export interface HubOptions {
   bodyLimitBytes?: number;
   rateLimit?: { max: number; windowMs: number } | false;
   heartbeatMs?: number;
+  /** Git smart HTTP for workspaces at /git/<workspace>.git (repositories under dataDir/git); on by default. */
+  gitHosting?: boolean;
+  /** More plugins mounted beside the sync API. */
   plugins?: HubPlugin[];
   log?: Logger;
 }
@@ -71,7 +75,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
       rateLimit: options.rateLimit ?? DEFAULTS.rateLimit,
       heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
-      plugins: options.plugins ?? [],
+      plugins: [...(options.gitHosting === false ? [] : [gitHostingPlugin()]), ...(options.plugins ?? [])],
     });
     const host = options.host ?? '127.0.0.1';
     await app.listen({ port: options.port ?? 0, host });
