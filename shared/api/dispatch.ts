@@ -1,5 +1,6 @@
 import { contract, isMethodName, type CallContext, type Handlers } from './index';
 import { OutpostError, toErrorShape, type ErrorShape } from '../errors';
+import { findUnsafeJson } from '../sync/json-safety';
 
 /** The envelope both transports carry, so error codes survive Electron's IPC (which flattens thrown errors). */
 export type Envelope = { ok: true; value: unknown } | { ok: false; error: ErrorShape };
@@ -19,6 +20,10 @@ export async function dispatch(
     if (!isMethodName(method)) {
       throw new OutpostError('not_found', `Unknown method ${JSON.stringify(String(method).slice(0, 100))}.`);
     }
+    // The hub refuses deep nesting, NUL and lone surrogates; a node accepting them would store a write that can
+    // never sync (and overflow zod's recursion, or have SQLite silently replace the surrogates).
+    const unsafe = findUnsafeJson(input);
+    if (unsafe) throw new OutpostError('invalid_input', `Invalid input for ${method}: ${unsafe}.`);
     const parsed = contract[method].input.safeParse(input ?? {});
     if (!parsed.success) {
       const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);

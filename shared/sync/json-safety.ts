@@ -1,5 +1,5 @@
 /**
- * Checks a parsed JSON body before schema validation: bounded nesting (deep recursion must not reach zod or
+ * Checks a parsed JSON body (hub requests, node API calls) before schema validation: bounded nesting (deep recursion must not reach zod or
  * PostgreSQL), and only strings PostgreSQL's jsonb accepts (no NUL character, no lone UTF-16 surrogate).
  * Returns a description of the first problem, or null.
  */
@@ -21,6 +21,8 @@ export function findUnsafeJson(value: unknown, maxDepth = 64): string | null {
     for (const [key, item] of Object.entries(v)) {
       const problem = unsafeString(key);
       if (problem) return `a field name: ${problem}`;
+      // schemas rebuild objects with plain assignment, where this key would vanish (or set a prototype)
+      if (key === '__proto__') return 'a field may not be named __proto__';
       stack.push({ value: item, depth: depth + 1 });
     }
   }
