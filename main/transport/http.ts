@@ -72,12 +72,14 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
   // Only JSON bodies are parsed; anything else is refused before a handler runs (and a cross-site form post
   // cannot send JSON without a preflight).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    if (body === '') return done(null, {});
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    if ((body as Buffer).length === 0) return done(null, {});
     try {
-      done(null, JSON.parse(body as string));
+      // fatal: bytes that are not UTF-8 are refused, not silently turned into U+FFFD and stored
+      done(null, JSON.parse(utf8.decode(body as Buffer)));
     } catch {
-      const error = new Error('The request body is not valid JSON.') as Error & { statusCode: number };
+      const error = new Error('The request body is not valid UTF-8 JSON.') as Error & { statusCode: number };
       error.statusCode = 400;
       done(error, undefined);
     }
