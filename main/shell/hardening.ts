@@ -36,7 +36,7 @@ export function hardenApp(session: Session, log: Logger): void {
   });
   session.setPermissionCheckHandler((_contents, permission, requestingOrigin) => permissionDecision(permission, requestingOrigin));
   session.setDevicePermissionHandler(() => false);
-  session.setDisplayMediaRequestHandler((_request, callback) => callback({}));
+  // no setDisplayMediaRequestHandler: without one, Electron refuses every screen-capture request
 
   // no remote content: pages may only load from app:// (the sync worker's network is its own process)
   session.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'file://*/*'] }, (details, callback) => {
