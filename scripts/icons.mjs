@@ -27,6 +27,25 @@ const arc = (shape, cx, cy, from, to) => (x, y) => {
   const a = Math.atan2(y - cy, x - cx);
   return a >= from && a <= to ? shape(x, y) : Infinity;
 };
+/** a filled triangle (exact signed distance) */
+const triangle = (p0, p1, p2) => (x, y) => {
+  const e = [[p1[0] - p0[0], p1[1] - p0[1]], [p2[0] - p1[0], p2[1] - p1[1]], [p0[0] - p2[0], p0[1] - p2[1]]];
+  const v = [[x - p0[0], y - p0[1]], [x - p1[0], y - p1[1]], [x - p2[0], y - p2[1]]];
+  const s = Math.sign(e[0][0] * e[2][1] - e[0][1] * e[2][0]);
+  let d = Infinity, inside = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t = Math.max(0, Math.min(1, (v[i][0] * e[i][0] + v[i][1] * e[i][1]) / (e[i][0] ** 2 + e[i][1] ** 2)));
+    d = Math.min(d, Math.hypot(v[i][0] - e[i][0] * t, v[i][1] - e[i][1] * t));
+    inside = Math.min(inside, s * (v[i][0] * e[i][1] - v[i][1] * e[i][0]));
+  }
+  return inside > 0 ? -d : d;
+};
+/** an arrowhead at angle a on a circle, pointing clockwise (y down) */
+const arrowhead = (cx, cy, r, a, size) => {
+  const px = cx + r * Math.cos(a), py = cy + r * Math.sin(a);
+  const tx = -Math.sin(a), ty = Math.cos(a), nx = Math.cos(a), ny = Math.sin(a);
+  return triangle([px + tx * size, py + ty * size], [px + nx * size, py + ny * size], [px - nx * size, py - ny * size]);
+};
 const union = (...shapes) => (x, y) => Math.min(...shapes.map((s) => s(x, y)));
 const subtract = (a, b) => (x, y) => Math.max(a(x, y), -b(x, y));
 
@@ -87,11 +106,12 @@ const trayGlyphs = {
   synced: { color: '#16a34a', glyph: check },
   syncing: {
     color: '#2563eb',
+    // two arrows chasing each other around a circle
     glyph: union(
-      arc(ring(0.5, 0.5, 0.22, 0.12), 0.5, 0.5, -Math.PI, -0.35),
-      arc(ring(0.5, 0.5, 0.22, 0.12), 0.5, 0.5, 0, Math.PI - 0.35),
-      segment(0.72, 0.5, 0.62, 0.36, 0.1),
-      segment(0.28, 0.5, 0.38, 0.64, 0.1),
+      arc(ring(0.5, 0.5, 0.21, 0.1), 0.5, 0.5, -Math.PI + 0.45, -0.55),
+      arc(ring(0.5, 0.5, 0.21, 0.1), 0.5, 0.5, 0.45, Math.PI - 0.55),
+      arrowhead(0.5, 0.5, 0.21, -0.55, 0.13),
+      arrowhead(0.5, 0.5, 0.21, Math.PI - 0.55, 0.13),
     ),
   },
   offline: { color: '#6b7280', glyph: union(ring(0.5, 0.5, 0.2, 0.1), segment(0.3, 0.7, 0.7, 0.3, 0.11)) },
