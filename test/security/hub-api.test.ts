@@ -150,7 +150,7 @@ test('SQL and hostile strings in values and field names: refused or stored exact
     const id = `hostile-${i++}`;
     const data: Record<string, unknown> = { name: s, [s.slice(0, 256) || 'empty']: s, nested: { [s.slice(0, 50)]: [s] } };
     count('hostile string or field name', 2);
-    const r = await push(a.token, [makeChange(a.nodeId, id, { [a.nodeId]: 1 }, { data })]);
+    const r = await push(a.token, [makeChange(a.nodeId, id, { [a.nodeId]: 1 }, { data: data as WireChange['data'] })]);
     if (r.status !== 200) {
       assertClearRefusal(r, `data ${JSON.stringify(s)}`, 400);
       assert.deepEqual(await records([{ table: 'agents', recordId: id }]), [], 'a refused push applied nothing');
