@@ -60,6 +60,32 @@ describe('hub on PostgreSQL', () => {
     }
   });
 
+  test('a PostgreSQL crash and restart: the hub answers again and its event streams keep working', async () => {
+    const url = await postgres.createDatabase('restart');
+    const hub = await startHub({ dataDir: tempDir(), databaseUrl: url, heartbeatMs: 200 });
+    try {
+      const a = await enrollNode(hub.url, hub.adminToken, 'a');
+      const b = await enrollNode(hub.url, hub.adminToken, 'b');
+      const stream = await openEventStream(hub.url, b.token);
+      await stream.waitFor((s) => s.length >= 1);
+      await postgres.restart();
+      // the pool drops its dead connections; the first requests may fail while it does
+      let pushed: PushResponse | null = null;
+      for (let i = 0; i < 50 && !pushed; i++) {
+        const r = await hubRequest<PushResponse>(hub.url, '/v1/push', { token: a.token, json: { changes: [makeChange(a.nodeId, 'after-crash', { [a.nodeId]: 1 })] } });
+        if (r.status === 200) pushed = r.body;
+        else await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(pushed, 'the hub works again after PostgreSQL restarted');
+      const seq = (pushed.results[0] as { seq: number }).seq;
+      await stream.waitFor((s) => s.includes(seq), 15_000);
+      stream.close();
+      assert.equal((await hubRequest(hub.url, '/health')).status, 200);
+    } finally {
+      await hub.close();
+    }
+  });
+
   test('two hub processes on one PostgreSQL: concurrent pushes, a gap-free pull seeing each change once, events across hubs', async () => {
     const url = await postgres.createDatabase('scale');
     const dirA = tempDir();

@@ -64,7 +64,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await migrate(db);
     const adminToken = await ensureAdminToken(db, dataDir);
     const auth = createHubAuth(db);
-    feed = await ChangeFeed.start(db);
+    feed = await ChangeFeed.start(db, options.heartbeatMs ?? DEFAULTS.heartbeatMs);
     const app = await buildHubApp({
       db,
       auth,

@@ -47,7 +47,6 @@ export const migrations: Migration[] = [
         priority smallint NOT NULL,
         received_at timestamptz NOT NULL DEFAULT now()
       );
-      CREATE INDEX change_log_record ON change_log (table_name, record_id, seq);
       CREATE TABLE records (
         table_name text NOT NULL,
         record_id text NOT NULL,

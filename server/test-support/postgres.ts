@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 
 /**
- * A throwaway PostgreSQL cluster for tests: initdb + pg_ctl in a temp dir, on a free loopback port, fsync off.
+ * A throwaway PostgreSQL cluster for tests: initdb + pg_ctl in a temp dir, on a free loopback port, fsync off
+ * (a killed server keeps every commit: WAL reaches the OS before a commit returns; only an OS crash loses data).
  * initdb and postgres refuse to run as root, so under root they run as the `postgres` user (Debian's package
  * creates it) in a folder that user owns. Needs PostgreSQL's server binaries (Debian: `postgresql`); set
  * PG_BIN to point at another bin folder.
@@ -17,6 +18,8 @@ export interface TestPostgres {
   port: number;
   /** Creates an empty database and answers its URL, so tests sharing a cluster stay apart. */
   createDatabase(name: string): Promise<string>;
+  /** Kills the server (immediate shutdown, like a crash) and starts it again on the same port. */
+  restart(): Promise<void>;
   /** Immediate shutdown (like a crash: data is already safe or irrelevant) and removal of the folder. */
   stop(): Promise<void>;
 }
@@ -74,16 +77,18 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     throw new Error(`initdb failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
   }
 
+  const startOn = (candidate: number) =>
+    run('pg_ctl', [
+      '-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '60',
+      '-o', `-p ${candidate} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`,
+      'start',
+    ]);
   let port = 0;
   let lastError: unknown;
   for (let attempt = 0; attempt < 3 && !port; attempt++) {
     const candidate = await freePort();
     try {
-      run('pg_ctl', [
-        '-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '60',
-        '-o', `-p ${candidate} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-        'start',
-      ]);
+      startOn(candidate);
       port = candidate;
     } catch (error) {
       lastError = error; // most likely the port was taken between probing and binding: try another
@@ -113,6 +118,10 @@ export async function startTestPostgres(): Promise<TestPostgres> {
         await client.end();
       }
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    restart: async () => {
+      stopSync();
+      startOn(port);
     },
     stop: async () => {
       if (stopped) return;
