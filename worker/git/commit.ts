@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import git from 'isomorphic-git';
 import { resolveWorkspaceFile } from '../../main/workspace/safe-path';
-import { headOid, repo, BRANCH } from './repo';
-import { diffTrees, type FileChange } from './tree-merge';
+import { blobOid, headOid, readWorkFile, repo, BRANCH } from './repo';
 import type { GitAuthor } from './protocol';
 
 export interface CommitOutcome {
   oid: string | null;
-  /** what the commit changed, path by path (oid null: removed), read back from the trees */
+  /** what the commit changed, path by path (oid null: removed), as written into its tree */
   committed: { path: string; oid: string | null }[];
 }
 
@@ -33,31 +32,85 @@ export async function commitPaths(
   if (present.length === 0 && gone.size === 0) return { oid: null, committed: [] };
   const r = repo(dir);
   if (present.length > 0) await git.add({ ...r, filepath: present });
-  const head = await headOid(dir);
+  const presentSet = new Set(present);
   for (const path of gone) {
-    if (present.includes(path)) continue;
+    if (presentSet.has(path)) continue;
     await git.remove({ fs: r.fs, dir, cache: r.cache, filepath: path });
   }
+  // The new tree is HEAD's tree with only these paths replaced: a commit costs what changed, not the size of
+  // the workspace (isomorphic-git's own commit rebuilds every tree from the whole index).
+  const head = await headOid(dir);
+  const headTree = head ? (await git.readCommit({ ...r, oid: head })).commit.tree : null;
+  const updates = new Map<string, string | null>();
+  for (const path of present) {
+    const bytes = readWorkFile(dir, path);
+    updates.set(path, bytes ? blobOid(bytes) : null);
+  }
+  for (const path of gone) if (!updates.has(path)) updates.set(path, null);
+  const committed: { path: string; oid: string | null }[] = [];
+  const tree = (await updateTree(dir, headTree, updates, '', committed)) ?? (await git.writeTree({ ...r, tree: [] }));
+  if (committed.length === 0) return { oid: null, committed: [] };
   const now = Math.floor(Date.now() / 1000);
   const signature = { name: author.name, email: author.email, timestamp: now, timezoneOffset: 0 };
-  const oid = await git.commit({
+  const oid = await git.writeCommit({
     ...r,
-    ref: `refs/heads/${BRANCH}`,
-    message,
-    author: signature,
-    committer: signature,
-    ...(head ? { parent: [head] } : {}),
+    commit: { message: message.endsWith('\n') ? message : message + '\n', tree, parent: head ? [head] : [], author: signature, committer: signature },
   });
-  const parentTree = head ? (await git.readCommit({ ...r, oid: head })).commit.tree : null;
-  const tree = (await git.readCommit({ ...r, oid })).commit.tree;
-  const ctx = { dir, changes: [] as FileChange[] };
-  await diffTrees(ctx, parentTree, tree, '');
-  if (head && ctx.changes.length === 0) {
-    // the files already matched HEAD: take the empty commit back (it stays an unreachable loose object)
-    await git.writeRef({ ...r, ref: `refs/heads/${BRANCH}`, value: head, force: true });
-    return { oid: null, committed: [] };
+  await git.writeRef({ ...r, ref: `refs/heads/${BRANCH}`, value: oid, force: true });
+  return { oid, committed };
+}
+
+/** Writes the trees along the changed paths only; records each path whose blob really changed. */
+async function updateTree(
+  dir: string,
+  base: string | null,
+  updates: Map<string, string | null>,
+  prefix: string,
+  committed: { path: string; oid: string | null }[],
+): Promise<string | null> {
+  const r = repo(dir);
+  const entries = new Map<string, { mode: string; path: string; oid: string; type: 'blob' | 'tree' | 'commit' }>();
+  if (base) for (const e of (await git.readTree({ ...r, oid: base })).tree) entries.set(e.path, { ...e });
+  const direct = new Map<string, string | null>();
+  const nested = new Map<string, Map<string, string | null>>();
+  for (const [path, oid] of updates) {
+    const slash = path.indexOf('/');
+    if (slash < 0) direct.set(path, oid);
+    else {
+      const head = path.slice(0, slash);
+      if (!nested.has(head)) nested.set(head, new Map());
+      nested.get(head)!.set(path.slice(slash + 1), oid);
+    }
   }
-  return { oid, committed: ctx.changes.map((c) => ({ path: c.path, oid: c.oid })) };
+  let changed = false;
+  for (const [name, oid] of direct) {
+    const existing = entries.get(name);
+    if (oid === null) {
+      if (existing && existing.type === 'blob') {
+        entries.delete(name);
+        committed.push({ path: prefix + name, oid: null });
+        changed = true;
+      }
+    } else if (!existing || existing.oid !== oid || existing.type !== 'blob') {
+      const mode = existing?.type === 'blob' ? existing.mode : '100644';
+      entries.set(name, { mode, path: name, oid, type: 'blob' });
+      committed.push({ path: prefix + name, oid });
+      changed = true;
+    }
+  }
+  for (const [name, sub] of nested) {
+    const existing = entries.get(name);
+    const subBase = existing?.type === 'tree' ? existing.oid : null;
+    const before = committed.length;
+    const subTree = await updateTree(dir, subBase, sub, `${prefix}${name}/`, committed);
+    if (committed.length === before) continue;
+    changed = true;
+    if (subTree) entries.set(name, { mode: '040000', path: name, oid: subTree, type: 'tree' });
+    else entries.delete(name);
+  }
+  if (!changed) return base;
+  if (entries.size === 0) return null;
+  return git.writeTree({ ...r, tree: [...entries.values()] });
 }
 
 export function autoCommitMessage(count: number, at = new Date()): string {
