@@ -58,7 +58,6 @@ export function combineOps(earlier: QueueOperation, later: QueueOperation): Queu
  * learns its id is a tombstone and a late copy of it can never resurrect it. Priority is the max of both.
  */
 export class SyncQueue {
-  private readonly db: Database.Database;
   private readonly enqueueStmt: Database.Statement;
   private readonly pendingOfStmt: Database.Statement;
   private readonly byIdStmt: Database.Statement;
@@ -71,7 +70,6 @@ export class SyncQueue {
     private readonly core: StoreCore,
     private readonly shadows: Shadows,
   ) {
-    this.db = core.db;
     this.enqueueStmt = this.core.stmt(
       `INSERT INTO sync_queue (table_name, record_id, operation, priority, max_attempts, created_at, conflict_id)
        VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -238,7 +236,12 @@ export class SyncQueue {
 
   private buildChange(item: QueueRow): OutgoingChange | null {
     const spec = specOf(item.table_name);
-    const row = this.core.stmt(`SELECT * FROM ${spec.table} WHERE id = ?`).get(item.record_id) as Record<string, unknown> | undefined;
+    const row = this.core
+      .stmt(
+        `SELECT t.*, s.data AS shadow_data, s.vv AS shadow_vv FROM ${spec.table} t
+         LEFT JOIN sync_shadow s ON s.table_name = '${spec.table}' AND s.record_id = t.id WHERE t.id = ?`,
+      )
+      .get(item.record_id) as Record<string, unknown> | undefined;
     if (!row) {
       // rows are never hard-deleted, so this is damage from outside the app: keep the item visible, never push it
       this.core
@@ -251,7 +254,6 @@ export class SyncQueue {
     const previous = item.data ? (JSON.parse(item.data) as PushedSnapshot) : null;
     // the same state leased again (after a release or a retryable failure) keeps its change id: idempotent re-push
     const changeId = previous && item.change_id && previous.hlc === hlc && previous.op === op ? item.change_id : randomUUID();
-    const shadow = this.shadows.get(spec.table, item.record_id);
     return {
       queueId: item.id,
       changeId,
@@ -263,8 +265,8 @@ export class SyncQueue {
       hlc,
       nodeId: row.node_id as string,
       priority: item.priority,
-      baseVv: shadow?.vv ?? null,
-      baseData: shadow?.data ?? null,
+      baseVv: row.shadow_vv === null ? null : (JSON.parse(row.shadow_vv as string) as VersionVector),
+      baseData: row.shadow_data === null || row.shadow_data === undefined ? null : (JSON.parse(row.shadow_data as string) as JsonObject),
     };
   }
 
@@ -273,24 +275,43 @@ export class SyncQueue {
   ack(acks: Ack[]): { acked: number } {
     return this.core.write(() => {
       const now = nowIso();
+      const completeStmt = this.core.stmt(
+        `UPDATE sync_queue SET status = 'completed', completed_at = ?, pushed_seq = ?, lease_id = NULL, leased_until = NULL,
+           next_attempt_at = NULL, error_message = NULL
+         WHERE id = ? AND status = 'processing' AND data IS NOT NULL AND (? IS NULL OR change_id = ?)
+         RETURNING table_name, record_id, data`,
+      );
+      const done = new Map<string, number>(); // record key -> highest completed item id
       let acked = 0;
       for (const a of acks) {
-        const item = this.byId(a.queueId);
-        if (!item || item.status !== 'processing' || !item.data) continue;
-        if (a.changeId !== undefined && a.changeId !== item.change_id) continue;
-        const pushed = JSON.parse(item.data) as PushedSnapshot;
-        this.complete(item, a.seq, { data: pushed.data, vv: pushed.vv, hlc: pushed.hlc, deleted: pushed.op === 'delete' }, pushed.hlc, now);
+        const seq = Number.isSafeInteger(a.seq) ? a.seq : null;
+        const changeId = a.changeId ?? null;
+        const item = completeStmt.get(now, seq, a.queueId, changeId, changeId) as Pick<QueueRow, 'table_name' | 'record_id' | 'data'> | undefined;
+        if (!item) continue;
+        const pushed = JSON.parse(item.data!) as PushedSnapshot;
+        this.afterComplete(item.table_name, item.record_id, { data: pushed.data, vv: pushed.vv, hlc: pushed.hlc, deleted: pushed.op === 'delete' }, pushed.hlc, now);
+        const key = `${item.table_name}\u0000${item.record_id}`;
+        done.set(key, Math.max(done.get(key) ?? 0, a.queueId));
         acked++;
       }
+      if (done.size) this.supersedeFailed(done, now);
       return { acked };
     });
   }
 
-  /**
-   * Completes a leased item whose state is on the hub: older failed items of the record are superseded (what
-   * was pushed is its whole state), the shadow advances to `onHub`, and the row becomes synced if it still
-   * holds the pushed write (`rowHlc`) and no newer change is pending.
-   */
+  /** Older failed items of records that just synced are superseded: what was pushed is the record's whole state. */
+  private supersedeFailed(done: Map<string, number>, now: string): void {
+    const failed = this.core.stmt(`SELECT id, table_name, record_id FROM sync_queue WHERE status = 'failed'`).all() as Array<
+      Pick<QueueRow, 'id' | 'table_name' | 'record_id'>
+    >;
+    const stmt = this.core.stmt(`UPDATE sync_queue SET status = 'completed', completed_at = ?, error_message = 'superseded by a later change that synced' WHERE id = ?`);
+    for (const f of failed) {
+      const newest = done.get(`${f.table_name}\u0000${f.record_id}`);
+      if (newest !== undefined && f.id < newest) stmt.run(now, f.id);
+    }
+  }
+
+  /** Completes one leased item whose state is on the hub (a push conflict that turned out to be our own state). */
   complete(item: QueueRow, seq: number | null, onHub: ShadowState, rowHlc: string, now: string): void {
     this.core
       .stmt(
@@ -298,21 +319,21 @@ export class SyncQueue {
            next_attempt_at = NULL, error_message = NULL WHERE id = ?`,
       )
       .run(now, seq !== null && Number.isSafeInteger(seq) ? seq : null, item.id);
+    this.afterComplete(item.table_name, item.record_id, onHub, rowHlc, now);
+    this.supersedeFailed(new Map([[`${item.table_name}\u0000${item.record_id}`, item.id]]), now);
+  }
+
+  /** The shadow advances to what the hub has; the row is synced if it still holds that write and nothing newer is pending. */
+  private afterComplete(table: SyncedTable, recordId: string, onHub: ShadowState, rowHlc: string, now: string): void {
+    this.shadows.advance(table, recordId, onHub);
     this.core
       .stmt(
-        `UPDATE sync_queue SET status = 'completed', completed_at = ?, error_message = 'superseded by a later change that synced'
-         WHERE table_name = ? AND record_id = ? AND status = 'failed' AND id < ?`,
-      )
-      .run(now, item.table_name, item.record_id, item.id);
-    this.shadows.advance(item.table_name, item.record_id, onHub);
-    this.core
-      .stmt(
-        `UPDATE ${specOf(item.table_name).table} SET sync_status = 'synced', last_sync = ?
+        `UPDATE ${specOf(table).table} SET sync_status = 'synced', last_sync = ?
          WHERE id = ? AND hlc = ? AND sync_status IN ('pending', 'error')
            AND NOT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'pending')`,
       )
-      .run(now, item.record_id, rowHlc, item.table_name, item.record_id);
-    this.core.touch(item.table_name, item.record_id);
+      .run(now, recordId, rowHlc, table, recordId);
+    this.core.touch(table, recordId);
     this.core.touch('sync_queue');
   }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject, Page, SyncedTable, VersionVector } from '../../shared/domain/records';
-import type { QueueOperation } from '../../shared/domain/queue';
 import { OutpostError } from '../../shared/errors';
 import { nowIso, type StoreCore } from './core';
 import type { SyncQueue } from './queue';
-import { checkId, checkPatchKeys, dataColumns, fromColumn, parseData, patchSchemaOf, rowData, toColumn, type TableSpec } from './tables';
+import type Database from 'better-sqlite3';
+import { checkId, checkPatch, dataColumns, fromColumn, parseData, rowData, toColumn, type FieldSpec, type TableSpec } from './tables';
 
 type Row = Record<string, unknown>;
 
@@ -41,7 +41,16 @@ export class RecordRepository {
     readonly spec: TableSpec,
     private readonly beforeLocalWrite: () => void,
     private readonly onConflictedWrite: (table: SyncedTable, recordId: string, row: Row) => void,
-  ) {}
+  ) {
+    const cols = spec.fields.map((fs) => fs.column);
+    this.insertStmt = core.db.prepare(
+      `INSERT INTO ${spec.table} (id, ${cols.join(', ')}, version, hlc, node_id, vv, deleted, sync_status, updated_at)
+       VALUES (?, ${cols.map(() => '?').join(', ')}, 1, ?, ?, ?, 0, 'pending', ?)`,
+    );
+  }
+
+  private readonly insertStmt: Database.Statement;
+  private readonly patchCache = new Map<string, { select: Database.Statement; update: Database.Statement; patched: Set<string> }>();
 
   private get table(): SyncedTable {
     return this.spec.table;
@@ -88,10 +97,11 @@ export class RecordRepository {
     const { id: _ignored, ...fields } = input;
     const now = nowIso();
     const data = parseData(this.spec, { ...this.spec.createDefaults, ...fields, createdAt: now }, id);
+    const columns = dataColumns(this.spec, data, now);
     this.beforeLocalWrite();
     return this.core.write(() => {
       this.requireParent(data);
-      const existing = this.getRow(id);
+      const existing = this.core.stmt(`SELECT deleted FROM ${this.table} WHERE id = ?`).get(id) as { deleted: number } | undefined;
       if (existing) {
         throw new OutpostError(
           'conflict',
@@ -99,61 +109,69 @@ export class RecordRepository {
         );
       }
       const hlc = this.core.clock.tick();
-      const cols = this.spec.fields.map((f) => f.column);
-      const row = this.core
-        .stmt(
-          `INSERT INTO ${this.table} (id, ${cols.join(', ')}, version, hlc, node_id, vv, deleted, sync_status, updated_at)
-           VALUES (?, ${cols.map(() => '?').join(', ')}, 1, ?, ?, ?, 0, 'pending', ?) RETURNING *`,
-        )
-        .get(id, ...dataColumns(this.spec, data, now), hlc, this.core.nodeId, JSON.stringify({ [this.core.nodeId]: 1 }), now) as Row;
-      this.queue.enqueue(this.table, id, 'INSERT', this.priorityOf(row), false, now);
+      const vv = { [this.core.nodeId]: 1 };
+      this.insertStmt.run(id, ...columns, hlc, this.core.nodeId, JSON.stringify(vv), now);
+      const record: Record<string, unknown> = { id };
+      this.spec.fields.forEach((fs, i) => (record[fs.field] = fs.kind === 'json' ? (data[fs.field] ?? null) : columns[i]));
+      Object.assign(record, { updatedAt: now, version: 1, hlc, nodeId: this.core.nodeId, vv, syncStatus: 'pending', lastSync: null });
+      this.queue.enqueue(this.table, id, 'INSERT', this.priorityOf(record.status), false, now);
       this.core.touch(this.table, id);
-      return toRecord(this.spec, row);
+      return record;
     });
   }
 
+  /**
+   * Applies a patch if the record is still at `expectedVersion`. One narrow read (the columns the patch does not
+   * replace), one write by primary key, one queue upsert; the result is built from what was read and written.
+   */
   update(id: string, patch: Record<string, unknown>, expectedVersion: number): Record<string, unknown> {
     checkId(id);
-    const keys = checkPatchKeys(this.spec, patch);
-    if (keys.length === 0) throw new OutpostError('invalid_input', 'The patch is empty: give at least one field to change.');
-    if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 1) {
-      throw new OutpostError('invalid_input', 'expectedVersion must be the version you last read (an integer >= 1).');
-    }
-    const parsed = patchSchemaOf(this.spec).safeParse(patch);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'patch'}: ${i.message}`);
-      throw new OutpostError('invalid_input', `Invalid ${this.spec.label.toLowerCase()} patch: ${issues.join('; ')}`);
-    }
-    const values = parsed.data as JsonObject;
-    const fields = keys.map((k) => this.spec.fields.find((f) => f.field === k)!);
+    const fields = checkPatch(this.spec, patch, id);
+    if (fields.length === 0) throw new OutpostError('invalid_input', 'The patch is empty: give at least one field to change.');
+    checkVersion(expectedVersion);
+    const values = fields.map((fs) => toColumn(fs.kind, patch[fs.field]));
     this.beforeLocalWrite();
     return this.core.write(() => {
-      this.requireParent(values);
+      this.requireParent(patch as JsonObject);
+      const { select, update, patched } = this.patchStatements(fields);
+      const row = select.get(id) as Row | undefined;
+      if (!row || row.deleted === 1) throw this.notFound(id);
+      if (row.version !== expectedVersion) throw this.versionConflict(id, expectedVersion, row.version as number);
       const now = nowIso();
-      const sql = `UPDATE ${this.table} SET ${fields.map((f) => `${f.column} = ?`).join(', ')}, ${this.touchSql()}
-        WHERE id = ? AND version = ? AND deleted = 0 RETURNING *`;
-      const row = this.core
-        .stmt(sql)
-        .get(...fields.map((f) => toColumn(f.kind, values[f.field])), ...this.touchParams(now), id, expectedVersion) as Row | undefined;
-      if (!row) throw this.whyNotWritten(id, expectedVersion);
-      this.afterLocalWrite(row, 'UPDATE', now);
-      return toRecord(this.spec, row);
+      const hlc = this.core.clock.tick();
+      const vv = this.nextVv(row.vv as string);
+      const inConflict = row.sync_status === 'conflict';
+      const syncStatus = inConflict ? 'conflict' : 'pending';
+      update.run(...values, expectedVersion + 1, hlc, this.core.nodeId, JSON.stringify(vv), syncStatus, now, id, expectedVersion);
+      const record: Record<string, unknown> = { id };
+      for (const fs of this.spec.fields) record[fs.field] = patched.has(fs.field) ? patch[fs.field] : fromColumn(fs.kind, row[fs.column]);
+      Object.assign(record, { updatedAt: now, version: expectedVersion + 1, hlc, nodeId: this.core.nodeId, vv, syncStatus, lastSync: row.last_sync });
+      this.queue.enqueue(this.table, id, 'UPDATE', this.priorityOf(record.status), inConflict, now);
+      if (inConflict) this.onConflictedWrite(this.table, id, this.getRow(id)!);
+      this.core.touch(this.table, id);
+      return record;
     });
   }
 
   delete(id: string, expectedVersion?: number): { id: string; deleted: true } {
     checkId(id);
-    if (expectedVersion !== undefined && (!Number.isSafeInteger(expectedVersion) || expectedVersion < 1)) {
-      throw new OutpostError('invalid_input', 'expectedVersion must be the version you last read (an integer >= 1).');
-    }
+    if (expectedVersion !== undefined) checkVersion(expectedVersion);
     this.beforeLocalWrite();
     return this.core.write(() => {
+      const row = this.core.stmt(`SELECT version, vv, sync_status, deleted, status FROM ${this.table} WHERE id = ?`).get(id) as Row | undefined;
+      if (!row || row.deleted === 1) throw this.notFound(id);
+      const version = row.version as number;
+      if (expectedVersion !== undefined && version !== expectedVersion) throw this.versionConflict(id, expectedVersion, version);
       const now = nowIso();
-      const row = this.core
-        .stmt(`UPDATE ${this.table} SET deleted = 1, ${this.touchSql()} WHERE id = ? AND deleted = 0 AND (? IS NULL OR version = ?) RETURNING *`)
-        .get(...this.touchParams(now), id, expectedVersion ?? null, expectedVersion ?? null) as Row | undefined;
-      if (!row) throw this.whyNotWritten(id, expectedVersion ?? 0);
-      this.afterLocalWrite(row, 'DELETE', now);
+      const inConflict = row.sync_status === 'conflict';
+      this.core
+        .stmt(
+          `UPDATE ${this.table} SET deleted = 1, version = ?, hlc = ?, node_id = ?, vv = ?, sync_status = ?, updated_at = ? WHERE id = ? AND version = ?`,
+        )
+        .run(version + 1, this.core.clock.tick(), this.core.nodeId, JSON.stringify(this.nextVv(row.vv as string)), inConflict ? 'conflict' : 'pending', now, id, version);
+      this.queue.enqueue(this.table, id, 'DELETE', this.priorityOf(row.status), inConflict, now);
+      if (inConflict) this.onConflictedWrite(this.table, id, this.getRow(id)!);
+      this.core.touch(this.table, id);
       return { id, deleted: true as const };
     });
   }
@@ -186,30 +204,47 @@ export class RecordRepository {
         | undefined;
     }
     if (!row) throw this.notFound(id);
-    this.queue.enqueue(this.table, id, data === null ? 'DELETE' : 'UPDATE', this.priorityOf(row), false, now);
+    this.queue.enqueue(this.table, id, data === null ? 'DELETE' : 'UPDATE', this.priorityOf(row.status), false, now);
     this.core.touch(this.table, id);
     return row;
   }
 
-  priorityOf(row: Row): number {
-    return row.status === 'critical' ? 10 : this.spec.defaultPriority;
+  priorityOf(status: unknown): number {
+    return status === 'critical' ? 10 : this.spec.defaultPriority;
   }
 
-  /** The SET part every local write shares: version, clock, writer, this node's vv entry, sync status. */
-  private touchSql(): string {
-    return `version = version + 1, hlc = ?, node_id = ?, vv = json_set(vv, ?, coalesce(json_extract(vv, ?), 0) + 1),
-      sync_status = CASE sync_status WHEN 'conflict' THEN 'conflict' ELSE 'pending' END, updated_at = ?`;
+  private nextVv(vvJson: string): VersionVector {
+    const vv = JSON.parse(vvJson) as VersionVector;
+    vv[this.core.nodeId] = (vv[this.core.nodeId] ?? 0) + 1;
+    return vv;
   }
 
-  private touchParams(now: string): unknown[] {
-    return [this.core.clock.tick(), this.core.nodeId, this.core.vvPath, this.core.vvPath, now];
+  /** Statements for one set of patched fields (column names from the fixed spec only), built once. */
+  private patchStatements(fields: FieldSpec[]): { select: Database.Statement; update: Database.Statement; patched: Set<string> } {
+    const key = fields.map((fs) => fs.field).join(',');
+    let entry = this.patchCache.get(key);
+    if (!entry) {
+      const patched = new Set(fields.map((fs) => fs.field));
+      const keep = this.spec.fields.filter((fs) => !patched.has(fs.field)).map((fs) => fs.column);
+      entry = {
+        select: this.core.db.prepare(`SELECT ${['version', 'vv', 'sync_status', 'deleted', 'last_sync', ...keep].join(', ')} FROM ${this.table} WHERE id = ?`),
+        update: this.core.db.prepare(
+          `UPDATE ${this.table} SET ${fields.map((fs) => `${fs.column} = ?`).join(', ')}, version = ?, hlc = ?, node_id = ?, vv = ?, sync_status = ?, updated_at = ?
+           WHERE id = ? AND version = ?`,
+        ),
+        patched,
+      };
+      this.patchCache.set(key, entry);
+    }
+    return entry;
   }
 
-  private afterLocalWrite(row: Row, op: QueueOperation, now: string): void {
-    const inConflict = row.sync_status === 'conflict';
-    this.queue.enqueue(this.table, row.id as string, op, this.priorityOf(row), inConflict, now);
-    if (inConflict) this.onConflictedWrite(this.table, row.id as string, row);
-    this.core.touch(this.table, row.id as string);
+  private versionConflict(id: string, expected: number, current: number): OutpostError {
+    return new OutpostError(
+      'version_conflict',
+      `${this.spec.label} ${JSON.stringify(id)} was changed since you read it (you have version ${expected}, it is now at version ${current}): reload it and apply your change again.`,
+      { currentVersion: current },
+    );
   }
 
   /** The record a write points at (workflow → agent, execution → workflow) must exist. */
@@ -225,16 +260,6 @@ export class RecordRepository {
     }
   }
 
-  private whyNotWritten(id: string, expectedVersion: number): OutpostError {
-    const current = this.core.stmt(`SELECT version, deleted FROM ${this.table} WHERE id = ?`).get(id) as { version: number; deleted: number } | undefined;
-    if (!current || current.deleted === 1) return this.notFound(id);
-    return new OutpostError(
-      'version_conflict',
-      `${this.spec.label} ${JSON.stringify(id)} was changed since you read it (you have version ${expectedVersion}, it is now at version ${current.version}): reload it and apply your change again.`,
-      { currentVersion: current.version },
-    );
-  }
-
   private notFound(id: string): OutpostError {
     return new OutpostError('not_found', `${this.spec.label} ${JSON.stringify(id)} does not exist.`);
   }
@@ -242,5 +267,11 @@ export class RecordRepository {
   /** Sync data of a row (for conflicts and outgoing changes). */
   dataOf(row: Row): JsonObject | null {
     return row.deleted === 1 ? null : rowData(this.spec, row);
+  }
+}
+
+function checkVersion(expectedVersion: unknown): void {
+  if (!Number.isSafeInteger(expectedVersion) || (expectedVersion as number) < 1) {
+    throw new OutpostError('invalid_input', 'expectedVersion must be the version you last read (an integer >= 1).');
   }
 }

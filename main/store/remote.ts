@@ -124,7 +124,7 @@ export class RemoteApplier {
     const local = st.selectSync.get(c.recordId) as { vv: string; deleted: number; sync_status: string; created_at: string } | undefined;
     const updatedAt = new Date(decodeHlc(c.hlc).wallMs).toISOString();
     if (!local) {
-      this.shadows.putRaw(c.spec.table, c.recordId, c.dataJson, c.vvJson, c.hlc, c.deleted);
+      this.shadows.advanceRaw(c.spec.table, c.recordId, c.dataJson, c.vvJson, c.hlc, c.deleted);
       if (c.deleted) return 'applied'; // a tombstone of a record never seen here: the shadow remembers it
       this.ensureParent(c);
       st.insert.run(c.recordId, ...dataColumns(c.spec, c.data!, updatedAt), c.hlc, c.nodeId, c.vvJson, 0, now, updatedAt);
@@ -143,7 +143,7 @@ export class RemoteApplier {
         this.ensureParent(c);
         st.overwrite.run(...dataColumns(c.spec, c.data!, local.created_at), c.hlc, c.nodeId, c.vvJson, now, updatedAt, c.recordId);
       }
-      this.shadows.putRaw(c.spec.table, c.recordId, c.dataJson, c.vvJson, c.hlc, c.deleted);
+      this.shadows.advanceRaw(c.spec.table, c.recordId, c.dataJson, c.vvJson, c.hlc, c.deleted);
       if (local.sync_status !== 'synced') this.dropSubsumedLocalChanges(c.spec.table, c.recordId, now);
       this.core.touch(c.spec.table, c.recordId);
       return 'applied';

@@ -26,7 +26,7 @@ test('a fresh database gets the whole schema, its pragmas and no triggers', (t) 
     assert.ok(names('table').includes(table), `table ${table}`);
   }
   assert.deepEqual(names('view'), ['active_agents', 'conflict_summary', 'pending_sync']);
-  for (const index of ['idx_agents_status', 'idx_agents_sync_status', 'idx_workflows_agent_id', 'idx_executions_workflow_id', 'idx_executions_status', 'idx_sync_queue_status', 'uq_sync_queue_one_pending', 'idx_conflict_status']) {
+  for (const index of ['idx_agents_status', 'idx_agents_sync_status', 'idx_workflows_agent_id', 'idx_executions_workflow_id', 'idx_executions_status', 'idx_sync_queue_priority', 'idx_sync_queue_processing', 'idx_sync_queue_failed', 'uq_sync_queue_one_pending', 'idx_conflict_status']) {
     assert.ok(names('index').includes(index), `index ${index}`);
   }
   assert.deepEqual(names('trigger'), [], 'the store enqueues itself; no triggers to misfire');

@@ -44,7 +44,9 @@ export function openTestStore(options: { nodeId?: string; settings?: SettingsPat
   return t;
 }
 
-/** A remote full state as the sync engine hands it to applyRemoteChanges. */
+let remoteCounter = 0;
+
+/** A remote full state as the sync engine hands it to applyRemoteChanges. Clocks increase call by call. */
 export function remoteAgent(
   id: string,
   vv: Record<string, number>,
@@ -59,7 +61,7 @@ export function remoteAgent(
     op,
     data: op === 'delete' ? null : { name: 'remote', type: 'llm', status: 'active', config: {}, createdAt: '2026-01-01T00:00:00.000Z', ...fields },
     vv,
-    hlc: `${String(options.wallMs ?? Date.now()).padStart(15, '0')}-000000-${nodeId}`,
+    hlc: `${String(options.wallMs ?? Date.now()).padStart(15, '0')}-${String(++remoteCounter % 1_000_000).padStart(6, '0')}-${nodeId}`,
     nodeId,
     seq: options.seq ?? 1,
   };

@@ -1,0 +1,227 @@
+/**
+ * The local write path of the edge store, against raw better-sqlite3 in the same process.
+ *  1. 100,000 agent updates through EdgeStore.updateAgent (version check, clock, version vector, a new queue
+ *     item each: the rows had synced) in ONE transaction (store.batch), against raw upserts of the same rows
+ *     and values into an identical table (same schema, indexes and pragmas) with no queue, in one transaction.
+ *  2. The same with one transaction per update, on 10,000 updates.
+ *  3. For information: 100,000 updates that coalesce into already pending items.
+ *  4. applyRemoteChanges: 100,000 pulled agents (inserts), then 100,000 newer states (fast-forwards), in
+ *     pages of 1,000, against raw upserts of the same rows.
+ *  5. Sync-facing: lease + ack of 100,000 queued changes in batches of 5,000.
+ * Target: the store keeps >= 0.6 of the raw rate in (1).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { defaultSettings } from '../shared/domain/settings';
+import { HybridClock, encodeHlc } from '../shared/sync/hlc';
+import { EdgeStore } from '../main/store/index';
+
+const N = 100_000;
+const N_SMALL = 10_000;
+const PAGE = 1_000;
+const dir = mkdtempSync(join(tmpdir(), 'outpost-bench-store-'));
+const settings = defaultSettings();
+const statuses = ['inactive', 'active', 'running', 'paused'] as const;
+
+const open = (name: string, nodeId = 'bench-node') => new EdgeStore({ path: join(dir, name), nodeId, clock: new HybridClock(nodeId), settings: () => settings });
+const agentId = (i: number) => `agent-${String(i).padStart(6, '0')}`;
+const config = (i: number, round: number) => ({
+  model: i % 3 ? 'small' : 'large',
+  temperature: 0.2 + (round % 5) / 10,
+  tools: ['search', 'code', ...(i % 2 ? ['shell'] : [])],
+  limits: { tokens: 4096, rpm: 60 + (i % 7) },
+  prompt: `You are agent ${i}. Round ${round}. Be brief.`,
+});
+const patchOf = (i: number, round: number) => ({ name: `Agent ${i} r${round}`, status: statuses[(i + round) % statuses.length]!, config: config(i, round) });
+
+function seed(store: EdgeStore, count: number): void {
+  store.batch(() => {
+    for (let i = 0; i < count; i++) store.createAgent({ id: agentId(i), name: `Agent ${i}`, type: i % 2 ? 'llm' : 'tool', config: config(i, 0) });
+  });
+  // as if all had synced: setup only, outside the measured part
+  store.unsafeDatabase().prepare(`UPDATE sync_queue SET status = 'completed', completed_at = ?`).run(new Date().toISOString());
+  store.unsafeDatabase().prepare(`UPDATE agents SET sync_status = 'synced'`).run();
+}
+
+/** Raw upsert of the same columns the store writes, on an identical table, no queue. */
+function rawUpserter(db: Database.Database) {
+  const stmt = db.prepare(
+    `INSERT INTO agents (id, name, type, status, config, version, hlc, node_id, vv, sync_status, updated_at)
+     VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, 'pending', ?)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, config = excluded.config,
+       version = agents.version + 1, hlc = excluded.hlc, node_id = excluded.node_id, vv = excluded.vv,
+       sync_status = 'pending', updated_at = excluded.updated_at`,
+  );
+  const clock = new HybridClock('bench-node');
+  return (i: number, round: number, type = 'llm') => {
+    const p = patchOf(i, round);
+    stmt.run(agentId(i), p.name, type, p.status, JSON.stringify(p.config), clock.tick(), 'bench-node', `{"bench-node":${round + 1}}`, new Date().toISOString());
+  };
+}
+
+function time(fn: () => void): number {
+  const start = performance.now();
+  fn();
+  return performance.now() - start;
+}
+
+const rate = (count: number, ms: number) => (count * 1000) / ms;
+const fmt = (r: number) => `${Math.round(r).toLocaleString('en-US').padStart(9)} /s`;
+function line(label: string, r: number, extra = '') {
+  console.log(`  ${label.padEnd(58)} ${fmt(r)}${extra}`);
+}
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+try {
+  console.log(`edge store write path (${N.toLocaleString('en-US')} agents, WAL, synchronous=NORMAL)`);
+
+  // ---- 1. one transaction for the whole batch ----
+  const store = open('store.db');
+  const raw = open('raw.db');
+  seed(store, N);
+  seed(raw, N);
+  const storeDb = store.unsafeDatabase();
+  const rawDb = raw.unsafeDatabase();
+  const upsert = rawUpserter(rawDb);
+  const version = new Map<number, number>();
+  const updateOne = (i: number, round: number) => {
+    const v = version.get(i) ?? 1;
+    store.updateAgent({ id: agentId(i), patch: patchOf(i, round), expectedVersion: v });
+    version.set(i, v + 1);
+  };
+  // warm both paths on a few rows first
+  store.batch(() => {
+    for (let i = 0; i < 1000; i++) updateOne(i, 1);
+  });
+  rawDb.transaction(() => {
+    for (let i = 0; i < 1000; i++) upsert(i, 1);
+  }).immediate();
+  storeDb.prepare(`UPDATE sync_queue SET status = 'completed', completed_at = ? WHERE status = 'pending'`).run(new Date().toISOString());
+
+  /**
+   * Both sides run in one open transaction each (the store's: what store.batch() opens), and alternate in
+   * chunks of 5,000 so a load spike on this shared machine hits both alike; each side's time is its own chunks.
+   */
+  function interleaved(count: number, round: number, perTransaction: boolean): { rawMs: number; storeMs: number } {
+    let rawMs = 0;
+    let storeMs = 0;
+    const chunk = 5000;
+    const oneRaw = rawDb.transaction((i: number) => upsert(i, round));
+    if (!perTransaction) {
+      rawDb.exec('BEGIN IMMEDIATE');
+      storeDb.exec('BEGIN IMMEDIATE');
+    }
+    for (let from = 0; from < count; from += chunk) {
+      gc();
+      rawMs += time(() => {
+        for (let i = from; i < from + chunk; i++) {
+          if (perTransaction) oneRaw.immediate(i);
+          else upsert(i, round);
+        }
+      });
+      storeMs += time(() => {
+        for (let i = from; i < from + chunk; i++) updateOne(i, round);
+      });
+    }
+    if (!perTransaction) {
+      rawMs += time(() => rawDb.exec('COMMIT'));
+      storeMs += time(() => storeDb.exec('COMMIT'));
+    }
+    return { rawMs, storeMs };
+  }
+
+  const batch = interleaved(N, 2, false);
+  const queued = store.stats().byStatus.pending;
+  if (queued !== N) throw new Error(`expected ${N} pending queue items, found ${queued}`);
+  const rawBatch = rate(N, batch.rawMs);
+  const storeBatch = rate(N, batch.storeMs);
+  console.log('1. one transaction for the whole batch');
+  line('raw better-sqlite3 upserts, no queue (baseline)', rawBatch);
+  line('EdgeStore.updateAgent, each with a new queue item', storeBatch, `   ratio ${(storeBatch / rawBatch).toFixed(2)} (target >= 0.6)`);
+
+  // ---- 3. coalescing into pending items (the items from step 1 are still pending) ----
+  const coalesced = interleaved(N, 3, false);
+  if (store.stats().byStatus.pending !== N) throw new Error('coalescing created new items');
+
+  // ---- 5. lease + ack of everything queued ----
+  gc();
+  let leased = 0;
+  const leaseAckMs = time(() => {
+    for (;;) {
+      const { changes } = store.leaseBatch({ limit: 5000, leaseMs: 60_000 });
+      if (changes.length === 0) break;
+      store.ackChanges(changes.map((c, k) => ({ queueId: c.queueId, seq: leased + k + 1 })));
+      leased += changes.length;
+    }
+  });
+  if (leased !== N) throw new Error(`leased ${leased}, expected ${N}`);
+  // ---- 2. one transaction per update ----
+  const single = interleaved(N_SMALL, 4, true);
+  const rawSingle = rate(N_SMALL, single.rawMs);
+  const storeSingle = rate(N_SMALL, single.storeMs);
+  console.log(`2. one transaction per update (${N_SMALL.toLocaleString('en-US')} updates)`);
+  line('raw better-sqlite3 upsert per transaction (baseline)', rawSingle);
+  line('EdgeStore.updateAgent per transaction', storeSingle, `   ratio ${(storeSingle / rawSingle).toFixed(2)}`);
+  console.log('3. updates coalescing into pending items, one transaction');
+  line('raw better-sqlite3 upserts (baseline)', rate(N, coalesced.rawMs));
+  line('EdgeStore.updateAgent, coalesced', rate(N, coalesced.storeMs), `   ratio ${(coalesced.rawMs / coalesced.storeMs).toFixed(2)}`);
+
+  store.close();
+  raw.close();
+
+  // ---- 4. applyRemoteChanges ----
+  const remote = open('remote.db', 'puller');
+  const rawRemote = open('raw-remote.db', 'puller');
+  const hlcBase = Date.now();
+  const change = (i: number, round: number) => {
+    const p = patchOf(i, round);
+    return {
+      table: 'agents' as const,
+      recordId: agentId(i),
+      op: 'upsert' as const,
+      data: { name: p.name, type: 'llm', status: p.status, config: p.config, createdAt: '2026-01-01T00:00:00.000Z' },
+      vv: { 'other-node': round + 1 },
+      hlc: encodeHlc({ wallMs: hlcBase + round, counter: i, nodeId: 'other-node' }),
+      nodeId: 'other-node',
+      seq: round * N + i + 1,
+    };
+  };
+  const pages = (round: number) => {
+    const out: Array<ReturnType<typeof change>[]> = [];
+    for (let s = 0; s < N; s += PAGE) out.push(Array.from({ length: PAGE }, (_, k) => change(s + k, round)));
+    return out;
+  };
+  const insertPages = pages(0);
+  const ffPages = pages(1);
+  const rawUp = rawUpserter(rawRemote.unsafeDatabase());
+  const rawTx = rawRemote.unsafeDatabase().transaction((from: number, round: number) => {
+    for (let k = 0; k < PAGE; k++) rawUp(from + k, round);
+  });
+  gc();
+  const rawApplyMs = time(() => {
+    for (let s = 0; s < N; s += PAGE) rawTx.immediate(s, 0);
+  });
+  gc();
+  let applied = 0;
+  const insertMs = time(() => {
+    for (const [p, batch] of insertPages.entries()) applied += remote.applyRemoteChanges(batch, (p + 1) * PAGE).applied;
+  });
+  gc();
+  const ffMs = time(() => {
+    for (const [p, batch] of ffPages.entries()) applied += remote.applyRemoteChanges(batch, N + (p + 1) * PAGE).applied;
+  });
+  if (applied !== 2 * N) throw new Error(`applied ${applied}, expected ${2 * N}`);
+  const rawApply = rate(N, rawApplyMs);
+  console.log(`4. applyRemoteChanges, pages of ${PAGE.toLocaleString('en-US')} (validation, clock, vv compare, row + shadow, cursor)`);
+  line('raw better-sqlite3 upserts, same pages (baseline)', rawApply);
+  line('new records (insert + shadow)', rate(N, insertMs), `   ratio ${(rate(N, insertMs) / rawApply).toFixed(2)} (target >= 100k/s)`);
+  line('newer states (fast-forward + shadow)', rate(N, ffMs), `   ratio ${(rate(N, ffMs) / rawApply).toFixed(2)}`);
+  console.log('5. sync-facing');
+  line(`leaseBatch(5000) + ackChanges of ${N.toLocaleString('en-US')} queued changes`, rate(leased, leaseAckMs));
+  remote.close();
+  rawRemote.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
