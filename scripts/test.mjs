@@ -37,6 +37,8 @@ const summaryFile = join(root, 'test-results/summary.json');
 const args = [
   '--import', 'tsx',
   '--test',
+  // a hung test fails after this long instead of holding CI until its deadline
+  `--test-timeout=${process.env.OUTPOST_TEST_TIMEOUT_MS ?? 300_000}`,
   `--test-concurrency=${process.env.OUTPOST_TEST_CONCURRENCY ?? 2}`,
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=./scripts/summary-reporter.mjs', `--test-reporter-destination=${summaryFile}`,
