@@ -36,6 +36,7 @@ mkdirSync(join(root, 'test-results'), { recursive: true });
 const summaryFile = join(root, 'test-results/summary.json');
 const args = [
   '--import', 'tsx',
+  '--import', './scripts/test-watchdog.mjs',
   '--test',
   // a hung test fails after this long instead of holding CI until its deadline
   `--test-timeout=${process.env.OUTPOST_TEST_TIMEOUT_MS ?? 300_000}`,
