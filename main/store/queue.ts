@@ -121,7 +121,9 @@ export class SyncQueue {
     fields: { attempts: number; nextAttemptAt: string | null; error: string | null; conflictId?: number | null; keepSnapshot: boolean },
   ): number {
     const pending = this.pendingOf(item.table_name, item.record_id);
-    const conflictId = fields.conflictId ?? null;
+    // an item of a record with an open conflict stays blocked whichever way it comes back
+    const conflictId =
+      fields.conflictId ?? ((this.conflictOfRecordStmt.get(item.table_name, item.record_id) as { id: number } | undefined)?.id ?? null);
     if (pending && pending.id !== item.id) {
       this.core
         .stmt(

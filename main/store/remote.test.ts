@@ -290,3 +290,18 @@ test('conflicts: list by status, escalate, invalid resolution data refused, supe
   assert.equal(store.getAgent('a').syncStatus, 'synced');
   assert.equal(queue(ts).filter((q) => q.status === 'pending').length, 0);
 });
+
+test('a conflict found while the record’s push is in flight blocks the item when it comes back', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const base = syncedLocalAgent(ts, 'a');
+  store.updateAgent({ id: 'a', patch: { name: 'mine' }, expectedVersion: base.version });
+  const { changes } = store.leaseBatch({ limit: 10, leaseMs: 60_000 });
+  assert.equal(changes.length, 1);
+  const r = store.applyRemoteChanges([remoteAgent('a', { 'node-a': 1, 'node-b': 1 }, { name: 'theirs' })]);
+  assert.equal(r.conflicts, 1);
+  store.failChanges([{ queueId: changes[0]!.queueId, error: 'timeout', retryAt: null }]);
+  assert.equal(queue(ts).find((q) => q.status === 'pending')!.conflict_id, r.conflictIds[0]);
+  assert.equal(store.leaseBatch({ limit: 10, leaseMs: 60_000 }).changes.length, 0);
+});
