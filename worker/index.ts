@@ -3,6 +3,8 @@ import { channelHandler } from './channels';
 import { connectToParent } from './parent-port';
 import { mainToWorkerSchema, parseMessage, storeResultSchemas, type StoreCall, type StoreResults, type WorkerToMain } from './protocol';
 import { SyncScheduler } from './scheduler';
+// Git engine (worker/git, owned by the workspace engineer): registers the 'git' channel.
+import './git/channel';
 
 /**
  * The sync worker (Electron utility process, or a forked child under plain Node). It owns the network: it asks

@@ -30,8 +30,10 @@ export function workerEntry(): { path: string; execArgv: string[] } {
 
 export const forkSpawner: WorkerSpawner = () => {
   const entry = workerEntry();
+  // diagnostics: extra Node flags for the worker only (e.g. --cpu-prof), since NODE_OPTIONS refuses some
+  const extra = process.env.OUTPOST_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = fork(entry.path, [], {
-    execArgv: entry.execArgv,
+    execArgv: [...entry.execArgv, ...extra],
     serialization: 'advanced', // structured clone: faster than JSON for large batches, same as utilityProcess
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, OUTPOST_SYNC_WORKER: '1' },

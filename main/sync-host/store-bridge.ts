@@ -5,6 +5,7 @@ import type { PulledChange, RecordState } from '../../shared/sync/wire';
 import type { JsonObject, VersionVector } from '../../shared/domain/records';
 import type { RemoteChange } from '../store/types';
 import type { SyncStorePort } from './store-port';
+import { wireChangeId } from './change-id';
 
 export interface BridgeEvents {
   /** queue rows changed (lease, ack, fail, release) */
@@ -21,12 +22,15 @@ const keyOf = (table: string, recordId: string) => `${table}\u0000${recordId}`;
 
 /**
  * Runs the worker's store calls against the edge store, each in one transaction. It remembers, per leased item,
- * its lease (releases go by lease) and its change id (an ack only completes the item leased under that id).
+ * its lease (releases go by lease) and the store's change id (an ack only completes the item leased under that
+ * id); the hub sees an id derived from the write itself (change-id.ts).
  */
 export class StoreBridge {
   private readonly leased = new Map<number, { changeId: string; leaseId: string }>(); // by queue id
 
   constructor(
+    /** this node: part of the ids its changes carry to the hub */
+    private readonly nodeId: string,
     private readonly store: SyncStorePort,
     private readonly events: BridgeEvents,
   ) {}
@@ -88,7 +92,7 @@ export class StoreBridge {
       this.leased.set(c.queueId, { changeId: c.changeId, leaseId });
       return {
         queueId: c.queueId,
-        changeId: c.changeId,
+        changeId: wireChangeId(this.nodeId, c.hlc),
         table: c.table,
         recordId: c.recordId,
         op: c.op,

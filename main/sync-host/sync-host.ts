@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SyncCycleResult } from '../../shared/api/sync';
 import type { SyncStatus } from '../../shared/domain/sync-status';
+import type { QueueStats } from '../../shared/domain/queue';
 import type { Settings } from '../../shared/domain/settings';
 import { OutpostError, fromErrorShape, toErrorShape } from '../../shared/errors';
 import { deriveSyncState } from '../../shared/sync/sync-state';
@@ -29,7 +30,8 @@ export interface SyncHostOptions {
 const CRASH_WINDOW_MS = 60_000;
 const CRASH_LIMIT = 5;
 const STABLE_AFTER_MS = 30_000;
-const STATS_THROTTLE_MS = 250;
+/** queue counts are a few COUNT queries over large tables: read at most this often for events and status */
+const STATS_THROTTLE_MS = 1000;
 const WORKER_READY_WAIT_MS = 15_000;
 
 type Waiter = { resolve: (r: SyncCycleResult) => void; reject: (e: Error) => void };
@@ -56,6 +58,7 @@ export class SyncHost {
   private nextRequestId = 1;
   private readonly waiters = new Map<number, Waiter>();
   private readonly readyWaiters = new Set<() => void>();
+  private statsCache: { value: QueueStats; at: number } | null = null;
   private readonly conflictListeners = new Set<(ids: number[]) => void>();
   private readonly channelListeners = new Map<string, Set<(payload: unknown) => void>>();
   private readonly unsubscribers: Array<() => void> = [];
@@ -70,7 +73,7 @@ export class SyncHost {
     this.store = options.store;
     this.spawner = options.spawner ?? forkSpawner;
     this.usage = this.loadUsage();
-    this.bridge = new StoreBridge(this.store, {
+    this.bridge = new StoreBridge(this.ctx.identity.nodeId, this.store, {
       onQueueChanged: () => this.scheduleStats(),
       onApplied: (tables, ids) => this.ctx.events.emit('agents.changed', { tables, ids }),
       onConflicts: (ids) => this.conflictsRecorded(ids),
@@ -122,9 +125,10 @@ export class SyncHost {
     return this.worker?.pid;
   }
 
-  status(): SyncStatus {
+  /** The one sync status; `fresh: false` may reuse queue counts up to a second old (event fan-out). */
+  status(fresh = true): SyncStatus {
     const settings = this.ctx.settings.get();
-    const stats = this.store.stats();
+    const stats = this.stats(fresh ? 0 : STATS_THROTTLE_MS);
     const ws = this.workerStatus;
     const state = deriveSyncState({
       hubConfigured: this.hubConfigured(settings),
@@ -163,6 +167,13 @@ export class SyncHost {
         this.post({ type: 'sync-now', requestId });
       });
     });
+  }
+
+  /** The store's queue counts, reused for up to `maxAgeMs` (0: fresh). */
+  private stats(maxAgeMs: number): QueueStats {
+    const now = Date.now();
+    if (!this.statsCache || now - this.statsCache.at > maxAgeMs) this.statsCache = { value: this.store.stats(), at: now };
+    return this.statsCache.value;
   }
 
   /** Resolves once the worker is up (it may be starting or restarting); refuses after `timeoutMs`. */
@@ -406,7 +417,7 @@ export class SyncHost {
 
   private conflictsRecorded(ids: number[]): void {
     try {
-      this.ctx.events.emit('conflicts.changed', { pending: this.store.stats().conflictsByStatus.pending });
+      this.ctx.events.emit('conflicts.changed', { pending: this.stats(0).conflictsByStatus.pending });
     } catch (error) {
       this.ctx.log.warn('could not count pending conflicts', { error });
     }
@@ -424,7 +435,7 @@ export class SyncHost {
   private publishStatus(force: boolean): void {
     let status: SyncStatus;
     try {
-      status = this.status();
+      status = this.status(false);
     } catch (error) {
       this.ctx.log.warn('could not compute the sync status', { error });
       return;
@@ -442,7 +453,7 @@ export class SyncHost {
     this.statsTimer = setTimeout(() => {
       this.statsTimer = null;
       try {
-        this.ctx.events.emit('queue.stats', this.store.stats());
+        this.ctx.events.emit('queue.stats', this.stats(0));
       } catch (error) {
         this.ctx.log.warn('could not read queue stats', { error });
       }

@@ -1,0 +1,137 @@
+/**
+ * Sync throughput: two nodes through one hub over loopback, all durable (SQLite WAL on the nodes, the hub as
+ * its own process on PGlite), 100,000 agent records. A full sync, then a round where 10% of the records change
+ * one field. Figures are set against a bound measured in the same run: one process doing only JSON encoding,
+ * gzip, gunzip, parsing and the better-sqlite3 upsert of the same records.
+ *
+ *   node --import tsx bench/sync.ts [records]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { freePort, startHubProcess } from '../test/sync/support';
+import { startTestNode, type TestNode } from '../test/sync/harness';
+import type { RemoteChange } from '../main/store/types';
+
+const N = Number(process.argv[2] ?? 100_000);
+const CHANGED = Math.round(N / 10);
+const BATCH = 5000;
+
+function agent(i: number) {
+  return {
+    id: `agent-${String(i).padStart(7, '0')}`,
+    name: `Agent ${i}`,
+    type: i % 3 === 0 ? 'planner' : 'worker',
+    status: 'inactive' as const,
+    config: { model: 'model-small', temperature: 0.2, maxTokens: 2048, tools: ['search', 'fetch', 'summarize'], prompt: `You are agent ${i}; keep answers short and cite sources.` },
+  };
+}
+
+/** The bound: encode, gzip, gunzip, parse and upsert the same records in one process, batch by batch. */
+function baseline(records: object[], dir: string): number {
+  const db = new Database(join(dir, `bound-${records.length}.db`));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, name TEXT, type TEXT, status TEXT, config TEXT)');
+  const upsert = db.prepare(
+    'INSERT INTO agents (id, name, type, status, config) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type, status = excluded.status, config = excluded.config',
+  );
+  const apply = db.transaction((rows: Array<ReturnType<typeof agent>>) => {
+    for (const r of rows) upsert.run(r.id, r.name, r.type, r.status, JSON.stringify(r.config));
+  });
+  const started = performance.now();
+  for (let i = 0; i < records.length; i += BATCH) {
+    const wire = gzipSync(Buffer.from(JSON.stringify(records.slice(i, i + BATCH))));
+    const rows = JSON.parse(gunzipSync(wire).toString('utf8')) as Array<ReturnType<typeof agent>>;
+    apply(rows);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return records.length / seconds;
+}
+
+/** Times every applyRemoteChanges call on a node (the pull's apply step, in main). */
+function instrumentApply(node: TestNode): { ms: number; records: number } {
+  const totals = { ms: 0, records: 0 };
+  const original = node.store.applyRemoteChanges.bind(node.store);
+  node.store.applyRemoteChanges = (changes: RemoteChange[], cursor?: number) => {
+    const started = performance.now();
+    try {
+      return original(changes, cursor);
+    } finally {
+      totals.ms += performance.now() - started;
+      totals.records += changes.length;
+    }
+  };
+  return totals;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-bench-sync-'));
+  const hubDir = join(dir, 'hub');
+  const hub = await startHubProcess({ dataDir: hubDir, port: await freePort() });
+  const settings = { sync: { batchSize: BATCH } };
+  const a = await startTestNode({ nodeId: 'bench-a', hub: { url: hub.url, token: (await hub.enroll('a', 'bench-a')).token }, dataDir: mkdtempSync(join(dir, 'a-')), settings });
+  const b = await startTestNode({ nodeId: 'bench-b', hub: { url: hub.url, token: (await hub.enroll('b', 'bench-b')).token }, dataDir: mkdtempSync(join(dir, 'b-')), settings });
+  try {
+    const records = Array.from({ length: N }, (_, i) => agent(i));
+    a.store.batch(() => {
+      for (const r of records) a.store.createAgent(r);
+    });
+
+    // ---- full sync ----
+    const boundFull = baseline(records, dir);
+    const applyB = instrumentApply(b);
+    const push = await a.host.syncNow();
+    const pull = await b.host.syncNow();
+    if (push.pushed !== N || pull.pulled !== N) throw new Error(`full sync moved ${push.pushed}/${pull.pulled} of ${N}`);
+    const fullPushRate = N / (push.durationMs / 1000);
+    const fullPullRate = N / (pull.durationMs / 1000);
+    const fullE2e = N / ((push.durationMs + pull.durationMs) / 1000);
+    const fullApplyRate = applyB.records / (applyB.ms / 1000);
+
+    // ---- 10% of the records change one field ----
+    const changed = records.filter((_, i) => i % 10 === 0);
+    a.store.batch(() => {
+      for (const r of changed) a.store.updateAgent({ id: r.id, patch: { status: 'active' }, expectedVersion: 1 });
+    });
+    const changedFull = changed.map((r) => ({ ...r, status: 'active' }));
+    const plainJsonBytes = Buffer.byteLength(JSON.stringify(changedFull.map((r) => a.store.getAgent(r.id))));
+    const boundRound = baseline(changedFull, dir);
+    applyB.ms = 0;
+    applyB.records = 0;
+    const push2 = await a.host.syncNow();
+    const pull2 = await b.host.syncNow();
+    if (push2.pushed !== CHANGED || pull2.pulled !== CHANGED) throw new Error(`10% round moved ${push2.pushed}/${pull2.pulled} of ${CHANGED}`);
+    if (b.store.getAgent(changed[0]!.id).status !== 'active') throw new Error('the change did not arrive');
+    const roundPushRate = CHANGED / (push2.durationMs / 1000);
+    const roundPullRate = CHANGED / (pull2.durationMs / 1000);
+    const roundE2e = CHANGED / ((push2.durationMs + pull2.durationMs) / 1000);
+    const roundApplyRate = applyB.records / (applyB.ms / 1000);
+
+    console.log(`sync bench: ${fmt(N)} agent records, two nodes through one hub (own process, PGlite) over loopback, batches of ${BATCH}`);
+    console.log(`bound (JSON encode + gzip + gunzip + parse + better-sqlite3 upsert, one process): full ${fmt(boundFull)} rec/s, 10% round ${fmt(boundRound)} rec/s`);
+    console.log('');
+    console.log(`full sync      push A->hub ${fmt(fullPushRate)} rec/s   pull hub->B ${fmt(fullPullRate)} rec/s   end to end ${fmt(fullE2e)} rec/s = ${ratio(fullE2e, boundFull)} of the bound  (target >= 50,000)`);
+    console.log(`               B applies pulled changes at ${fmt(fullApplyRate)} rec/s = ${ratio(fullApplyRate, boundFull)} of the bound  (target >= 100,000)`);
+    console.log(`               wire ${fmt(push.bytesWire)} B up (raw ${fmt(push.bytesRaw)}), ${fmt(pull.bytesWire)} B down (raw ${fmt(pull.bytesRaw)})`);
+    console.log(`10% round      push ${fmt(roundPushRate)} rec/s   pull ${fmt(roundPullRate)} rec/s   end to end ${fmt(roundE2e)} rec/s = ${ratio(roundE2e, boundRound)} of the bound  (target >= 40,000)`);
+    console.log(`               B applies at ${fmt(roundApplyRate)} rec/s`);
+    console.log(
+      `               wire up ${fmt(push2.bytesWire)} B = ${((push2.bytesWire / plainJsonBytes) * 100).toFixed(1)}% of plain full-record JSON (${fmt(plainJsonBytes)} B), ` +
+        `down ${fmt(pull2.bytesWire)} B = ${((pull2.bytesWire / plainJsonBytes) * 100).toFixed(1)}%  (target <= 10%)`,
+    );
+  } finally {
+    await a.destroy();
+    await b.destroy();
+    await hub.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
