@@ -1,0 +1,65 @@
+import { fromErrorShape, OutpostError } from '../../shared/errors';
+import type { GitProgress, GitReply, GitRequest, GitResponses } from '../../worker/git/protocol';
+import type { GitRunner } from './git-runner';
+
+/**
+ * A GitRunner over the sync worker's named channel (main/sync-host: `syncHost.channel('git')`): requests go
+ * to worker/git/channel.ts in the utility process, so Git work never runs on main's event loop. A request
+ * unanswered within its time limit (a worker that died mid-request) fails with 'unavailable'; the workspace
+ * retries at the next commit.
+ */
+export interface WorkerChannel {
+  post(payload: unknown): void;
+  on(listener: (payload: unknown) => void): () => void;
+}
+
+const LIMIT_MS: Record<GitRequest['kind'], number> = {
+  'git.init': 60_000,
+  'git.head': 30_000,
+  'git.commit': 10 * 60_000,
+  'git.sync': 30 * 60_000,
+  'git.log': 60_000,
+  'git.show': 60_000,
+};
+
+export function channelGitRunner(channel: WorkerChannel): GitRunner & { dispose(): void } {
+  let nextId = 1;
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: GitProgress) => void; timer: NodeJS.Timeout }>();
+  const off = channel.on((payload) => {
+    const msg = payload as { id?: unknown; reply?: GitReply; progress?: GitProgress };
+    if (typeof msg?.id !== 'number') return;
+    const w = waiting.get(msg.id);
+    if (!w) return;
+    if (msg.progress) {
+      w.onProgress?.(msg.progress);
+      return;
+    }
+    if (!msg.reply) return;
+    waiting.delete(msg.id);
+    clearTimeout(w.timer);
+    if (msg.reply.ok) w.resolve(msg.reply.value);
+    else w.reject(fromErrorShape(msg.reply.error));
+  });
+  return {
+    request<K extends GitRequest['kind']>(req: GitRequest & { kind: K }, onProgress?: (p: GitProgress) => void): Promise<GitResponses[K]> {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          reject(new OutpostError('unavailable', `The Git worker did not answer ${req.kind} in time; it will be retried.`));
+        }, LIMIT_MS[req.kind]);
+        timer.unref();
+        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject, ...(onProgress ? { onProgress } : {}), timer });
+        channel.post({ id, request: req });
+      });
+    },
+    dispose() {
+      off();
+      for (const [id, w] of waiting) {
+        clearTimeout(w.timer);
+        w.reject(new OutpostError('unavailable', 'The Git worker channel closed.'));
+        waiting.delete(id);
+      }
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import '../../worker/git/channel';
+import { channelHandler } from '../../worker/channels';
+import { channelGitRunner, Workspace, type WorkerChannel } from '../../main/workspace/index';
+import { SettingsStore } from '../../main/settings-store';
+import { createLogger } from '../../main/log';
+import { gitOk, tempDir } from './helpers';
+
+/** Main's end of the 'git' channel wired to the worker's registered handler, with structured cloning between. */
+function channelPair(): WorkerChannel & { sent: unknown[] } {
+  const listeners = new Set<(payload: unknown) => void>();
+  const sent: unknown[] = [];
+  return {
+    sent,
+    post(payload) {
+      sent.push(payload);
+      const handler = channelHandler('git');
+      assert.ok(handler, 'worker/git/channel registers the git channel');
+      setImmediate(() => void handler(structuredClone(payload), (reply) => setImmediate(() => listeners.forEach((l) => l(structuredClone(reply))))));
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+test('the Workspace drives the Git engine through the worker channel; malformed requests are refused', async () => {
+  const t = tempDir('ws-channel');
+  const channel = channelPair();
+  const runner = channelGitRunner(channel);
+  const ws = await Workspace.open({
+    dataDir: t.dir,
+    identity: { nodeId: 'n-ch', nodeName: 'ch', dataDir: t.dir, startedAt: new Date().toISOString(), version: 'test' },
+    settings: new SettingsStore(t.dir),
+    log: createLogger({ quiet: true }),
+    git: runner,
+    watch: false,
+    autoCommit: false,
+  });
+  try {
+    await ws.save({ path: 'a.md', content: 'hello\n' });
+    const result = await ws.commit();
+    assert.ok(result.commit);
+    assert.ok(channel.sent.some((m) => (m as { request: { kind: string } }).request.kind === 'git.commit'));
+    assert.equal((await gitOk(['log', '--format=%H', '-1'], { cwd: ws.root })).trim(), result.commit);
+    assert.equal((await ws.log({ limit: 5 })).length, 1);
+
+    const bad = await new Promise<unknown>((resolve) => {
+      const off = channel.on((m) => {
+        if ((m as { id: number }).id === 999) {
+          off();
+          resolve(m);
+        }
+      });
+      channel.post({ id: 999, request: { kind: 'git.commit', dir: join(t.dir, 'workspace'), changed: 'not-an-array' } });
+    });
+    assert.equal((bad as { reply: { ok: boolean; error: { code: string } } }).reply.ok, false);
+    assert.equal((bad as { reply: { error: { code: string } } }).reply.error.code, 'invalid_input');
+  } finally {
+    await ws.close();
+    runner.dispose();
+    t.cleanup();
+  }
+});
