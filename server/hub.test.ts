@@ -185,6 +185,30 @@ describe('hub on embedded PGlite', () => {
     assert.equal(delta[2]!.data, undefined);
   });
 
+  test('several changes to one record in one batch chain in order; the record ends at the last', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'chain');
+    const b = await enrollNode(hub.url, hub.adminToken, 'chain-reader');
+    const start = (await pullAll(b.token)).cursor;
+    const v = (n: number) => ({ [a.nodeId]: n });
+    const batch = [
+      makeChange(a.nodeId, 'chain-1', v(1), { data: { step: 1 } }),
+      makeChange(a.nodeId, 'chain-1', v(2), { data: { step: 2, keep: true } }),
+      makeChange(a.nodeId, 'chain-1', v(3), { data: undefined, baseVv: v(2), patch: { set: { step: 3 }, unset: [] } }),
+      makeChange(a.nodeId, 'chain-1', v(2), { data: { step: 'behind' } }), // behind the batch's own state: conflict
+    ];
+    const r = await push(a.token, batch);
+    assert.deepEqual(r.body.results.map((x) => x.status), ['applied', 'applied', 'applied', 'conflict']);
+    const last = r.body.results[3]!;
+    assert.ok(last.status === 'conflict');
+    assert.deepEqual(last.current.data, { step: 3, keep: true });
+    const state = (await records(b.token, [{ table: 'agents', recordId: 'chain-1' }])).body.records[0]!;
+    assert.deepEqual(state.data, { step: 3, keep: true });
+    assert.deepEqual(state.vv, v(3));
+    assert.equal(state.seq, (r.body.results[2] as { seq: number }).seq);
+    const pulled = await pullAll(b.token, start);
+    assert.deepEqual(pulled.changes.map((c) => c.data), [{ step: 1 }, { step: 2, keep: true }, { step: 3, keep: true }]);
+  });
+
   test('a node pushes only as itself (403, nothing applied); a change id of another node is rejected', async () => {
     const a = await enrollNode(hub.url, hub.adminToken, 'honest');
     const m = await enrollNode(hub.url, hub.adminToken, 'mallory');

@@ -18,6 +18,7 @@ import type { HubDatabase, Queryable } from './db/database';
 const APPEND_LOCK = 7_061_390_002;
 export const CHANGES_CHANNEL = 'outpost_changes';
 const ROWS_PER_STATEMENT = 1000;
+const WRITE_ROWS_PER_STATEMENT = 2500;
 
 interface RecordRow {
   table_name: SyncedTable;
@@ -170,12 +171,12 @@ export async function pushChanges(db: HubDatabase, nodeId: string, changes: Wire
     const applied = decisions.filter((d) => d.kind === 'apply');
     let maxSeq: number | null = null;
     if (applied.length > 0) {
-      const { rows } = await tx.query<{ seq: string | number }>("SELECT nextval('change_seq') AS seq FROM generate_series(1, $1::int)", [applied.length]);
-      const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
-      applied.forEach((d, i) => (d.next.seq = seqs[i]!));
-      maxSeq = seqs[seqs.length - 1]!;
-      await appendToLog(tx, applied, nodeId);
-      await upsertRecords(tx, [...new Map(applied.map((d) => [keyOf(d.next.table, d.next.recordId), d.next])).values()]);
+      // One contiguous block of seqs: safe because every allocation happens under the append lock.
+      const { rows } = await tx.query<{ last: string | number }>("SELECT setval('change_seq', nextval('change_seq') + $1::bigint - 1) AS last", [applied.length]);
+      maxSeq = Number(rows[0]!.last);
+      const first = maxSeq - applied.length + 1;
+      applied.forEach((d, i) => (d.next.seq = first + i));
+      await writeApplied(tx, applied, nodeId);
       await tx.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify({ seq: maxSeq, nodeId })]);
     }
 
@@ -201,13 +202,26 @@ function missingState(change: WireChange): RecordState {
   return { table: change.table, recordId: change.recordId, data: null, deleted: true, vv: {}, hlc: change.hlc, nodeId: change.nodeId, seq: 0 };
 }
 
-async function appendToLog(tx: Queryable, applied: { change: WireChange; next: RecordState }[], nodeId: string): Promise<void> {
-  for (const part of chunks(applied, ROWS_PER_STATEMENT)) {
+/**
+ * Appends the applied changes to the log and moves the records to their new state in one statement per chunk,
+ * so each change's JSON crosses to the database once. Chunks go in seq order; within one, the newest state of
+ * a record wins.
+ */
+async function writeApplied(tx: Queryable, applied: { change: WireChange; next: RecordState }[], nodeId: string): Promise<void> {
+  for (const part of chunks(applied, WRITE_ROWS_PER_STATEMENT)) {
     await tx.query(
-      `INSERT INTO change_log (seq, change_id, table_name, record_id, op, data, patch, base_vv, vv, hlc, node_id, priority)
-       SELECT seq, change_id, table_name, record_id, op, data, patch, base_vv, vv, hlc, node_id, priority
-         FROM jsonb_to_recordset($1::jsonb) AS x(seq bigint, change_id uuid, table_name text, record_id text, op text,
-              data jsonb, patch jsonb, base_vv jsonb, vv jsonb, hlc text, node_id text, priority smallint)`,
+      `WITH x AS MATERIALIZED (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(seq bigint, change_id uuid, table_name text, record_id text, op text,
+                data jsonb, patch jsonb, base_vv jsonb, vv jsonb, hlc text, priority smallint)
+       ), logged AS (
+         INSERT INTO change_log (seq, change_id, table_name, record_id, op, data, patch, base_vv, vv, hlc, node_id, priority)
+         SELECT seq, change_id, table_name, record_id, op, data, patch, base_vv, vv, hlc, $2, priority FROM x
+       )
+       INSERT INTO records (table_name, record_id, data, deleted, vv, hlc, node_id, seq)
+       SELECT DISTINCT ON (table_name, record_id) table_name, record_id, data, op = 'delete', vv, hlc, $2, seq
+         FROM x ORDER BY table_name, record_id, seq DESC
+       ON CONFLICT (table_name, record_id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted, vv = excluded.vv,
+              hlc = excluded.hlc, node_id = excluded.node_id, seq = excluded.seq`,
       [
         recordsetJson(
           part.map(({ change, next }) => ({
@@ -221,28 +235,10 @@ async function appendToLog(tx: Queryable, applied: { change: WireChange; next: R
             base_vv: change.baseVv,
             vv: change.vv,
             hlc: change.hlc,
-            node_id: nodeId,
             priority: change.priority,
           })),
         ),
-      ],
-    );
-  }
-}
-
-async function upsertRecords(tx: Queryable, states: RecordState[]): Promise<void> {
-  for (const part of chunks(states, ROWS_PER_STATEMENT)) {
-    await tx.query(
-      `INSERT INTO records (table_name, record_id, data, deleted, vv, hlc, node_id, seq)
-       SELECT table_name, record_id, data, deleted, vv, hlc, node_id, seq
-         FROM jsonb_to_recordset($1::jsonb) AS x(table_name text, record_id text, data jsonb, deleted boolean, vv jsonb,
-              hlc text, node_id text, seq bigint)
-       ON CONFLICT (table_name, record_id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted, vv = excluded.vv,
-              hlc = excluded.hlc, node_id = excluded.node_id, seq = excluded.seq`,
-      [
-        recordsetJson(
-          part.map((s) => ({ table_name: s.table, record_id: s.recordId, data: s.data, deleted: s.deleted, vv: s.vv, hlc: s.hlc, node_id: s.nodeId, seq: s.seq })),
-        ),
+        nodeId,
       ],
     );
   }
