@@ -163,7 +163,8 @@ export async function startHubProcess(options: { dataDir: string; port: number }
   const { spawn } = await import('node:child_process');
   const { readFileSync } = await import('node:fs');
   const root = new URL('../..', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/index.ts'), 'hub', '--data', options.dataDir, '--port', String(options.port), '--rate-limit', '0'], {
+  const extra = process.env.OUTPOST_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []; // diagnostics, e.g. --cpu-prof
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(root, 'server/index.ts'), 'hub', '--data', options.dataDir, '--port', String(options.port), '--rate-limit', '0'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -83,3 +83,33 @@ test('pause and resume persist in settings and show in the state', async () => {
   a.host.resume();
   await waitFor(() => a.host.status().state === 'idle', 10_000, 'idle after resume');
 });
+
+test('a metered link pushes only critical changes and skips the pull; unmetered sends the rest', async () => {
+  a.ctx.settings.set({ sync: { metered: true } });
+  a.store.createAgent({ id: 'meter-normal', name: 'n', type: 'llm' });
+  a.store.createAgent({ id: 'meter-critical', name: 'c', type: 'llm', status: 'critical' });
+  b.store.createAgent({ id: 'from-b', name: 'b', type: 'llm' });
+  await b.host.syncNow();
+  const metered = await a.host.syncNow();
+  assert.equal(metered.pushed, 1);
+  assert.equal(metered.pulled, 0);
+  assert.equal(a.host.status().pending, 1);
+  assert.throws(() => a.store.getAgent('from-b'));
+  a.ctx.settings.set({ sync: { metered: false } });
+  const rest = await a.host.syncNow();
+  assert.equal(rest.pushed, 1);
+  assert.ok(rest.pulled >= 1);
+  assert.equal(a.store.getAgent('from-b').name, 'b');
+});
+
+test('sync.connect refuses a token of another node; disconnect turns sync off', async () => {
+  const other = await hub.enroll('other', 'someone-else');
+  await assert.rejects(a.host.connect(hub.url, other.token), (e: Error & { code?: string }) => e.code === 'invalid_input');
+  const token = (await a.ctx.secrets.get('hub.token'))!;
+  assert.equal((await a.host.disconnect()).state, 'disabled');
+  assert.equal(await a.ctx.secrets.get('hub.token'), null);
+  await assert.rejects(a.host.syncNow(), (e: Error & { code?: string }) => e.code === 'invalid_input');
+  await a.host.connect(hub.url, token);
+  await waitFor(() => a.host.status().state === 'idle', 10_000, 'idle after reconnect');
+  assert.equal((await a.host.syncNow()).failed, 0);
+});
