@@ -9,14 +9,13 @@ import {
   pushRequestSchema,
   recordsRequestSchema,
   cursorSchema,
-  type PullResponse,
 } from '../shared/sync/wire';
 import type { Logger } from '../main/log';
 import type { HubDatabase } from './db/database';
 import type { HubAuth } from './auth';
 import type { ChangeFeed } from './change-feed';
 import { findUnsafeJson } from '../shared/sync/json-safety';
-import { getRecords, headSeq, pullChanges, pushChanges } from './sync-store';
+import { getRecords, headSeq, pullChangesJson, pushChanges } from './sync-store';
 
 type AuthKind = 'none' | 'node' | 'admin';
 
@@ -209,9 +208,10 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
       return { results: outcome.results };
     });
 
-    api.get('/v1/pull', async (request): Promise<PullResponse> => {
+    api.get('/v1/pull', async (request, reply) => {
       const q = parseInput(pullQuerySchema, request.query, 'pull query');
-      return pullChanges(db, request.hubNode!.nodeId, q.since, q.limit, q.delta === '1' || q.delta === 'true');
+      const json = await pullChangesJson(db, request.hubNode!.nodeId, q.since, q.limit, q.delta === '1' || q.delta === 'true');
+      return reply.type('application/json; charset=utf-8').send(json);
     });
 
     api.post('/v1/records', async (request) => {
