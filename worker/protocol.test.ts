@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { z } from 'zod';
 import { mainToWorkerSchema, parseMessage, storeResultSchemas, workerToMainSchema } from './protocol';
 
 const hlc = '001763000000000-000001-node-a';
@@ -32,7 +33,8 @@ test('every message kind parses; malformed ones are refused with a reason', () =
     { type: 'nonsense' },
   ];
   for (const m of bad) {
-    const parsed = parseMessage(m.type === 'reply' ? mainToWorkerSchema : workerToMainSchema, m);
+    const schema: z.ZodType<unknown> = m.type === 'reply' ? mainToWorkerSchema : workerToMainSchema;
+    const parsed = parseMessage(schema, m);
     assert.ok(!parsed.ok && parsed.error.startsWith('malformed message'), JSON.stringify(m));
   }
 });
