@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { startHeadlessNode, type HeadlessNode } from '../../main/headless';
 import { createClient } from '../../shared/client';
 import type { Envelope } from '../../shared/api/dispatch';
-import { OutpostError } from '../../shared/errors';
+import { OutpostError, type ErrorShape } from '../../shared/errors';
+
+type ApiBody = { error: { code: string; message: string } } & Record<string, unknown>;
 
 let node: HeadlessNode;
 let token: string;
@@ -28,7 +30,7 @@ async function post(method: string, body: unknown, headers: Record<string, strin
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as ApiBody };
 }
 
 /** The contract's client over real HTTP: the same object the browser shim builds. */
@@ -36,7 +38,7 @@ function client() {
   return createClient({
     async invoke(method, input): Promise<Envelope> {
       const { status, body } = await post(method, input);
-      return status === 200 ? { ok: true, value: body } : { ok: false, error: body.error };
+      return status === 200 ? { ok: true, value: body } : { ok: false, error: body.error as ErrorShape };
     },
     subscribe: () => () => undefined,
   });
