@@ -65,15 +65,35 @@ export class Workspace {
   private lastSyncAt: string | null = null;
   private lastError: string | null = null;
   private closed = false;
+  private readonly conflictListeners = new Set<() => void>();
 
   private constructor(
     private readonly options: WorkspaceOptions,
     private readonly db: PGlite,
     private readonly lock: WorkspaceDbLock,
-    private readonly git: GitRunner,
+    private git: GitRunner,
     private readonly secrets: SecretStore,
   ) {
     this.root = join(options.dataDir, 'workspace');
+  }
+
+  /**
+   * Moves the Git work to another runner, e.g. the utility process once the sync host has started it:
+   * `workspace.setGitRunner(channelGitRunner(syncHost.channel('git')))`. Requests already queued finish first.
+   */
+  setGitRunner(runner: GitRunner): void {
+    void this.gitOp(async () => {
+      this.git = runner;
+    });
+  }
+
+  /**
+   * Called whenever text conflicts appear or get resolved. With a listener (the conflict service, which emits
+   * the one `conflicts.changed` count over records and texts), the workspace emits no count of its own.
+   */
+  onConflictsChanged(listener: () => void): () => void {
+    this.conflictListeners.add(listener);
+    return () => this.conflictListeners.delete(listener);
   }
 
   static async open(options: WorkspaceOptions): Promise<Workspace> {
@@ -735,6 +755,16 @@ export class Workspace {
   }
 
   private async emitConflicts(): Promise<void> {
+    if (this.conflictListeners.size > 0) {
+      for (const listener of this.conflictListeners) {
+        try {
+          listener();
+        } catch (error) {
+          this.options.log.warn('workspace: conflict listener failed', { error });
+        }
+      }
+      return;
+    }
     if (!this.options.events) return;
     const n = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM workspace_conflicts WHERE status = 'pending'`);
     this.options.events.emit('conflicts.changed', { pending: n.rows[0]?.n ?? 0 });

@@ -27,7 +27,7 @@ function channelPair(): WorkerChannel & { sent: unknown[] } {
   };
 }
 
-test('the Workspace drives the Git engine through the worker channel; malformed requests are refused', async () => {
+test('the Workspace drives the Git engine through the worker channel (handed over with setGitRunner); malformed requests are refused', async () => {
   const t = tempDir('ws-channel');
   const channel = channelPair();
   const runner = channelGitRunner(channel);
@@ -36,10 +36,11 @@ test('the Workspace drives the Git engine through the worker channel; malformed 
     identity: { nodeId: 'n-ch', nodeName: 'ch', dataDir: t.dir, startedAt: new Date().toISOString(), version: 'test' },
     settings: new SettingsStore(t.dir),
     log: createLogger({ quiet: true }),
-    git: runner,
     watch: false,
     autoCommit: false,
   });
+  // opened with the in-process engine, then handed over to the worker (as main/node.ts does after the sync host starts)
+  ws.setGitRunner(runner);
   try {
     await ws.save({ path: 'a.md', content: 'hello\n' });
     const result = await ws.commit();

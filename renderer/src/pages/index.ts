@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { AgentsPage } from './agents/AgentsPage';
 import { QueuePage } from './queue/QueuePage';
 import { ConflictsPage, ReviewWindow } from './conflicts/ConflictsPage';
+import { WorkspacePage } from './workspace/WorkspacePage';
 
 /**
  * The pages of the main window, in navigation order. A page is a component and a route id (`#/<id>`);
@@ -23,6 +24,7 @@ export const pages: PageDef[] = [
   { id: 'agents', title: 'Agents', component: AgentsPage },
   { id: 'queue', title: 'Sync queue', component: QueuePage },
   { id: 'conflicts', title: 'Conflicts', component: ConflictsPage },
+  { id: 'workspace', title: 'Workspace', component: WorkspacePage },
 ];
 
 export const routes: RouteDef[] = [
