@@ -1,0 +1,266 @@
+import type { Agent } from '../../shared/domain/records';
+import type { ConflictDetail } from '../../shared/domain/conflicts';
+import type { SyncStatus } from '../../shared/domain/sync-status';
+import { incrementVv } from '../../shared/sync/version-vector';
+import { seededRandom, startCluster, type Cluster, type ClusterNode } from './cluster';
+import { allConflicts, convergenceProblems, domainOf, lostWrites, readHubLog, workspaceSnapshot, type AckedWrite } from './checker';
+import { recordFigures } from './figures';
+
+/**
+ * The soak: a hub and three `outpost node` processes, each behind its own chaos proxy, run random writes
+ * (creates, edits and deletes on a shared pool of ids, so nodes conflict), workspace saves and commits, and
+ * faults (link faults, partitions, worker kills, node kills, hub kills) for a bounded time. Then every fault
+ * is healed, conflicts left for a person are resolved through the API, and the checker runs.
+ */
+export interface SoakOptions {
+  durationMs: number;
+  seed: number;
+  /** the figures' section in docs/RELIABILITY.md */
+  figuresKey: string;
+  title: string;
+  log?: (line: string) => void;
+  /** how long the end phase may take to converge */
+  convergeTimeoutMs?: number;
+}
+
+export interface SoakResult {
+  writesAcknowledged: number;
+  writesLost: string[];
+  duplicates: string[];
+  convergence: string[];
+  workspaceDiffers: string[];
+  convergeMs: number;
+  faults: Record<string, number>;
+  memory: { node: string; warmBytes: number; endBytes: number }[];
+  conflicts: number;
+  hubChanges: number;
+}
+
+const NAMES = ['node-a', 'node-b', 'node-c'];
+const MODES = ['realtime', 'auto', 'periodic'] as const;
+
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const log = options.log ?? (() => undefined);
+  const random = seededRandom(options.seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const started = Date.now();
+  const faults: Record<string, number> = {};
+  const fault = (kind: string) => (faults[kind] = (faults[kind] ?? 0) + 1);
+  const writes: AckedWrite[] = [];
+  const refusals: Record<string, number> = {};
+
+  const cluster = await startCluster({
+    names: NAMES,
+    random,
+    settings: { sync: { maxAttempts: 100, intervalMs: 2000, debounceMs: 200 }, conflicts: { tables: { agents: { strategy: 'merge' } }, deleteUpdatePolicy: 'manual' } },
+  });
+  try {
+    for (const [i, node] of cluster.nodes.entries()) await node.call('settings.set', { sync: { mode: MODES[i % MODES.length] } });
+    log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${options.seed})`);
+    const memory = cluster.nodes.map((n) => ({ node: n.name, warmBytes: 0, endBytes: 0 }));
+
+    const ids = Array.from({ length: 12 }, (_, i) => `shared-${i}`);
+    const up = () => cluster.nodes.filter((n) => n.process);
+
+    const write = async (node: ClusterNode) => {
+      const roll = random();
+      try {
+        if (roll < 0.25) {
+          const id = random() < 0.5 ? pick(ids) : `${node.name}-${writes.length}`;
+          const agent = await node.call<Agent>('agents.create', { id, name: `${id} by ${node.name}`, type: pick(['llm', 'tool']), status: 'active', config: { origin: node.name } });
+          writes.push({ node: node.name, recordId: id, vv: agent.vv, data: domainOf(agent as unknown as Record<string, unknown>) });
+          return;
+        }
+        const id = pick(ids);
+        const current = await node.call<Agent>('agents.get', { id });
+        if (roll < 0.33) {
+          await node.call('agents.delete', { id, expectedVersion: current.version });
+          writes.push({ node: node.name, recordId: id, vv: incrementVv(current.vv, node.nodeId), data: null });
+          return;
+        }
+        const patch =
+          roll < 0.55
+            ? { name: `${id} ${pick(['alpha', 'beta', 'gamma'])} by ${node.name}` }
+            : roll < 0.7
+              ? { status: pick(['inactive', 'active', 'paused', 'running'] as const) }
+              : { config: { ...current.config, model: pick(['s', 'm', 'l']), [`k${Math.floor(random() * 4)}`]: Math.floor(random() * 100) } };
+        const agent = await node.call<Agent>('agents.update', { id, expectedVersion: current.version, patch });
+        writes.push({ node: node.name, recordId: id, vv: agent.vv, data: domainOf(agent as unknown as Record<string, unknown>) });
+      } catch (error) {
+        // not found, version conflicts, a node going down mid-call: not acknowledged, so not counted
+        const code = (error as { code?: string }).code ?? 'network';
+        refusals[code] = (refusals[code] ?? 0) + 1;
+      }
+    };
+
+    const workspaceWork = async (node: ClusterNode) => {
+      try {
+        const shared = random() < 0.2;
+        const path = shared ? 'shared/board.md' : `notes/${node.name}-${Math.floor(random() * 5)}.md`;
+        await node.call('workspace.save', { path, content: `# ${path}\n\nwritten by ${node.name} at step ${writes.length}\n` });
+        if (random() < 0.4) await node.call('workspace.commit', { sync: random() < 0.5 });
+      } catch {
+        // conflicts pending, a node down, the hub away: the item stays pending and is checked at the end
+      }
+    };
+
+    const chaos = async () => {
+      const roll = random();
+      const node = pick(cluster.nodes);
+      if (roll < 0.3) {
+        node.proxy.setPolicy({ rate: 0.3, blackholeMs: 2000 });
+        setTimeout(() => node.proxy.heal(), 3000 + random() * 4000).unref();
+        fault('link faults (3-7 s at 30%)');
+      } else if (roll < 0.5) {
+        node.proxy.partition(true);
+        setTimeout(() => node.proxy.partition(false), 2000 + random() * 6000).unref();
+        fault('partition');
+      } else if (roll < 0.65) {
+        if (node.process) {
+          void node.call('sync.now').catch(() => undefined);
+          await sleep(50 + random() * 400);
+          if (node.killWorker()) fault('SIGKILL sync worker');
+        }
+      } else if (roll < 0.85) {
+        if (node.process && up().length > 1) {
+          void node.call('sync.now').catch(() => undefined);
+          await sleep(random() * 500);
+          await node.kill();
+          fault('SIGKILL node');
+          await node.start();
+        }
+      } else if (cluster.hub.running()) {
+        await cluster.hub.kill();
+        fault('SIGKILL hub');
+        await sleep(random() * 2000);
+        await cluster.hub.restart();
+      }
+    };
+
+    // ---- the workload
+    const workStarted = Date.now();
+    const workEnds = workStarted + options.durationMs;
+    let step = 0;
+    let memorySampled = false;
+    while (Date.now() < workEnds) {
+      step++;
+      const live = up();
+      if (live.length > 0) {
+        const node = pick(live);
+        const roll = random();
+        if (roll < 0.7) await Promise.all([write(node), write(pick(live))]);
+        else if (roll < 0.85) await workspaceWork(node);
+        else void node.call('sync.now').catch(() => undefined);
+      }
+      if (random() < 0.04) await chaos();
+      if (!memorySampled && Date.now() - workStarted > Math.min(options.durationMs / 3, 60_000)) {
+        memorySampled = true;
+        for (const [i, n] of cluster.nodes.entries()) memory[i]!.warmBytes = n.rssBytes();
+      }
+      if (step % 200 === 0) log(`${((Date.now() - workStarted) / 1000).toFixed(0)} s: ${writes.length} writes acknowledged, faults ${JSON.stringify(faults)}`);
+      await sleep(20 + random() * 60);
+    }
+
+    // ---- heal everything, then converge
+    log(`workload done: ${writes.length} writes acknowledged; healing and converging`);
+    const convergeStarted = Date.now();
+    for (const n of cluster.nodes) {
+      n.proxy.heal();
+      n.proxy.partition(false);
+    }
+    if (!cluster.hub.running()) await cluster.hub.restart();
+    for (const n of cluster.nodes) await n.start();
+    for (const [i, n] of cluster.nodes.entries()) {
+      memory[i]!.endBytes = n.rssBytes();
+      if (!memory[i]!.warmBytes) memory[i]!.warmBytes = memory[i]!.endBytes;
+    }
+    const convergeDeadline = Date.now() + (options.convergeTimeoutMs ?? 180_000);
+    let problems: string[] = ['not checked yet'];
+    let workspaceDiffers: string[] = [];
+    let manual = 0;
+    while (Date.now() < convergeDeadline) {
+      for (const n of cluster.nodes) {
+        await n.call('queue.retry', {}).catch(() => undefined);
+        await n.call('sync.now').catch(() => undefined);
+      }
+      for (const n of cluster.nodes) {
+        for (const c of await allConflicts(n, 'pending')) {
+          const choice = c.table === 'workspace' ? pick(['local', 'remote'] as const) : await recordChoice(n, c.id, pick);
+          await n.call('conflicts.resolve', { id: c.id, choice }).then(() => manual++, () => undefined);
+        }
+        await n.call<{ outcome: string; conflicts: number }>('workspace.sync').then(
+          (r) => r.outcome !== 'up-to-date' && log(`${n.name} workspace.sync: ${r.outcome} (${r.conflicts} conflicts)`),
+          (error: Error) => log(`${n.name} workspace.sync failed: ${error.message.slice(0, 300)}`),
+        );
+      }
+      const statuses = await Promise.all(cluster.nodes.map((n) => n.call<SyncStatus>('sync.status')));
+      if (statuses.some((s) => s.pending > 0 || s.failed > 0 || s.conflicts > 0)) continue;
+      const hub = await readHubLog(cluster.hub.url, cluster.observerToken);
+      problems = await convergenceProblems(cluster.nodes, hub);
+      if (problems.length > 0) continue;
+      const snapshots = await Promise.all(cluster.nodes.map((n) => workspaceSnapshot(n)));
+      workspaceDiffers = cluster.nodes.slice(1).flatMap((n, i) => {
+        const a = snapshots[0]!;
+        const b = snapshots[i + 1]!;
+        const paths = new Set([...a.keys(), ...b.keys()]);
+        return [...paths].filter((p) => a.get(p) !== b.get(p)).map((p) => `${n.name} vs ${cluster.nodes[0]!.name}: ${p}`);
+      });
+      if (workspaceDiffers.length === 0) break;
+    }
+    const convergeMs = Date.now() - convergeStarted;
+    const hub = await readHubLog(cluster.hub.url, cluster.observerToken);
+    const convergence = await convergenceProblems(cluster.nodes, hub);
+    const lost = await lostWrites(cluster.nodes, hub, writes);
+    const conflicts = (await Promise.all(cluster.nodes.map((n) => allConflicts(n)))).flat().length;
+    for (const n of cluster.nodes) for (const [kind, count] of Object.entries(n.proxy.faults)) faults[`link: ${kind}`] = (faults[`link: ${kind}`] ?? 0) + count;
+
+    const result: SoakResult = {
+      writesAcknowledged: writes.length,
+      writesLost: lost,
+      duplicates: [...hub.duplicateChangeIds.map((id) => `change id ${id} twice in the hub log`), ...hub.duplicateWrites.map((w) => `write ${w} logged twice`)],
+      convergence,
+      workspaceDiffers,
+      convergeMs,
+      faults,
+      memory,
+      conflicts,
+      hubChanges: hub.changes,
+    };
+    recordFigures(options.figuresKey, {
+      title: options.title,
+      faults,
+      writesAcknowledged: writes.length,
+      writesLost: lost.length,
+      duplicates: result.duplicates.length,
+      convergeMs,
+      durationMs: Date.now() - started,
+      notes: {
+        seed: options.seed,
+        'workload time': `${(options.durationMs / 1000).toFixed(0)} s`,
+        'hub change log entries': hub.changes,
+        'live records on the hub': [...hub.records.values()].filter((r) => r.data).length,
+        'conflicts recorded (all nodes)': conflicts,
+        'resolved through the API at the end': manual,
+        'writes not acknowledged (refused or node down)': JSON.stringify(refusals),
+        'converged': convergence.length === 0 && workspaceDiffers.length === 0 ? 'yes' : `NO: ${[...convergence, ...workspaceDiffers].slice(0, 3).join('; ')}`,
+        'memory (RSS, node + worker) warm -> end': memory.map((m) => `${m.node} ${mb(m.warmBytes)} -> ${mb(m.endBytes)}`).join(', '),
+      },
+    });
+    return result;
+  } finally {
+    await cluster.close();
+  }
+}
+
+/** A person's choice for a record conflict: a side, the merge, or per-field picks. */
+async function recordChoice(node: ClusterNode, id: string, pick: <T>(items: readonly T[]) => T): Promise<unknown> {
+  const detail = await node.call<ConflictDetail>('conflicts.get', { id });
+  if (detail.local === null || detail.remote === null) return pick(['local', 'remote'] as const);
+  const choice = pick(['local', 'remote', 'merge', 'fields'] as const);
+  return choice === 'fields' ? { fields: Object.fromEntries(detail.changes.map((f) => [f.field, pick(['local', 'remote'] as const)])) } : choice;
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export type { Cluster };

@@ -1,0 +1,38 @@
+/**
+ * `npm run soak -- --minutes N [--seed S]`: the long soak (see soak-run.ts). Prints progress, then the
+ * checker's verdict; exits 1 when a write was lost, a change applied twice, the nodes did not converge or
+ * memory grew without bound. The figures go to docs/RELIABILITY.md.
+ */
+import { parseArgs } from 'node:util';
+import { runSoak } from './soak-run';
+import { memoryProblems, verdict } from './verdict';
+
+const { values } = parseArgs({ options: { minutes: { type: 'string', default: '20' }, seed: { type: 'string' } }, strict: true });
+const minutes = Number(values.minutes);
+if (!(minutes > 0 && minutes <= 24 * 60)) {
+  console.error('--minutes must be a number of minutes (0 < N <= 1440)');
+  process.exit(2);
+}
+const seed = values.seed === undefined ? Date.now() % 1_000_000 : Number(values.seed);
+const started = Date.now();
+const log = (line: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}`);
+log(`soak for ${minutes} min, seed ${seed}`);
+const result = await runSoak({
+  durationMs: minutes * 60_000,
+  seed,
+  figuresKey: 'soak-long',
+  title: `soak (long, ${minutes} min)`,
+  log,
+  convergeTimeoutMs: 300_000,
+});
+const problems = [...verdict(result), ...memoryProblems(result)];
+log(`${result.writesAcknowledged} writes acknowledged, ${result.writesLost.length} lost, ${result.duplicates.length} duplicates, converged in ${(result.convergeMs / 1000).toFixed(1)} s`);
+log(`faults: ${JSON.stringify(result.faults)}`);
+log(`memory: ${result.memory.map((m) => `${m.node} ${Math.round(m.warmBytes / 1048576)} -> ${Math.round(m.endBytes / 1048576)} MiB`).join(', ')}`);
+log(`total ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+if (problems.length > 0) {
+  for (const p of problems.slice(0, 40)) console.error(`FAIL ${p}`);
+  process.exit(1);
+}
+log('PASS');
+process.exit(0);
