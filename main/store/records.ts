@@ -86,7 +86,7 @@ export class RecordRepository {
     }
     const clause = where.join(' AND ');
     const rows = this.core
-      .stmt(`SELECT * FROM ${this.table} WHERE ${clause} ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`)
+      .stmt(`SELECT * FROM ${this.table} WHERE ${clause} ORDER BY updated_at DESC, rowid DESC LIMIT ? OFFSET ?`)
       .all(...params, limit, offset) as Row[];
     const total = (this.core.stmt(`SELECT count(*) AS n FROM ${this.table} WHERE ${clause}`).get(...params) as { n: number }).n;
     return { items: rows.map((r) => toRecord(this.spec, r)), total, offset, limit };
