@@ -53,10 +53,11 @@ test('create an agent: it is listed and the queue count rises', async () => {
 
   await page.goto(`${node.url}/#/queue`);
   await page.getByTestId('queue-by-status').waitFor();
-  // (a string: this file is type-checked without the DOM library)
-  await page.waitForFunction(
-    `Number((document.querySelector('[data-testid="queue-by-status"] [data-status="pending"] dd')?.textContent ?? '').replace(/\\D/g, '')) > ${pendingBefore}`,
-  );
+  for (let waited = 0; (await queueCount('pending')) <= pendingBefore; waited += 100) {
+    assert.ok(waited < 10_000, 'the pending count did not rise');
+    await page.waitForTimeout(100);
+  }
+
   assert.equal(await queueCount('pending'), pendingBefore + 1);
 });
 
@@ -79,7 +80,7 @@ test('the search filter narrows the table; a write from elsewhere appears live',
   await node.call('agents.create', { name: 'Indexer', type: 'search' });
   await page.locator('[role="row"][data-agent-id]', { hasText: 'Indexer' }).waitFor();
   await page.getByLabel('Search agents').fill('index');
-  await page.waitForFunction(`document.querySelector('[data-testid="agents-total"]')?.textContent === '1 agents'`);
+  await page.getByTestId('agents-total').filter({ hasText: /^1 agents$/ }).waitFor();
   assert.equal(await page.locator('[role="row"][data-agent-id]').count(), 1);
   await page.getByLabel('Search agents').fill('');
 });
