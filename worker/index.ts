@@ -45,6 +45,9 @@ port.onMessage((raw) => {
     case 'local-write':
       scheduler?.localWrite();
       return;
+    case 'network-changed':
+      scheduler?.networkChanged();
+      return;
     case 'sync-now': {
       const requestId = message.requestId;
       if (!scheduler) {

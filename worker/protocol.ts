@@ -170,6 +170,8 @@ export const mainToWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sync-now'), requestId: requestIdSchema }).strict(),
   /** a local write happened (auto and realtime modes react) */
   z.object({ type: z.literal('local-write') }).strict(),
+  /** the OS says the network changed (Electron's online event): probe the hub now instead of waiting out the backoff */
+  z.object({ type: z.literal('network-changed') }).strict(),
   /** the answer to a worker `request`: `value` when ok, else `error` */
   z
     .object({ type: z.literal('reply'), requestId: requestIdSchema, ok: z.boolean(), value: z.unknown().optional(), error: errorShapeSchema.optional() })

@@ -72,6 +72,13 @@ export class SyncScheduler {
     else if (this.config.mode === 'auto') this.arm('debounce', this.config.debounceMs, () => this.request());
   }
 
+  /** The network came back (or changed): probe at once; a reachable hub gets the queue flushed. */
+  networkChanged(): void {
+    if (!this.active()) return;
+    this.probeBackoff.reset();
+    void this.probe(this.status.reachable !== true);
+  }
+
   /** sync.now: waits for a running cycle, then runs a full one and answers its counts. */
   async syncNow(): Promise<SyncCycleResult> {
     if (!this.client) throw new OutpostError('invalid_input', 'No hub is configured: connect this node to a hub first.');

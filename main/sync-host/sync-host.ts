@@ -101,6 +101,11 @@ export class SyncHost {
     if (this.workerReady) this.post({ type: 'local-write' });
   }
 
+  /** The desktop shell calls this on Electron's online/offline events: the worker probes the hub at once. */
+  notifyNetworkChanged(): void {
+    if (this.workerReady) this.post({ type: 'network-changed' });
+  }
+
   /** The conflicts engineer's hook: called with the ids of conflict rows recorded by a push or a pull. */
   onConflictsRecorded(listener: (ids: number[]) => void): () => void {
     this.conflictListeners.add(listener);

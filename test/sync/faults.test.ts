@@ -137,3 +137,26 @@ test('a revoked token stops sync with a clear error state', async () => {
     await node.destroy();
   }
 });
+
+test('quit mid-batch: the in-flight batch gets its deadline, then its leases go back to pending', async () => {
+  const writer = await hub.enroll('quitter', 'quitter');
+  const node = await startTestNode({ nodeId: 'quitter', hub: { url: proxy.url, token: writer.token }, host: { shutdownDeadlineMs: 500, requestTimeoutMs: 20_000 } });
+  try {
+    node.store.batch(() => {
+      for (let i = 0; i < 10; i++) node.store.createAgent({ id: `q-${i}`, name: `q${i}`, type: 'llm' });
+    });
+    proxy.inject('/v1/push', { kind: 'hang' }, 1);
+    const inFlight = node.host.syncNow().catch((e: Error) => e);
+    await waitFor(() => node.store.stats().byStatus.processing > 0, 10_000, 'a leased batch');
+    const started = Date.now();
+    await node.host.stop();
+    assert.ok(Date.now() - started < 5000, 'quit does not wait for the hung request');
+    assert.ok((await inFlight) instanceof Error);
+    const stats = node.store.stats();
+    assert.equal(stats.byStatus.processing, 0);
+    assert.equal(stats.byStatus.pending, 10);
+  } finally {
+    proxy.clear();
+    await node.destroy();
+  }
+});

@@ -113,3 +113,21 @@ test('sync.connect refuses a token of another node; disconnect turns sync off', 
   await waitFor(() => a.host.status().state === 'idle', 10_000, 'idle after reconnect');
   assert.equal((await a.host.syncNow()).failed, 0);
 });
+
+test('concurrent edits of one record: the conflict is recorded, the hook hears its id, nothing is overwritten', async () => {
+  a.store.createAgent({ id: 'contested', name: 'v0', type: 'llm' });
+  await a.host.syncNow();
+  await b.host.syncNow();
+  const heard: number[] = [];
+  const off = b.host.onConflictsRecorded((ids) => heard.push(...ids));
+  a.store.updateAgent({ id: 'contested', patch: { name: 'from A' }, expectedVersion: a.store.getAgent('contested').version });
+  b.store.updateAgent({ id: 'contested', patch: { name: 'from B' }, expectedVersion: b.store.getAgent('contested').version });
+  await a.host.syncNow();
+  const result = await b.host.syncNow();
+  off();
+  assert.ok(result.conflicts >= 1);
+  assert.ok(heard.length >= 1, 'onConflictsRecorded called with the conflict ids');
+  assert.equal(b.store.getAgent('contested').name, 'from B', 'the local change is kept');
+  assert.ok(b.events.some((e) => e.event === 'conflicts.changed' && (e.payload as { pending: number }).pending >= 1));
+  assert.ok(b.host.status().conflicts >= 1);
+});
