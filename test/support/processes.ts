@@ -30,7 +30,11 @@ export async function startNodeProcess(options: { dataDir?: string; name?: strin
   const lines = createInterface({ input: child.stdout! });
   const banner = await new Promise<{ url: string; dashboardUrl: string }>((resolve, reject) => {
     let url = '';
-    const timer = setTimeout(() => reject(new Error(`node did not start in 30 s:\n${output.join('\n')}`)), 30_000);
+    // a first start runs PGlite's initdb: on two busy cores that can take well over 30 s
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a node that never answered must not linger holding its data folder
+      reject(new Error(`node did not start in 90 s:\n${output.join('\n')}`));
+    }, 90_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`node exited with ${code} before listening:\n${output.join('\n')}`));
