@@ -357,6 +357,45 @@ describe('hub on embedded PGlite', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
+  test('SQL and odd Unicode in field names and values are just data, stored and returned intact', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'sql');
+    const b = await enrollNode(hub.url, hub.adminToken, 'sql-reader');
+    const start = (await pullAll(b.token)).cursor;
+    const data = {
+      "name'); DROP TABLE records; --": "x' OR '1'='1",
+      '$1': '$2::jsonb',
+      'emoji 😀 and \u00e9': 'line\nbreak "quoted" \\ backslash',
+      nested: { deeper: [1, 2.5, -3e-7, null, true, { k: 'v' }] },
+    };
+    const change = makeChange(a.nodeId, 'sql.1:x_y-z', { [a.nodeId]: 1 }, { data });
+    assert.equal((await push(a.token, [change])).body.results[0]!.status, 'applied');
+    const pulled = await pullAll(b.token, start);
+    assert.deepEqual(pulled.changes[0]!.data, data);
+    const state = (await records(b.token, [{ table: 'agents', recordId: 'sql.1:x_y-z' }])).body.records[0]!;
+    assert.deepEqual(state.data, data);
+    assert.equal((await hubRequest(hub.url, '/health')).status, 200);
+  });
+
+  test('runHub refuses bad arguments with a usage message', async () => {
+    const { runHub } = await import('./index');
+    const previous = process.exitCode;
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+    try {
+      await runHub(['hub', '--port', '7']);
+      assert.equal(process.exitCode, 2);
+      await runHub(['hub', '--data', dir, '--port', 'x']);
+      await runHub(['hub', '--data', dir, '--no-such-flag']);
+    } finally {
+      console.error = original;
+      process.exitCode = previous;
+    }
+    assert.match(errors[0]!, /--data DIR is required/);
+    assert.match(errors[1]!, /--port must be/);
+    assert.equal(errors.length, 3);
+  });
+
   test('per-node rate limit: 429 with Retry-After, other nodes unaffected', async () => {
     const noisy = await enrollNode(hub.url, hub.adminToken, 'noisy');
     const quiet = await enrollNode(hub.url, hub.adminToken, 'quiet');
