@@ -90,8 +90,11 @@ describe('hub on PostgreSQL', () => {
     const url = await postgres.createDatabase('scale');
     const dirA = tempDir();
     const dirB = tempDir();
-    const hubA = await spawnHub(['--data', dirA, '--port', '0', '--database-url', url, '--rate-limit', '0']);
-    const hubB = await spawnHub(['--data', dirB, '--port', '0', '--database-url', url, '--rate-limit', '0']);
+    // started together on an empty database: the migration lock lets exactly one of them create the schema
+    const [hubA, hubB] = await Promise.all([
+      spawnHub(['--data', dirA, '--port', '0', '--database-url', url, '--rate-limit', '0']),
+      spawnHub(['--data', dirB, '--port', '0', '--database-url', url, '--rate-limit', '0']),
+    ]);
     try {
       const adminA = readFileSync(join(dirA, 'admin-token'), 'utf8').trim();
       const adminB = readFileSync(join(dirB, 'admin-token'), 'utf8').trim();
