@@ -6,7 +6,7 @@ import { applyRecordChoice, smartMerge, type JsonRecord } from '../../shared/mer
 import type { EventBus } from '../events';
 import type { Logger } from '../log';
 import type { RecordConflictStore, TextConflictSource } from './ports';
-import { parseConflictId, recordDetail, recordSummary, textDetail, textSummary, toConflictInput } from './views';
+import { parseConflictId, recordDetail, recordSummary, textDetail, textSummary, toConflictInput, withMergeProposal } from './views';
 
 export interface ConflictListInput {
   status?: ConflictStatus;
@@ -111,7 +111,7 @@ export class ConflictService {
       const resolved = this.deps.records.resolveConflict(ref.id, { resolvedData: data, strategy: `manual:${how}`, resolvedBy, confidence: 1, automatic: false });
       detail = recordDetail(resolved);
     } else {
-      const conflict = await this.texts().get(ref.id);
+      const conflict = withMergeProposal(await this.texts().get(ref.id));
       if (conflict.status === 'resolved') throw new OutpostError('conflict', `Conflict ${id} is already resolved.`);
       let text: string | null;
       if (choice === 'local') text = conflict.local;

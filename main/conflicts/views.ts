@@ -2,6 +2,7 @@ import type { ConflictDetail, ConflictSummary, Suggestion } from '../../shared/d
 import { changedFields, suggestionsFor, type ConflictInput } from '../../shared/merge/index';
 import type { RecordConflict, RecordConflictDetail } from '../store/types';
 import type { TextConflict } from './ports';
+import { mergeText } from '../../shared/domain/workspace-merge';
 
 /** `r:<n>` for record conflicts (the store's row id), `w:<id>` for workspace text conflicts. */
 export type ConflictRef = { kind: 'record'; id: number } | { kind: 'text'; id: string };
@@ -89,7 +90,15 @@ export function textSummary(t: TextConflict): ConflictSummary {
   };
 }
 
-export function textDetail(t: TextConflict): ConflictDetail {
+/** Fills in the line merge (conflict hunks holding the local side) when the workspace did not give one. */
+export function withMergeProposal(t: TextConflict): TextConflict & { mergeClean?: boolean } {
+  if (t.merged !== undefined || t.local === null || t.remote === null || t.base === null) return t;
+  const merge = mergeText(t.base, t.local, t.remote);
+  return { ...t, merged: merge.text, mergeClean: merge.clean };
+}
+
+export function textDetail(conflict: TextConflict): ConflictDetail {
+  const t = withMergeProposal(conflict);
   const suggestions: Suggestion[] = [];
   if (t.status !== 'resolved') {
     suggestions.push(
@@ -101,7 +110,11 @@ export function textDetail(t: TextConflict): ConflictDetail {
         : { choice: 'remote', data: t.remote, confidence: 0.5, tradeoff: "Takes the other node's text; this node's edits are dropped." },
     );
     if (typeof t.merged === 'string') {
-      suggestions.push({ choice: 'merge', data: t.merged, confidence: 0.5, tradeoff: 'Every change that does not overlap is kept; overlapping lines hold this node\'s side: check them.' });
+      suggestions.push(
+        t.mergeClean
+          ? { choice: 'merge', data: t.merged, confidence: 0.9, tradeoff: 'The two sides changed different lines: both are kept.' }
+          : { choice: 'merge', data: t.merged, confidence: 0.5, tradeoff: "Every change that does not overlap is kept; overlapping lines hold this node's side: check them." },
+      );
     }
   }
   return {

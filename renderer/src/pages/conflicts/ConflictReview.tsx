@@ -7,6 +7,7 @@ import { useApi } from '../../hooks';
 import { ErrorBanner, Loading, StatusBadge } from '../../components';
 import { RecordMerge } from './RecordMerge';
 import { TextMerge } from './TextMerge';
+import { initialMergeText } from '../workspace/ThreeWayMerge';
 import { fieldRows, pickKeys, portableChoice, preview, similarTo, type Choices, type Pick } from './model';
 
 interface Props {
@@ -196,5 +197,6 @@ function initialText(detail: ConflictDetail): string {
   if (detail.kind !== 'text') return '';
   const merge = detail.suggestions.find((s) => s.choice === 'merge');
   if (typeof merge?.data === 'string') return merge.data;
-  return typeof detail.local === 'string' ? detail.local : '';
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return initialMergeText(text(detail.base), text(detail.local), text(detail.remote));
 }

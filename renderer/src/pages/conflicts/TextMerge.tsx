@@ -1,8 +1,11 @@
 import type { ConflictDetail } from '../../../../shared/domain/conflicts';
+import { ThreeWayMerge } from '../workspace/ThreeWayMerge';
+
+const asText = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /**
- * A workspace text conflict: base, local and remote text side by side and the result as editable text
- * (started from the node's merge proposal, conflict hunks holding the local side).
+ * A workspace text conflict: the workspace's three-way merge view (conflict hunks with take local / remote /
+ * both, and the result as editable text), fed from the conflict's base, local and remote.
  */
 export function TextMerge({
   detail,
@@ -15,28 +18,14 @@ export function TextMerge({
   setText: (text: string) => void;
   readOnly: boolean;
 }) {
-  const show = (value: unknown) => (value === null || value === undefined ? '(absent)' : String(value));
   return (
-    <div className="text-merge">
-      <div className="text-sides">
-        {(['base', 'local', 'remote'] as const).map((side) => (
-          <section key={side} className="card" aria-label={`${side} text`}>
-            <div className="card-header">
-              <h2>{side === 'local' ? 'Local (this node)' : side[0]!.toUpperCase() + side.slice(1)}</h2>
-              {!readOnly && side !== 'base' && detail[side] !== null && (
-                <button type="button" onClick={() => setText(show(detail[side]))}>Use {side}</button>
-              )}
-            </div>
-            <pre>{show(detail[side])}</pre>
-          </section>
-        ))}
-      </div>
-      {!readOnly && (
-        <section className="card preview" aria-label="Result">
-          <h2>Result</h2>
-          <textarea aria-label="Merged text" rows={14} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
-        </section>
-      )}
-    </div>
+    <ThreeWayMerge
+      base={asText(detail.base)}
+      local={asText(detail.local)}
+      remote={asText(detail.remote)}
+      value={readOnly ? (asText(detail.resolved) ?? '') : text}
+      onChange={setText}
+      readOnly={readOnly}
+    />
   );
 }
