@@ -7,7 +7,16 @@
  *     pulled batch (fast-forwards and conflict records) and the automatic resolver resolves the conflicts.
  *     Baseline: the same 10,000 changes with no conflicts.
  */
-import { encodeHlc } from '../shared/sync/hlc';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeHlc, HybridClock } from '../shared/sync/hlc';
+import { defaultSettings } from '../shared/domain/settings';
+import { EdgeStore, type RemoteChange } from '../main/store/index';
+import { EventBus } from '../main/events';
+import { createLogger } from '../main/log';
+import { AutoResolver } from '../main/conflicts/auto-resolver';
+import { ConflictService } from '../main/conflicts/service';
 import { jsonEqual, resolveConflict, suggestionsFor, type ConflictInput, type JsonRecord, type TableMergeSettings } from '../shared/merge/index';
 
 function makeRecord(i: number, variant: number): JsonRecord {
@@ -66,3 +75,80 @@ console.log(
   `  ratio to baseline: merge ${(merge / baseline).toFixed(2)}, rules ${(rules / baseline).toFixed(2)}, lww ${(lww / baseline).toFixed(2)}, suggestions ${(suggest / baseline).toFixed(2)}`,
 );
 
+
+// ---- 2. a node takes in 10,000 remote changes, 10% of them conflicting -----------------------------------
+
+const RECORDS = 10_000;
+const CONFLICTING = 1_000;
+const PULL_BATCH = 500;
+
+function remoteAgent(i: number, round: number): { data: JsonRecord; vv: Record<string, number>; hlc: string } {
+  return {
+    data: {
+      name: `agent-${i}${round ? ` r${round}` : ''}`,
+      type: 'llm',
+      status: 'inactive',
+      config: { model: round ? 'large' : 'small', tools: ['search'], limits: { tokens: 4096, nested: { i } } },
+      createdAt: '2026-01-01T00:00:00.000Z',
+    },
+    vv: { 'node-a': round + 1 },
+    hlc: encodeHlc({ wallMs: 1_700_000_000_000 + round * 60_000, counter: i % 1000, nodeId: 'node-a' }),
+  };
+}
+
+/** A node holding 10,000 synced agents, `localEdits` of which it changed since (pending, not yet pushed). */
+function prepareNode(localEdits: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-bench-merge-'));
+  const settings = defaultSettings();
+  const log = createLogger({ quiet: true });
+  const store = new EdgeStore({ path: join(dir, 'edge.db'), nodeId: 'node-b', clock: new HybridClock('node-b'), settings: () => settings, log });
+  const seed: RemoteChange[] = [];
+  for (let i = 0; i < RECORDS; i++) {
+    const r = remoteAgent(i, 0);
+    seed.push({ table: 'agents', recordId: `a${i}`, op: 'upsert', data: r.data, vv: r.vv, hlc: r.hlc, nodeId: 'node-a', seq: i + 1 });
+  }
+  for (let i = 0; i < seed.length; i += 1000) store.applyRemoteChanges(seed.slice(i, i + 1000), Math.min(i + 1000, RECORDS));
+  store.batch(() => {
+    for (let i = 0; i < localEdits; i++) {
+      const id = `a${i * (RECORDS / Math.max(localEdits, 1))}`;
+      const current = store.getAgent(id);
+      store.updateAgent({ id, expectedVersion: current.version, patch: { status: 'active', config: { ...current.config, temperature: 0.7 } } });
+    }
+  });
+  const service = new ConflictService({ records: store, events: new EventBus(), log, personName: () => 'bench' });
+  const resolver = new AutoResolver({ store, settings: () => settings, log });
+  return { store, service, resolver, cleanup: () => (store.close(), rmSync(dir, { recursive: true, force: true })) };
+}
+
+async function intake(localEdits: number): Promise<{ ms: number; conflicts: number; resolved: number }> {
+  const node = prepareNode(localEdits);
+  const changes: RemoteChange[] = [];
+  for (let i = 0; i < RECORDS; i++) {
+    const r = remoteAgent(i, 1);
+    changes.push({ table: 'agents', recordId: `a${i}`, op: 'upsert', data: r.data, vv: r.vv, hlc: r.hlc, nodeId: 'node-a', seq: RECORDS + i + 1 });
+  }
+  const start = performance.now();
+  let conflicts = 0;
+  let resolved = 0;
+  for (let i = 0; i < changes.length; i += PULL_BATCH) {
+    const result = node.store.applyRemoteChanges(changes.slice(i, i + PULL_BATCH), RECORDS + Math.min(i + PULL_BATCH, RECORDS));
+    conflicts += result.conflictIds.length;
+    if (result.conflictIds.length) resolved += (await node.resolver.onConflictsRecorded(result.conflictIds)).resolved;
+  }
+  const ms = performance.now() - start;
+  node.cleanup();
+  return { ms, conflicts, resolved };
+}
+
+console.log(`\na node takes in ${RECORDS.toLocaleString('en-US')} remote changes in pulls of ${PULL_BATCH} (store apply + automatic resolution, lww)`);
+const clean = await intake(0);
+const mixed = await intake(CONFLICTING);
+console.log(`  baseline: no conflicts                          ${Math.round(clean.ms).toLocaleString('en-US').padStart(7)} ms  (${Math.round((RECORDS * 1000) / clean.ms).toLocaleString('en-US')} changes/s)`);
+console.log(
+  `  10% conflicting (${mixed.conflicts} recorded, ${mixed.resolved} auto-resolved) ${Math.round(mixed.ms).toLocaleString('en-US').padStart(7)} ms  (${Math.round((RECORDS * 1000) / mixed.ms).toLocaleString('en-US')} changes/s)`,
+);
+console.log(`  ratio to baseline: ${(mixed.ms / clean.ms).toFixed(2)}x the time`);
+if (mixed.conflicts !== CONFLICTING || mixed.resolved !== CONFLICTING) {
+  console.error(`expected ${CONFLICTING} conflicts, all resolved automatically`);
+  process.exitCode = 1;
+}

@@ -38,8 +38,18 @@ export class AutoResolver {
     return report;
   }
 
-  /** The synchronous part: decide and write every conflict of the batch. */
+  /**
+   * The synchronous part: decide and write every conflict of the batch, in one store transaction when the store
+   * offers one (one commit for the batch; a conflict whose write fails rolls back to its own savepoint only).
+   */
   resolveAll(ids: readonly number[]): AutoResolveReport {
+    const run = () => this.resolveEach(ids);
+    const report = this.deps.store.batch ? this.deps.store.batch(run) : run();
+    if (report.resolved || report.failed) this.deps.log.info('conflicts auto-resolved', { ...report });
+    return report;
+  }
+
+  private resolveEach(ids: readonly number[]): AutoResolveReport {
     const report: AutoResolveReport = { resolved: 0, manual: 0, failed: 0 };
     const conflicts = this.deps.settings().conflicts;
     for (const id of new Set(ids)) {
@@ -75,7 +85,6 @@ export class AutoResolver {
         this.deps.log.warn('automatic conflict resolution failed; left for a person', { conflictId: id, error });
       }
     }
-    if (report.resolved || report.failed) this.deps.log.info('conflicts auto-resolved', { ...report });
     return report;
   }
 }
