@@ -305,3 +305,20 @@ test('a conflict found while the record’s push is in flight blocks the item wh
   assert.equal(queue(ts).find((q) => q.status === 'pending')!.conflict_id, r.conflictIds[0]);
   assert.equal(store.leaseBatch({ limit: 10, leaseMs: 60_000 }).changes.length, 0);
 });
+
+test('push conflict against a record the hub does not have (an empty vector): rebase on "absent", push again in full', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  syncedLocalAgent(ts, 'a'); // the shadow says the hub has it...
+  store.updateAgent({ id: 'a', patch: { name: 'edited' }, expectedVersion: 1 });
+  const [c] = store.leaseBatch({ limit: 1, leaseMs: 60_000 }).changes;
+  assert.deepEqual(c!.baseVv, { 'node-a': 1 });
+  // ...but the hub lost it
+  const absent = { table: 'agents' as const, recordId: 'a', data: null, deleted: true, vv: {}, hlc: c!.hlc, nodeId: 'node-a', seq: 0 };
+  assert.equal(store.recordPushConflicts([{ queueId: c!.queueId, remote: absent }]).requeued, 1);
+  const [again] = store.leaseBatch({ limit: 1, leaseMs: 60_000 }).changes;
+  assert.deepEqual(again!.baseVv, {});
+  assert.equal(again!.baseData, null);
+  assert.equal(again!.data!.name, 'edited');
+});

@@ -100,7 +100,7 @@ export class RemoteApplier {
       throw new OutpostError('invalid_input', `Invalid cursor ${JSON.stringify(cursor)}: a non-negative integer.`);
     }
     // validate everything first: a corrupt or hostile batch is refused whole, before anything is written
-    const valid = changes.map(validate);
+    const valid = changes.map((c) => validate(c));
     return this.core.write(() => {
       const result: ApplyResult = { applied: 0, skipped: 0, conflicts: 0, conflictIds: [] };
       const now = nowIso();
@@ -198,7 +198,8 @@ export class RemoteApplier {
         if (remote.table !== item.table_name || remote.recordId !== item.record_id) {
           throw new OutpostError('invalid_input', `Push conflict for queue item ${queueId} names another record (${remote.table}/${remote.recordId}).`);
         }
-        const c = validate({ ...remote, op: remote.deleted ? 'delete' : 'upsert', data: remote.deleted ? null : remote.data });
+        // the hub answers a record it does not have with an empty vector: "absent", which every state descends from
+        const c = validate({ ...remote, op: remote.deleted ? 'delete' : 'upsert', data: remote.deleted ? null : remote.data }, true);
         this.core.clock.receive(c.hlc);
         const spec = c.spec;
         const row = this.repos[spec.table].getRow(c.recordId);
@@ -240,12 +241,12 @@ export class RemoteApplier {
   }
 }
 
-function validate(c: RemoteChange): ValidChange {
+function validate(c: RemoteChange, allowEmptyVv = false): ValidChange {
   if (typeof c !== 'object' || c === null) throw new OutpostError('invalid_input', 'A remote change must be an object.');
   const spec = specOf(c.table);
   const recordId = checkId(c.recordId);
   if (c.op !== 'upsert' && c.op !== 'delete') throw new OutpostError('invalid_input', `Remote change of ${recordId}: op must be upsert or delete.`);
-  if (!isVersionVector(c.vv) || Object.keys(c.vv).length === 0 || !Object.keys(c.vv).every((k) => NODE_ID.test(k))) {
+  if (!isVersionVector(c.vv) || (!allowEmptyVv && Object.keys(c.vv).length === 0) || !Object.keys(c.vv).every((k) => NODE_ID.test(k))) {
     throw new OutpostError('invalid_input', `Remote change of ${recordId}: invalid version vector.`);
   }
   if (!isHlc(c.hlc)) throw new OutpostError('invalid_input', `Remote change of ${recordId}: invalid hybrid logical clock.`);
