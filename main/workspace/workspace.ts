@@ -537,7 +537,8 @@ export class Workspace {
     this.lastSyncAt = new Date().toISOString();
     this.lastError = null;
     this.progress({ phase: 'done', loaded: 1, total: 1, message: res.outcome });
-    const changedPaths = res.changed.map((c) => c.path);
+    // items whose content or status changed: merged or fast-forwarded files, conflicted ones, merged resolutions
+    const changedPaths = [...new Set([...res.changed.map((c) => c.path), ...res.conflicts.map((c) => c.path), ...resolutions.map((r) => r.path)])];
     if (changedPaths.length > 0) this.emitChanged(changedPaths);
     await this.emitConflicts();
     return {

@@ -4,6 +4,7 @@ import type { WorkspaceCommit, WorkspaceItem, WorkspaceItemAtCommit, WorkspacePr
 import { outpost } from '../../outpost';
 import { formatTime, useApi, useDebounced, useEventValue } from '../../hooks';
 import { Empty, ErrorBanner, Loading, StatusBadge } from '../../components';
+import { ThreeWayMerge, initialMergeText } from './ThreeWayMerge';
 import './workspace.css';
 
 /**
@@ -119,7 +120,7 @@ function NewItem({ onCreated }: { onCreated: (path: string) => void }) {
 }
 
 function ItemEditor({ path, onDeleted }: { path: string; onDeleted: () => void }) {
-  const item = useApi(() => outpost.workspace.get({ path }), [path], ['workspace.changed']);
+  const item = useApi(() => outpost.workspace.get({ path }), [path], ['workspace.changed', 'conflicts.changed']);
   const history = useApi(() => outpost.workspace.log({ path, limit: 50 }), [path], ['workspace.changed']);
   const [draft, setDraft] = useState<string | null>(null);
   const [base, setBase] = useState<WorkspaceItem | null>(null);
@@ -162,11 +163,7 @@ function ItemEditor({ path, onDeleted }: { path: string; onDeleted: () => void }
           </span>
         </div>
         <ErrorBanner error={error} />
-        {current.conflictId && (
-          <div className="banner error">
-            This item has a conflict with the remote. <a href={`#/conflicts/${current.conflictId}`}>Resolve it</a>
-          </div>
-        )}
+        {current.conflictId && <ConflictPanel id={current.conflictId} onResolved={() => { setDraft(null); item.reload(); history.reload(); }} />}
         {changedUnderneath && <div className="banner error">This item changed since you started editing (now v{current.version}). Saving will be refused: copy your text, then reload.</div>}
         <textarea aria-label="Item content" spellCheck={false} value={draft ?? base.content} onChange={(e) => setDraft(e.target.value)} />
         <div className="buttons">
@@ -207,5 +204,51 @@ function ItemEditor({ path, onDeleted }: { path: string; onDeleted: () => void }
         )}
       </div>
     </div>
+  );
+}
+
+/** An item's pending text conflict, resolved right here hunk by hunk (the review window offers the same). */
+function ConflictPanel({ id, onResolved }: { id: string; onResolved: () => void }) {
+  const detail = useApi(() => outpost.conflicts.get({ id }), [id], ['conflicts.changed']);
+  const [text, setText] = useState<string | null>(null);
+  const [error, setError] = useState<OutpostError>();
+  const [busy, setBusy] = useState(false);
+  const d = detail.data;
+  if (detail.error) return <ErrorBanner error={detail.error} onRetry={detail.reload} />;
+  if (!d) return <Loading />;
+  if (d.status !== 'pending') return <div className="banner">This conflict is {d.status}; the merge is committed at the next sync.</div>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const [base, local, remote] = [str(d.base), str(d.local), str(d.remote)];
+  const value = text ?? initialMergeText(base, local, remote);
+  const resolve = async (choice: 'local' | 'remote' | { text: string }) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await outpost.conflicts.resolve({ id, choice });
+      onResolved();
+    } catch (e) {
+      setError(e as OutpostError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" aria-label="Conflict" data-testid="workspace-conflict">
+      <div className="card-header">
+        <h3>Conflict with the remote ({d.type})</h3>
+        <a href={`#/review/${id}`}>Open in the review window</a>
+      </div>
+      <ErrorBanner error={error} />
+      {d.type === 'binary' ? (
+        <p className="muted">A binary file changed on both sides: keep one of them.</p>
+      ) : (
+        <ThreeWayMerge base={base} local={local} remote={remote} value={value} onChange={setText} />
+      )}
+      <div className="buttons">
+        {d.type !== 'binary' && <button type="button" className="primary" disabled={busy} onClick={() => void resolve({ text: value })}>Resolve with this text</button>}
+        <button type="button" disabled={busy} onClick={() => void resolve('local')}>{local === null ? 'Keep it deleted' : 'Keep local'}</button>
+        <button type="button" disabled={busy} onClick={() => void resolve('remote')}>{remote === null ? 'Delete it (remote)' : 'Keep remote'}</button>
+      </div>
+    </section>
   );
 }
