@@ -28,6 +28,5 @@ export const pages: PageDef[] = [
 ];
 
 export const routes: RouteDef[] = [
-  { prefix: 'conflicts', standalone: false, component: ConflictsPage },
   { prefix: 'review', standalone: true, component: ReviewWindow },
 ];

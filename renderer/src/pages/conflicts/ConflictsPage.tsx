@@ -51,7 +51,8 @@ export function ConflictsPage({ param }: { param?: string }) {
             </button>
           ))}
         </div>
-        {selected && (
+        {/* in the desktop app the shell opens the review window (notification, tray); a browser opens a tab */}
+        {selected && !window.outpost && (
           <a className="toolbar" href={`#/review/${encodeURIComponent(selected)}`} target="_blank" rel="noreferrer">
             Open in review window
           </a>
