@@ -4,7 +4,7 @@
  * one field. Figures are set against a bound measured in the same run: one process doing only JSON encoding,
  * gzip, gunzip, parsing and the better-sqlite3 upsert of the same records.
  *
- *   node --import tsx bench/sync.ts [records]
+ *   node --import tsx bench/sync.ts [records] [--postgres]   (--postgres: the hub on a throwaway PostgreSQL cluster)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +14,11 @@ import Database from 'better-sqlite3';
 import { freePort, startHubProcess } from '../test/sync/support';
 import { startTestNode, type TestNode } from '../test/sync/harness';
 import type { RemoteChange } from '../main/store/types';
+import { startTestPostgres } from '../server/test-support/postgres';
 
-const N = Number(process.argv[2] ?? 100_000);
+const args = process.argv.slice(2);
+const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
+const ON_POSTGRES = args.includes('--postgres');
 const CHANGED = Math.round(N / 10);
 const BATCH = 5000;
 
@@ -74,7 +77,8 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-bench-sync-'));
   const hubDir = join(dir, 'hub');
-  const hub = await startHubProcess({ dataDir: hubDir, port: await freePort() });
+  const pg = ON_POSTGRES ? await startTestPostgres() : null;
+  const hub = await startHubProcess({ dataDir: hubDir, port: await freePort(), ...(pg ? { databaseUrl: await pg.createDatabase('bench') } : {}) });
   const settings = { sync: { batchSize: BATCH } };
   const a = await startTestNode({ nodeId: 'bench-a', hub: { url: hub.url, token: (await hub.enroll('a', 'bench-a')).token }, dataDir: mkdtempSync(join(dir, 'a-')), settings });
   const b = await startTestNode({ nodeId: 'bench-b', hub: { url: hub.url, token: (await hub.enroll('b', 'bench-b')).token }, dataDir: mkdtempSync(join(dir, 'b-')), settings });
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
     const roundE2e = CHANGED / ((push2.durationMs + pull2.durationMs) / 1000);
     const roundApplyRate = applyB.records / (applyB.ms / 1000);
 
-    console.log(`sync bench: ${fmt(N)} agent records, two nodes through one hub (own process, PGlite) over loopback, batches of ${BATCH}`);
+    console.log(`sync bench: ${fmt(N)} agent records, two nodes through one hub (own process, ${ON_POSTGRES ? 'PostgreSQL 15' : 'PGlite'}) over loopback, batches of ${BATCH}`);
     console.log(`bound (JSON encode + gzip + gunzip + parse + better-sqlite3 upsert, one process): full ${fmt(boundFull)} rec/s, 10% round ${fmt(boundRound)} rec/s`);
     console.log('');
     console.log(`full sync      push A->hub ${fmt(fullPushRate)} rec/s   pull hub->B ${fmt(fullPullRate)} rec/s   end to end ${fmt(fullE2e)} rec/s = ${ratio(fullE2e, boundFull)} of the bound  (target >= 50,000)`);
@@ -130,6 +134,7 @@ async function main(): Promise<void> {
     await a.destroy();
     await b.destroy();
     await hub.kill('SIGTERM');
+    await pg?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

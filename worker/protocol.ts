@@ -5,7 +5,6 @@ import {
   hlcSchema,
   nodeIdSchema,
   pulledChangeSchema,
-  recordDataSchema,
   recordStateSchema,
   versionVectorSchema,
 } from '../shared/sync/wire';
@@ -38,6 +37,18 @@ export const workerConfigSchema = z
   .strict();
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
+/**
+ * Record data crossing the process boundary, checked for shape only: its values were checked as JSON where they
+ * entered (the hub's answers against the wire schemas in the worker; local writes by the store), and the store
+ * validates every record it applies. A deep JSON check per hop cost more than the store write itself.
+ */
+const relayedDataSchema = z.record(z.string().max(256), z.unknown());
+const relayedPulledChangeSchema = pulledChangeSchema.extend({
+  data: relayedDataSchema.optional(),
+  patch: z.object({ set: relayedDataSchema, unset: z.array(z.string().max(256)).max(1000) }).strict().optional(),
+});
+const relayedRecordStateSchema = recordStateSchema.extend({ data: relayedDataSchema.nullable() });
+
 /** A leased queue item, ready to push: main reads the row, its version and its shadow (the last synced state). */
 export const outgoingChangeSchema = z
   .object({
@@ -51,9 +62,9 @@ export const outgoingChangeSchema = z
     vv: versionVectorSchema,
     nodeId: nodeIdSchema,
     baseVv: versionVectorSchema.nullable(),
-    data: recordDataSchema.nullable(),
+    data: relayedDataSchema.nullable(),
     /** the shadow's data, the base a patch is computed against (null: send the full state) */
-    baseData: recordDataSchema.nullable(),
+    baseData: relayedDataSchema.nullable(),
   })
   .strict();
 export type OutgoingChange = z.infer<typeof outgoingChangeSchema>;
@@ -88,7 +99,7 @@ export const storeCallSchema = z.discriminatedUnion('op', [
   z
     .object({
       op: z.literal('conflicts'),
-      items: z.array(z.object({ queueId: z.number().int().positive(), current: recordStateSchema }).strict()).max(5000),
+      items: z.array(z.object({ queueId: z.number().int().positive(), current: relayedRecordStateSchema }).strict()).max(5000),
     })
     .strict(),
   z.object({ op: z.literal('cursor') }).strict(),
@@ -96,9 +107,9 @@ export const storeCallSchema = z.discriminatedUnion('op', [
   z
     .object({
       op: z.literal('apply'),
-      changes: z.array(pulledChangeSchema).max(10_000),
+      changes: z.array(relayedPulledChangeSchema).max(10_000),
       /** full hub states for records whose patch base this node does not hold */
-      fullStates: z.array(recordStateSchema).max(10_000),
+      fullStates: z.array(relayedRecordStateSchema).max(10_000),
       cursor: cursorSchema,
     })
     .strict(),

@@ -1,5 +1,5 @@
 import { encodeUpsert } from '../shared/sync/delta';
-import type { WireChange } from '../shared/sync/wire';
+import type { PullResponse, PushResponse, WireChange } from '../shared/sync/wire';
 import type { Allowance } from './bandwidth';
 import { Backoff, sleep } from './backoff';
 import type { BatchSizer } from './batch-sizer';
@@ -56,85 +56,137 @@ export async function runCycle(deps: CycleDeps): Promise<CycleCounts> {
   return counts;
 }
 
+/**
+ * Pushes batch after batch in the store's lease order. Two stages overlap: while the hub works on batch k, main
+ * leases batch k+1 and records the results of batch k-1 (store calls stay in order; pushes stay one at a time,
+ * so the hub sees changes in lease order).
+ */
 async function pushAll(deps: CycleDeps, counts: CycleCounts): Promise<void> {
-  for (;;) {
-    const allowance = deps.allowance();
-    if (allowance === 'none') {
-      counts.limited = 'none';
-      return;
-    }
-    const minPriority = allowance === 'critical-only' ? PRIORITY_CRITICAL : 1;
-    const limit = deps.pushSizer.current;
-    const { items } = await deps.call({ op: 'lease', limit, minPriority });
-    if (items.length === 0) return;
-    const queueIds = items.map((i) => i.queueId);
-    const started = Date.now();
-    let response;
-    try {
-      response = await withRetry(deps, () => deps.client.push({ changes: items.map(toWire) }, deps.signal));
-    } catch (error) {
-      if (error instanceof HubError && error.kind === 'server') {
-        // the hub failed on this batch: one attempt counts (max attempts, then failed; queue.retry brings it back)
-        const retryInMs = deps.failureDelayMs?.() ?? 1000;
-        await deps.call({ op: 'fail', items: items.map((i) => ({ queueId: i.queueId, message: error.message, permanent: false, retryInMs })) });
-        throw error;
-      }
-      if (error instanceof HubError && error.kind === 'client' && items.length === 1) {
-        // one change the hub refuses outright: retrying it unchanged cannot help
-        await deps.call({ op: 'fail', items: [{ queueId: items[0]!.queueId, message: error.message, permanent: true, retryInMs: null }] });
-        counts.failed++;
+  let settling: Promise<void> = Promise.resolve();
+  let prefetched: Promise<OutgoingChange[]> | null = null;
+  try {
+    for (;;) {
+      const items = await (prefetched ?? leaseNext(deps, counts));
+      prefetched = null;
+      if (items.length === 0) return;
+      prefetched = leaseNext(deps, counts);
+      const started = Date.now();
+      let response: PushResponse;
+      try {
+        response = await withRetry(deps, () => deps.client.push({ changes: items.map(toWire) }, deps.signal));
+      } catch (error) {
+        const extra = await prefetched.catch(() => [] as OutgoingChange[]);
+        prefetched = null;
+        if (extra.length) await deps.call({ op: 'release', queueIds: extra.map((i) => i.queueId) });
+        await settling;
+        await onPushError(deps, counts, items, error); // throws unless the cycle can go on
         continue;
       }
-      // the link failed or the hub asked us to wait: the batch may or may not be applied, so nothing counts as an
-      // attempt; the same change ids go again and the hub answers duplicates for what it has
-      await deps.call({ op: 'release', queueIds });
-      if (error instanceof HubError && (error.kind === 'too_large' || error.kind === 'client') && items.length > 1) {
-        deps.pushSizer.shrink(); // halve until the offending change stands alone
-        continue;
-      }
-      throw error;
+      deps.pushSizer.record(items.length, Date.now() - started);
+      settling = settling.then(() => settle(deps, counts, items, response));
     }
-    deps.pushSizer.record(items.length, Date.now() - started);
-    const byChange = new Map(items.map((i) => [i.changeId, i.queueId]));
-    const acks: Array<{ queueId: number; seq: number }> = [];
-    const conflicts: Extract<StoreCall, { op: 'conflicts' }>['items'] = [];
-    const failures: Extract<StoreCall, { op: 'fail' }>['items'] = [];
-    for (const r of response.results) {
-      const queueId = byChange.get(r.changeId)!;
-      if (r.status === 'applied' || r.status === 'duplicate') acks.push({ queueId, seq: r.seq });
-      else if (r.status === 'conflict') conflicts.push({ queueId, current: r.current });
-      else failures.push({ queueId, message: `${r.error.code}: ${r.error.message}`, permanent: true, retryInMs: null });
+  } finally {
+    if (prefetched) {
+      // the cycle ended with a batch leased ahead: hand it back untouched
+      const extra = await prefetched.catch(() => [] as OutgoingChange[]);
+      if (extra.length) await deps.call({ op: 'release', queueIds: extra.map((i) => i.queueId) }).catch(() => undefined);
     }
-    if (acks.length) await deps.call({ op: 'ack', items: acks });
-    if (conflicts.length) await deps.call({ op: 'conflicts', items: conflicts });
-    if (failures.length) await deps.call({ op: 'fail', items: failures });
-    counts.pushed += acks.length;
-    counts.conflicts += conflicts.length;
-    counts.failed += failures.length;
+    await settling;
   }
 }
 
+async function leaseNext(deps: CycleDeps, counts: CycleCounts): Promise<OutgoingChange[]> {
+  const allowance = deps.allowance();
+  if (allowance === 'none') {
+    counts.limited = 'none';
+    return [];
+  }
+  const minPriority = allowance === 'critical-only' ? PRIORITY_CRITICAL : 1;
+  const { items } = await deps.call({ op: 'lease', limit: deps.pushSizer.current, minPriority });
+  return items;
+}
+
+/** Records what the hub said about each change: acked, conflict, or refused for good. */
+async function settle(deps: CycleDeps, counts: CycleCounts, items: OutgoingChange[], response: PushResponse): Promise<void> {
+  const byChange = new Map(items.map((i) => [i.changeId, i.queueId]));
+  const acks: Array<{ queueId: number; seq: number }> = [];
+  const conflicts: Extract<StoreCall, { op: 'conflicts' }>['items'] = [];
+  const failures: Extract<StoreCall, { op: 'fail' }>['items'] = [];
+  for (const r of response.results) {
+    const queueId = byChange.get(r.changeId)!;
+    if (r.status === 'applied' || r.status === 'duplicate') acks.push({ queueId, seq: r.seq });
+    else if (r.status === 'conflict') conflicts.push({ queueId, current: r.current });
+    else failures.push({ queueId, message: `${r.error.code}: ${r.error.message}`, permanent: true, retryInMs: null });
+  }
+  if (acks.length) await deps.call({ op: 'ack', items: acks });
+  if (conflicts.length) await deps.call({ op: 'conflicts', items: conflicts });
+  if (failures.length) await deps.call({ op: 'fail', items: failures });
+  counts.pushed += acks.length;
+  counts.conflicts += conflicts.length;
+  counts.failed += failures.length;
+}
+
+/** A push that got no usable answer: decide what its batch becomes. Returns to go on, throws to end the cycle. */
+async function onPushError(deps: CycleDeps, counts: CycleCounts, items: OutgoingChange[], error: unknown): Promise<void> {
+  const queueIds = items.map((i) => i.queueId);
+  if (error instanceof HubError && error.kind === 'server') {
+    // the hub failed on this batch: one attempt counts (max attempts, then failed; queue.retry brings it back)
+    const retryInMs = deps.failureDelayMs?.() ?? 1000;
+    await deps.call({ op: 'fail', items: items.map((i) => ({ queueId: i.queueId, message: error.message, permanent: false, retryInMs })) });
+    throw error;
+  }
+  if (error instanceof HubError && error.kind === 'client' && items.length === 1) {
+    // one change the hub refuses outright: retrying it unchanged cannot help
+    await deps.call({ op: 'fail', items: [{ queueId: items[0]!.queueId, message: error.message, permanent: true, retryInMs: null }] });
+    counts.failed++;
+    return;
+  }
+  // the link failed or the hub asked us to wait: the batch may or may not be applied, so nothing counts as an
+  // attempt; the same change ids go again and the hub answers duplicates for what it has
+  await deps.call({ op: 'release', queueIds });
+  if (error instanceof HubError && (error.kind === 'too_large' || error.kind === 'client') && items.length > 1) {
+    deps.pushSizer.shrink(); // halve until the offending change stands alone
+    return;
+  }
+  throw error;
+}
+
+/** Pulls to the hub's head; the next page downloads while main applies the current one. */
 async function pullAll(deps: CycleDeps, counts: CycleCounts): Promise<void> {
   let { cursor } = await deps.call({ op: 'cursor' });
-  for (;;) {
-    if (deps.allowance() !== 'all') return;
+  const fetchPage = async (since: number): Promise<PullResponse> => {
     const started = Date.now();
-    const page = await withRetry(deps, () => deps.client.pull(cursor, deps.pullSizer.current, deps.signal));
+    const page = await withRetry(deps, () => deps.client.pull(since, deps.pullSizer.current, deps.signal));
     deps.pullSizer.record(page.changes.length, Date.now() - started);
-    if (page.changes.length === 0 && page.cursor === cursor) return;
-    let applied = await deps.call({ op: 'apply', changes: page.changes, fullStates: [], cursor: page.cursor });
-    if (applied.status === 'need-full') {
-      const states = await withRetry(deps, () => deps.client.records(applied.status === 'need-full' ? applied.keys : [], deps.signal));
-      applied = await deps.call({ op: 'apply', changes: page.changes, fullStates: states, cursor: page.cursor });
-      if (applied.status === 'need-full') {
-        throw new HubError('malformed', `the hub did not return the full state of ${applied.keys.length} record(s) it sent patches for`);
-      }
+    return page;
+  };
+  let inflight: Promise<PullResponse> | null = fetchPage(cursor);
+  try {
+    while (inflight) {
+      const page: PullResponse = await inflight;
+      inflight = null;
+      if (page.changes.length === 0 && page.cursor === cursor) return;
+      if (page.hasMore && deps.allowance() === 'all') inflight = fetchPage(page.cursor);
+      await applyPage(deps, counts, page);
+      cursor = page.cursor;
     }
-    counts.pulled += page.changes.length;
-    counts.conflicts += applied.conflicts;
-    cursor = page.cursor;
-    if (!page.hasMore) return;
+  } finally {
+    if (inflight) await inflight.catch(() => undefined);
   }
+}
+
+async function applyPage(deps: CycleDeps, counts: CycleCounts, page: PullResponse): Promise<void> {
+  let applied = await deps.call({ op: 'apply', changes: page.changes, fullStates: [], cursor: page.cursor });
+  if (applied.status === 'need-full') {
+    const keys = applied.keys;
+    const states = await withRetry(deps, () => deps.client.records(keys, deps.signal));
+    applied = await deps.call({ op: 'apply', changes: page.changes, fullStates: states, cursor: page.cursor });
+    if (applied.status === 'need-full') {
+      throw new HubError('malformed', `the hub did not return the full state of ${applied.keys.length} record(s) it sent patches for`);
+    }
+  }
+  counts.pulled += page.changes.length;
+  counts.conflicts += applied.conflicts;
 }
 
 /** Sends the patch against the shadow when that is smaller than the full state. */

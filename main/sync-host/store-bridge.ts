@@ -72,7 +72,7 @@ export class StoreBridge {
         return { released };
       }
       case 'conflicts': {
-        const recorded = this.store.recordPushConflicts(call.items.map((c) => ({ queueId: c.queueId, remote: c.current })));
+        const recorded = this.store.recordPushConflicts(call.items.map((c) => ({ queueId: c.queueId, remote: c.current as RecordState }))); // the store validates it
         for (const c of call.items) this.leased.delete(c.queueId);
         const conflictIds = extractConflictIds(recorded);
         this.events.onQueueChanged();
@@ -82,7 +82,8 @@ export class StoreBridge {
       case 'cursor':
         return { cursor: this.store.getCursor() };
       case 'apply':
-        return this.apply(call.changes, call.fullStates, call.cursor);
+        // record data was shape-checked at the boundary; the store validates every record it applies
+        return this.apply(call.changes as PulledChange[], call.fullStates as RecordState[], call.cursor);
     }
   }
 

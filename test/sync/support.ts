@@ -159,12 +159,12 @@ export interface HubProcess {
 }
 
 /** `outpost hub` as a real child process (server/index.ts through tsx), so it can be killed mid-batch. */
-export async function startHubProcess(options: { dataDir: string; port: number }): Promise<HubProcess> {
+export async function startHubProcess(options: { dataDir: string; port: number; databaseUrl?: string }): Promise<HubProcess> {
   const { spawn } = await import('node:child_process');
   const { readFileSync } = await import('node:fs');
   const root = new URL('../..', import.meta.url).pathname;
   const extra = process.env.OUTPOST_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []; // diagnostics, e.g. --cpu-prof
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(root, 'server/index.ts'), 'hub', '--data', options.dataDir, '--port', String(options.port), '--rate-limit', '0'], {
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(root, 'server/index.ts'), 'hub', '--data', options.dataDir, '--port', String(options.port), '--rate-limit', '0', ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

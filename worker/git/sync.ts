@@ -1,10 +1,12 @@
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import { timedHttpClient } from './http';
 import { OutpostError } from '../../shared/errors';
 import { applyChanges } from './checkout';
 import { diffTrees, mergeTrees, type FileChange } from './tree-merge';
 import { BRANCH, REMOTE, headOid, remoteOid, repo } from './repo';
 import type { GitAuthor, GitRemote, GitResolution, GitSyncResult } from './protocol';
+
+const http = timedHttpClient();
 
 export type ProgressReporter = (phase: string, loaded: number, total: number) => void;
 
@@ -171,6 +173,7 @@ function remoteError(error: unknown, what: string): Error {
   }
   if (e.code === 'HttpError') return new OutpostError('unavailable', `The Git remote answered HTTP ${status ?? '?'} during ${what}.`);
   const sys = (error as NodeJS.ErrnoException).code;
+  if (sys === 'ENETWORK') return new OutpostError('unavailable', `${(error as Error).message} (during ${what}).`);
   if (sys && /^E[A-Z]+$/.test(sys)) return new OutpostError('unavailable', `The Git remote is unreachable (${sys}) during ${what}.`);
   return error instanceof Error ? error : new Error(String(error));
 }
