@@ -148,3 +148,67 @@ test('a conflict is resolved field by field in the review page, and both nodes s
   assert.match((await resolution.textContent()) ?? '', /manual:fields/);
   assert.deepEqual(pageErrors, []);
 });
+
+/** Both nodes edit `ids` while paused (A: name; B: name and status), then sync: the conflicts are on B. */
+async function concurrentEdits(ids: string[]): Promise<void> {
+  for (const id of ids) await a.call('agents.create', { id, name: id, type: 'llm', config: { model: 'small' } });
+  await a.call('sync.now');
+  await b.call('sync.now');
+  await a.call('sync.pause');
+  await b.call('sync.pause');
+  for (const id of ids) {
+    const onA = await a.call<Agent>('agents.get', { id });
+    await a.call('agents.update', { id, expectedVersion: onA.version, patch: { name: `${id} east` } });
+    const onB = await b.call<Agent>('agents.get', { id });
+    await b.call('agents.update', { id, expectedVersion: onB.version, patch: { name: `${id} west`, status: 'paused' } });
+  }
+  await a.call('sync.resume');
+  await b.call('sync.resume');
+  await a.call('sync.now');
+  await b.call('sync.now');
+}
+
+test('the same field picks applied to all similar conflicts at once', async () => {
+  await concurrentEdits(['twin-1', 'twin-2', 'twin-3']);
+  const pending = await b.call<ResultPage<ConflictSummary>>('conflicts.list', { status: 'pending' });
+  assert.equal(pending.total, 3);
+  await page.goto(b.dashboardUrl);
+  await page.waitForURL(`${b.url}/`);
+  await page.goto(`${b.url}/#/conflicts`);
+  const review = page.locator('article[data-conflict]');
+  await review.waitFor();
+  await review.locator('[role="row"][data-field="name"]').getByRole('radio', { name: 'Remote' }).click();
+  await review.getByRole('button', { name: 'Apply to all 3 similar' }).click();
+  await page.getByText('No pending conflicts.').waitFor();
+  for (const id of ['twin-1', 'twin-2', 'twin-3']) {
+    const agent = await b.call<Agent>('agents.get', { id });
+    assert.equal(agent.name, `${id} east`, 'name: the remote side, as picked');
+    assert.equal(agent.status, 'paused', "status: only this node changed it, so the merge keeps it");
+  }
+  assert.deepEqual(pageErrors, []);
+});
+
+test('an automatic resolution is listed for review and undone from the page', async () => {
+  await b.call('settings.set', { conflicts: { tables: { agents: { strategy: 'lww' } } } });
+  await concurrentEdits(['solo']);
+  const auto = await b.call<ResultPage<ConflictSummary>>('conflicts.list', { status: 'resolved', automatic: true });
+  const solo = auto.items.find((c) => c.recordId === 'solo');
+  assert.ok(solo, 'resolved automatically by lww');
+  assert.equal((await b.call<Agent>('agents.get', { id: 'solo' })).name, 'solo west', 'B wrote last');
+
+  await page.goto(`${b.url}/#/conflicts`);
+  await page.getByRole('tab', { name: 'Resolved automatically' }).click();
+  await page.locator('.conflict-list button', { hasText: 'agents / solo' }).click();
+  const review = page.locator(`article[data-conflict="${solo.id}"]`);
+  await review.getByRole('region', { name: 'Resolution' }).waitFor();
+  await review.getByRole('button', { name: 'Undo automatic resolution' }).click();
+  await page.getByRole('tab', { name: 'Pending (1)' }).waitFor();
+  const detail = await b.call<ConflictDetail>('conflicts.get', { id: solo.id });
+  assert.equal(detail.status, 'pending');
+  await page.screenshot({ path: artifactPath('conflict-undone.png'), fullPage: true });
+  await b.call('conflicts.resolve', { id: solo.id, choice: 'remote' });
+  await b.call('sync.now');
+  await a.call('sync.now');
+  for (const n of [a, b]) assert.equal((await n.call<Agent>('agents.get', { id: 'solo' })).name, 'solo east');
+  assert.deepEqual(pageErrors, []);
+});
