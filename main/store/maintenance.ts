@@ -93,14 +93,24 @@ export class Maintenance {
   }
 
   stats(): StoreStats {
-    const byStatus = Object.fromEntries(queueStatuses.map((s) => [s, 0])) as Record<QueueStatus, number>;
-    for (const r of this.core.stmt('SELECT status, count(*) AS n FROM sync_queue GROUP BY status').all() as Array<{ status: QueueStatus; n: number }>) {
-      byStatus[r.status] = r.n;
+    // one count per status, each an index-only scan of its partial index (never the whole history)
+    const byStatus = Object.fromEntries(
+      queueStatuses.map((st) => [st, (this.core.stmt(`SELECT count(*) AS n FROM sync_queue WHERE status = '${st}'`).get() as { n: number }).n]),
+    ) as Record<QueueStatus, number>;
+    const perPriority = new Map<number, number>();
+    for (const st of ['pending', 'processing'] as const) {
+      for (const r of this.core.stmt(`SELECT priority, count(*) AS n FROM sync_queue WHERE status = '${st}' GROUP BY priority`).all() as Array<{ priority: number; n: number }>) {
+        perPriority.set(r.priority, (perPriority.get(r.priority) ?? 0) + r.n);
+      }
     }
-    const byPriority = this.core
-      .stmt(`SELECT priority, count(*) AS count FROM sync_queue WHERE status IN ('pending', 'processing') GROUP BY priority ORDER BY priority DESC`)
-      .all() as Array<{ priority: number; count: number }>;
-    const oldest = (this.core.stmt(`SELECT min(created_at) AS t FROM sync_queue WHERE status = 'pending'`).get() as { t: string | null }).t;
+    const byPriority = [...perPriority].sort((x, y) => y[0] - x[0]).map(([priority, count]) => ({ priority, count }));
+    // the oldest pending item: the first entry of each priority in the (priority, created_at) index
+    const oldestStmt = this.core.stmt(`SELECT created_at AS t FROM sync_queue WHERE status = 'pending' AND priority = ? ORDER BY created_at LIMIT 1`);
+    let oldest: string | null = null;
+    for (const p of perPriority.keys()) {
+      const t = (oldestStmt.get(p) as { t: string } | undefined)?.t;
+      if (t !== undefined && (oldest === null || t < oldest)) oldest = t;
+    }
     const count = (table: string) => (this.core.stmt(`SELECT count(*) AS n FROM ${table} WHERE deleted = 0`).get() as { n: number }).n;
     const conflictsByStatus = { pending: 0, resolved: 0, escalated: 0 };
     for (const r of this.core.stmt('SELECT status, count(*) AS n FROM conflict_resolution GROUP BY status').all() as Array<{

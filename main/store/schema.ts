@@ -13,10 +13,12 @@ import { OutpostError } from '../../shared/errors';
  * - conflict_resolution has `detected_at`, which conflict_summary reads (the seed's view read a missing column);
  * - the seed's idx_sync_queue_status(status) and idx_sync_queue_priority(priority DESC) become partial indexes:
  *   pending items by (priority DESC, created_at), which serves the pending_sync view and leasing; processing
- *   items by lease expiry; failed items by record. Completed history (kept 7 days) sits in none of them, so it
- *   never slows the write path; a partial unique index keeps one pending item per record;
+ *   items by lease expiry; failed items by record; completed items by completion time (pruning, counts). The
+ *   write path touches only the pending ones; a partial unique index keeps one pending item per record;
  * - sync_queue.conflict_id has no foreign key: an FK check on it would need a full index written by every
  *   enqueue; the store clears it when it resolves a conflict, before a resolved conflict can be pruned;
+ * - the status indexes of the record tables only hold live rows (WHERE deleted = 0): lists and record counts
+ *   never touch tombstones, and a count is an index-only scan;
  * - all timestamps are ISO-8601 UTC text (`2026-01-01T00:00:00.000Z`), so they sort and compare as text.
  */
 
@@ -133,16 +135,18 @@ CREATE TABLE sync_state (
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 
-CREATE INDEX idx_agents_status ON agents(status);
+CREATE INDEX idx_agents_status ON agents(status) WHERE deleted = 0;
 CREATE INDEX idx_agents_sync_status ON agents(sync_status);
 CREATE INDEX idx_agents_updated_at ON agents(updated_at);
 CREATE INDEX idx_workflows_agent_id ON workflows(agent_id);
 CREATE INDEX idx_executions_workflow_id ON executions(workflow_id);
-CREATE INDEX idx_executions_status ON executions(status);
+CREATE INDEX idx_executions_status ON executions(status) WHERE deleted = 0;
+CREATE INDEX idx_workflows_status ON workflows(status) WHERE deleted = 0;
 CREATE INDEX idx_sync_queue_priority ON sync_queue(priority DESC, created_at) WHERE status = 'pending';
 CREATE UNIQUE INDEX uq_sync_queue_one_pending ON sync_queue(table_name, record_id) WHERE status = 'pending';
 CREATE INDEX idx_sync_queue_processing ON sync_queue(leased_until) WHERE status = 'processing';
 CREATE INDEX idx_sync_queue_failed ON sync_queue(table_name, record_id) WHERE status = 'failed';
+CREATE INDEX idx_sync_queue_completed ON sync_queue(completed_at) WHERE status = 'completed';
 CREATE INDEX idx_sync_queue_conflict ON sync_queue(conflict_id) WHERE conflict_id IS NOT NULL;
 CREATE INDEX idx_conflict_status ON conflict_resolution(status, detected_at);
 CREATE INDEX idx_conflict_record ON conflict_resolution(table_name, record_id, status);

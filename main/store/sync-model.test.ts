@@ -116,7 +116,7 @@ function stateOf(store: EdgeStore, id: string) {
   return row.deleted ? { deleted: true, vv: JSON.parse(row.vv) } : { deleted: false, name: row.name, status: row.status, config: JSON.parse(row.config), vv: JSON.parse(row.vv) };
 }
 
-test('model: two nodes and a hub converge under random writes, pushes, failures, pulls and resolutions', () => {
+test('model: two nodes and a hub converge under random writes, pushes, failures, pulls and resolutions', (t) => {
   let conflictsSeen = 0;
   fc.assert(
     fc.property(fc.array(opArb, { minLength: 5, maxLength: 40, size: 'max' }), (ops) => {
@@ -197,6 +197,6 @@ test('model: two nodes and a hub converge under random writes, pushes, failures,
     }),
     { numRuns: 60, verbose: 1 },
   );
-  console.log('conflicts seen', conflictsSeen);
+  t.diagnostic(`conflicts recorded across the runs: ${conflictsSeen}`);
   assert.ok(conflictsSeen >= 30, `the runs exercised conflicts (${conflictsSeen})`);
 });
