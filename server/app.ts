@@ -102,6 +102,7 @@ function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyRep
       body = { code, message: typeof e.message === 'string' ? e.message.slice(0, 500) : 'Bad request.' };
     }
   }
+  if (status === 401) reply.header('www-authenticate', 'Bearer realm="Outpost Hub"');
   return reply.code(status).type('application/json').send({ error: body });
 }
 

@@ -55,7 +55,9 @@ describe('hub on embedded PGlite', () => {
   });
 
   test('enrollment needs the admin token; a chosen node id is refused when taken; whoami', async () => {
-    assert.equal((await hubRequest(hub.url, '/v1/nodes', { json: { name: 'x' } })).status, 401);
+    const anonymous = await hubRequest(hub.url, '/v1/nodes', { json: { name: 'x' } });
+    assert.equal(anonymous.status, 401);
+    assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer/);
     assert.equal((await hubRequest(hub.url, '/v1/nodes', { token: 'admin.wrong-token-of-enough-length', json: { name: 'x' } })).status, 401);
     const a = await enrollNode(hub.url, hub.adminToken, 'laptop');
     assert.match(a.token, new RegExp(`^${a.nodeId}\\.`));
