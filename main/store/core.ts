@@ -40,7 +40,7 @@ export class StoreCore {
       migrate(this.db);
     } catch (error) {
       this.db.close();
-      throw mapSqliteError(error);
+      throw mapSqliteError(error, path);
     }
     this.runTx = this.db.transaction((fn: () => unknown) => fn());
   }
@@ -105,12 +105,21 @@ export class StoreCore {
   }
 }
 
-export function mapSqliteError(error: unknown): unknown {
+export function mapSqliteError(error: unknown, path?: string): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
     return new OutpostError(
       'storage_full',
       'The disk (or the database size cap) is full: nothing from this change was saved, everything saved before is intact. Free some space, then retry.',
+    );
+  }
+  if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
+    return new OutpostError('locked', 'The edge database is busy in another process: stop the other Outpost using this data folder, then retry.');
+  }
+  if (path !== undefined && (code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT')))) {
+    return new OutpostError(
+      'unavailable',
+      `The edge database ${path} is damaged or not a database (${code}). Stop Outpost, move that file (and its -wal and -shm files) aside, and start again: synced data comes back from the hub.`,
     );
   }
   return error;

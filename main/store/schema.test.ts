@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { OutpostError } from '../../shared/errors';
@@ -104,4 +104,16 @@ test('pending migration steps run in one transaction: a failing step leaves the 
   assert.equal(check.pragma('user_version', { simple: true }), 0);
   assert.equal((check.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name IN ('sync_queue', 'workflows')`).get() as { n: number }).n, 0);
   check.close();
+});
+
+test('a file that is not a database is refused with a clear error and left in place', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const path = join(ts.dir, 'garbage.db');
+  writeFileSync(path, 'this is not a SQLite database, just text that happens to be long enough to read a header from');
+  assert.throws(
+    () => new EdgeStore({ path, nodeId: 'n', clock: new HybridClock('n'), settings: defaultSettings }),
+    (e: unknown) => e instanceof OutpostError && e.code === 'unavailable' && /damaged or not a database/.test(e.message),
+  );
+  assert.match(readFileSync(path, 'utf8'), /^this is not a SQLite database/);
 });
