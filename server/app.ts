@@ -49,6 +49,8 @@ export interface HubAppOptions extends HubPluginContext {
   plugins: HubPlugin[];
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 const PULL_DEFAULT_LIMIT = 1000;
 const PULL_MAX_LIMIT = 10_000;
 
@@ -174,6 +176,22 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
       onUnsupportedRequestEncoding: (encoding) =>
         new OutpostError('invalid_input', `Unsupported Content-Encoding ${JSON.stringify(encoding).slice(0, 40)}: use gzip or br.`),
       onInvalidRequestPayload: (encoding) => new OutpostError('invalid_input', `The request body is not valid ${encoding} data.`),
+    });
+
+    // JSON bodies must be valid UTF-8: the default parser would quietly turn bad bytes into U+FFFD and store them.
+    api.removeContentTypeParser('application/json');
+    api.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+      let text: string;
+      try {
+        text = strictUtf8.decode(body as Buffer);
+      } catch {
+        return done(new OutpostError('invalid_input', 'The request body is not valid UTF-8.'), undefined);
+      }
+      try {
+        done(null, JSON.parse(text));
+      } catch (error) {
+        done(new OutpostError('invalid_input', `The request body is not valid JSON: ${(error as Error).message}`.slice(0, 300)), undefined);
+      }
     });
 
     api.addHook('preValidation', async (request) => {

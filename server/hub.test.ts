@@ -313,9 +313,11 @@ describe('hub on embedded PGlite', () => {
   test('malformed JSON, wrong types and hostile strings get 400 with a code; the hub stays healthy', async () => {
     const a = await enrollNode(hub.url, hub.adminToken, 'fuzz');
     const ok = makeChange(a.nodeId, 'fz-1', { [a.nodeId]: 1 });
-    const cases: { body?: string; json?: unknown; headers?: Record<string, string>; path?: string; method?: string; status?: number }[] = [
+    const cases: { body?: string; bytes?: Uint8Array; json?: unknown; headers?: Record<string, string>; path?: string; method?: string; status?: number }[] = [
       { body: '{"changes": [', headers: { 'content-type': 'application/json' } },
       { body: 'not json at all', headers: { 'content-type': 'application/json' } },
+      { body: '', headers: { 'content-type': 'application/json' } },
+      { bytes: Buffer.concat([Buffer.from('{"changes":[{"data":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]), headers: { 'content-type': 'application/json' } },
       { json: { changes: 'x' } },
       { json: { changes: [] } },
       { json: { changes: [{ ...ok, vv: { [a.nodeId]: -1 } }] } },
@@ -346,7 +348,7 @@ describe('hub on embedded PGlite', () => {
         token,
         method: c.method,
         json: c.json,
-        body: c.body,
+        body: c.bytes ?? c.body,
         headers: c.headers,
       });
       const label = JSON.stringify(c).slice(0, 120);
