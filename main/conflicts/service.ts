@@ -26,6 +26,8 @@ const AUTOMATIC_SCAN_LIMIT = 20_000;
  */
 export class ConflictService {
   private lastPending: number | null = null;
+  private emitting = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly deps: {
@@ -37,9 +39,13 @@ export class ConflictService {
       personName: () => string;
     },
   ) {
-    // others emit the count too (the sync host, right after a pull): compare against whatever was sent last
+    // Others emit the count too (the sync host after a pull counts record conflicts only; the workspace, text
+    // ones): remember what was sent last, and when it came from elsewhere and text conflicts exist, re-count
+    // both kinds shortly after so the badge ends on the one combined number.
     deps.events.subscribe((event, payload) => {
-      if (event === 'conflicts.changed') this.lastPending = (payload as { pending: number }).pending;
+      if (event !== 'conflicts.changed') return;
+      this.lastPending = (payload as { pending: number }).pending;
+      if (!this.emitting && deps.texts) this.scheduleRefresh();
     });
   }
 
@@ -172,9 +178,23 @@ export class ConflictService {
     const pending = await this.pendingCount();
     if (pending !== this.lastPending) {
       this.lastPending = pending;
-      this.deps.events.emit('conflicts.changed', { pending });
+      this.emitting = true;
+      try {
+        this.deps.events.emit('conflicts.changed', { pending });
+      } finally {
+        this.emitting = false;
+      }
     }
     return pending;
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.refreshPending().catch((error: unknown) => this.deps.log.debug('conflict count refresh failed', { error }));
+    }, 50);
+    this.refreshTimer.unref?.();
   }
 
   private ref(id: string) {
