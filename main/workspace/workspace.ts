@@ -66,6 +66,7 @@ export class Workspace {
   private lastError: string | null = null;
   private closed = false;
   private readonly conflictListeners = new Set<() => void>();
+  private lastProgress = { phase: '', at: 0 };
 
   private constructor(
     private readonly options: WorkspaceOptions,
@@ -624,11 +625,15 @@ export class Workspace {
     const current = open.rows.find((r) => r.local_oid === c.localOid && r.remote_oid === c.remoteOid && r.kind === c.kind);
     if (current) return; // the same conflict seen again (or already resolved, waiting for the merge)
     for (const stale of open.rows) await tx.query(`UPDATE workspace_conflicts SET status = 'superseded' WHERE id = $1`, [stale.id]);
+    // the remote moved again after a person resolved this path: their resolution (in the file now) is what
+    // "local" means in the new conflict, not the tree's older text
+    const carried = open.rows.find((r) => r.status === 'resolved' && r.resolved_content !== null);
+    const localText = carried?.resolved_content ?? c.local;
     const id = randomUUID().replace(/-/g, '').slice(0, 24);
     await tx.query(
       `INSERT INTO workspace_conflicts (id, item_path, kind, base_oid, local_oid, remote_oid, base_content, local_content, remote_content, local_commit, remote_commit)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [id, c.path, c.kind, c.baseOid, c.localOid, c.remoteOid, c.base, c.local, c.remote, res.head, res.remoteHead],
+      [id, c.path, c.kind, c.baseOid, c.localOid, c.remoteOid, c.base, localText, c.remote, res.head, res.remoteHead],
     );
     await tx.query(`UPDATE workspace_items SET conflict_id = $2, sync_status = 'conflict' WHERE path = $1`, [c.path, id]);
     await logSync(tx, { operation: 'conflict', status: 'pending', path: c.path, commit: res.remoteHead, detail: c.kind });
@@ -649,10 +654,15 @@ export class Workspace {
   async remote(): Promise<GitRemote | null> {
     const s = this.options.settings.get();
     if (s.workspace.remoteUrl) {
+      // credentials written into the URL are moved out of it: the URL lands in .git/config, secrets must not
+      const url = new URL(s.workspace.remoteUrl);
+      const inUrl = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+      url.username = '';
+      url.password = '';
       return {
-        url: s.workspace.remoteUrl,
-        username: (await this.secrets.get('git.username')) ?? 'outpost',
-        password: (await this.secrets.get('git.token')) ?? '',
+        url: url.toString(),
+        username: (await this.secrets.get('git.username')) ?? (inUrl.username || 'outpost'),
+        password: (await this.secrets.get('git.token')) ?? inUrl.password,
       };
     }
     if (!s.sync.hubUrl) return null;
@@ -747,7 +757,12 @@ export class Workspace {
     }
   }
 
+  /** At most one progress event per phase change or per 200 ms: pack transfers report every object. */
   private progress(p: WorkspaceProgress): void {
+    const now = Date.now();
+    const final = p.phase === 'done' || p.phase === 'error';
+    if (!final && p.phase === this.lastProgress.phase && now - this.lastProgress.at < 200) return;
+    this.lastProgress = { phase: p.phase, at: now };
     this.options.events?.emit('workspace.progress', p);
   }
 
