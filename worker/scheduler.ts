@@ -83,7 +83,6 @@ export class SyncScheduler {
   async syncNow(): Promise<SyncCycleResult> {
     if (!this.client) throw new OutpostError('invalid_input', 'No hub is configured: connect this node to a hub first.');
     if (this.config.paused) throw new OutpostError('locked', 'Sync is paused: resume it to sync now.');
-    if (this.running) await this.running.catch(() => undefined);
     return this.cycle();
   }
 
@@ -157,10 +156,13 @@ export class SyncScheduler {
     void this.cycle().catch(() => undefined);
   }
 
+  /** Runs one cycle after any running one (never two at once: the check and the claim happen in one tick). */
   private async cycle(): Promise<SyncCycleResult> {
+    while (this.running) await this.running.catch(() => undefined);
     const client = this.client;
     if (!client) throw new OutpostError('invalid_input', 'No hub is configured.');
     const run = (async (): Promise<SyncCycleResult> => {
+      await Promise.resolve(); // `this.running` is claimed below before any of this runs
       this.status.cycleRunning = true;
       this.publish();
       const bytesBefore = { ...this.status.bytes };
