@@ -156,7 +156,7 @@ function ReviewBody({ detail, pending, onNext, onPrev, onResolved, reload }: Omi
         <section className="card" aria-label="Resolution">
           <h2>Resolution{detail.resolvedBy ? ` by ${detail.resolvedBy}` : ''}</h2>
           <p className="small muted">strategy: {detail.strategy ?? '—'}{detail.resolvedAt ? ` · ${new Date(detail.resolvedAt).toLocaleString()}` : ''}</p>
-          <pre>{JSON.stringify(detail.resolved, null, 2)}</pre>
+          {isRecord && <pre>{detail.resolved === null ? '(the record is deleted)' : JSON.stringify(detail.resolved, null, 2)}</pre>}
           {detail.undoable && (
             <>
               <h2>Replaced</h2>
