@@ -138,6 +138,10 @@ function ReviewBody({ detail, pending, onNext, onPrev, onResolved, reload }: Omi
                 <span className="badge">{Math.round(s.confidence * 100)}%</span>
               </div>
               <p className="small">{s.tradeoff}</p>
+              <details className="small">
+                <summary>Show the result</summary>
+                <pre>{s.data === null ? '(deleted)' : typeof s.data === 'string' ? s.data : JSON.stringify(s.data, null, 2)}</pre>
+              </details>
               <button type="button" disabled={busy} onClick={() => void resolve(s.choice)}>
                 Use {s.choice === 'merge' ? 'merge' : s.choice}
               </button>
