@@ -4,7 +4,7 @@
 // (unpacked from the asar in the packaged app).
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'out');
@@ -47,6 +47,26 @@ const targets = [
   },
 ];
 
+/**
+ * A dump of a freshly initialized, empty PGlite cluster: new workspace and hub databases load it instead of
+ * running initdb (lib/pglite.ts). Cached per PGlite version, since making it costs an initdb.
+ */
+async function writePgliteTemplate(dir) {
+  const { version: pgliteVersion } = JSON.parse(readFileSync(join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'));
+  const name = `pglite-template-${pgliteVersion}.tgz`;
+  const cached = join(root, 'node_modules', '.cache', 'outpost', name);
+  if (!existsSync(cached)) {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = await PGlite.create();
+    const dump = await db.dumpDataDir('gzip');
+    await db.close();
+    mkdirSync(dirname(cached), { recursive: true });
+    writeFileSync(cached, new Uint8Array(await dump.arrayBuffer()));
+  }
+  mkdirSync(dir, { recursive: true });
+  cpSync(cached, join(dir, name));
+}
+
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const started = Date.now();
@@ -63,6 +83,7 @@ await Promise.all(
 );
 if (existsSync(join(root, 'renderer/index.html'))) cpSync(join(root, 'renderer/index.html'), join(out, 'renderer/index.html'));
 if (existsSync(join(root, 'resources'))) cpSync(join(root, 'resources'), join(out, 'resources'), { recursive: true });
+await writePgliteTemplate(join(out, 'resources'));
 writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module' }));
 if (missing.length) console.warn(`build: not built yet (entry missing): ${missing.join(', ')}`);
 console.log(`build: done in ${Date.now() - started} ms${watch ? ' (watch is not supported; rerun)' : ''}`);

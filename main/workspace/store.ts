@@ -1,4 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { openPGlite } from '../../lib/pglite';
 
 /**
  * The workspace tables in PGlite. Every statement is parameterized; bulk writes go through one
@@ -61,7 +62,7 @@ CREATE INDEX IF NOT EXISTS idx_workspace_sync_log_created ON workspace_sync_log(
 `;
 
 export async function openStore(dir: string): Promise<PGlite> {
-  const db = await PGlite.create(dir);
+  const db = await openPGlite(dir); // from the build's template when new: no initdb
   await db.exec(schema);
   await db.query(
     `INSERT INTO workspace_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`,

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { DataDirLock } from '../../main/data-dir-lock';
 import { OutpostError } from '../../shared/errors';
 import { assertChannelName, type HubDatabase, type QueryParam, type Queryable } from './database';
+import { openPGlite } from '../../lib/pglite';
 
 const openInThisProcess = new Set<string>();
 
@@ -22,7 +23,7 @@ export async function openPglite(dataDir: string): Promise<HubDatabase> {
   openInThisProcess.add(key);
   let db: PGlite;
   try {
-    db = await PGlite.create(dataDir);
+    db = await openPGlite(dataDir); // from the build's template when new: no initdb
   } catch (error) {
     openInThisProcess.delete(key);
     lock.release();
