@@ -43,7 +43,5 @@ export const conflictMethods = {
   /** Takes back an automatic resolution: the data it replaced is written again and the conflict is pending. */
   'conflicts.undo': method(z.object({ id: conflictIdSchema }).strict()).returns<ConflictDetail>(),
   /** Marks a pending conflict for someone else's attention; it stays unresolved. */
-  'conflicts.escalate': method(
-    z.object({ id: conflictIdSchema, note: z.string().max(2000).optional() }).strict(),
-  ).returns<ConflictDetail>(),
+  'conflicts.escalate': method(z.object({ id: conflictIdSchema }).strict()).returns<ConflictDetail>(),
 };
