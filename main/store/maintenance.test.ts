@@ -117,6 +117,25 @@ test('disk full (SQLITE_FULL) surfaces as storage_full and loses nothing already
       }),
     (e: unknown) => code('storage_full')(e) && /nothing from this change was saved/.test((e as Error).message),
   );
+  // a caller that swallows the error inside a batch cannot commit half a write: the batch rolls back whole
+  let swallowed = 0;
+  assert.throws(
+    () =>
+      store.batch(() => {
+        store.createAgent({ id: 'in-batch', name: 'small', type: 'llm' });
+        for (let i = 0; i < 50; i++) {
+          try {
+            store.createAgent({ name: `m${i}`, type: 'llm', config: big });
+          } catch (e) {
+            if (!code('storage_full')(e)) throw e;
+            swallowed++;
+          }
+        }
+      }),
+    /failed part-way, so the whole batch was rolled back/,
+  );
+  assert.ok(swallowed > 0);
+  assert.throws(() => store.getAgent('in-batch'), code('not_found'));
   const bigPull = Array.from({ length: 50 }, (_, i) => remoteAgent(`p${i}`, { 'node-b': 1 }, { config: big }));
   assert.throws(() => store.applyRemoteChanges(bigPull, 99), code('storage_full'));
   assert.equal(store.getCursor(), 3, 'the cursor moves only with the changes');

@@ -99,7 +99,7 @@ export class RecordRepository {
     const data = parseData(this.spec, { ...this.spec.createDefaults, ...fields, createdAt: now }, id);
     const columns = dataColumns(this.spec, data, now);
     this.beforeLocalWrite();
-    return this.core.write(() => {
+    return this.core.writeHot(() => {
       this.requireParent(data);
       const existing = this.core.stmt(`SELECT deleted FROM ${this.table} WHERE id = ?`).get(id) as { deleted: number } | undefined;
       if (existing) {
@@ -131,7 +131,7 @@ export class RecordRepository {
     checkVersion(expectedVersion);
     const values = fields.map((fs) => toColumn(fs.kind, patch[fs.field]));
     this.beforeLocalWrite();
-    return this.core.write(() => {
+    return this.core.writeHot(() => {
       this.requireParent(patch as JsonObject);
       const { select, update, patched } = this.patchStatements(fields);
       const row = select.get(id) as Row | undefined;
@@ -157,7 +157,7 @@ export class RecordRepository {
     checkId(id);
     if (expectedVersion !== undefined) checkVersion(expectedVersion);
     this.beforeLocalWrite();
-    return this.core.write(() => {
+    return this.core.writeHot(() => {
       const row = this.core.stmt(`SELECT version, vv, sync_status, deleted, status FROM ${this.table} WHERE id = ?`).get(id) as Row | undefined;
       if (!row || row.deleted === 1) throw this.notFound(id);
       const version = row.version as number;
