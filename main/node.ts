@@ -89,7 +89,7 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
       log,
     };
 
-    const syncRef: { host?: SyncHost } = {}; // the store is built before the sync host that reports on it
+    const syncRef: { host?: SyncHost; conflicts?: ConflictService } = {}; // the store is built before the services that report on it
     const store = new EdgeStore({
       path: join(options.dataDir, 'edge.db'),
       nodeId,
@@ -101,6 +101,8 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
         // the sync host listens for this event to schedule a push (auto and realtime modes)
         if (records.length > 0) events.emit('agents.changed', { tables: records, ids: ids.slice(0, 1000) });
         if (tables.includes('sync_queue') || tables.includes('conflict_resolution')) syncRef.host?.scheduleStats();
+        // a conflict recorded, resolved or superseded by a newer remote state changes the pending count
+        if (tables.includes('conflict_resolution')) void syncRef.conflicts?.refreshPending();
       },
     });
     cleanups.push(() => store.close());
@@ -124,6 +126,8 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
       log,
       personName: () => settings.get().node.name,
     });
+    syncRef.conflicts = conflicts;
+    workspace.onConflictsChanged(() => void conflicts.refreshPending());
     const autoResolver = new AutoResolver({ store, settings: () => settings.get(), log, afterBatch: () => conflicts.refreshPending() });
 
     const syncHost = new SyncHost({ ctx, store, ...(options.spawner ? { spawner: options.spawner } : {}) });
