@@ -33,7 +33,8 @@ export function App() {
       </div>
     );
   }
-  const Current = special ? () => <special.component param={decodeURIComponent(rest.join('/'))} /> : page.component;
+  const Page = page.component;
+  const Route = special?.component;
 
   return (
     <div className="app">
@@ -57,7 +58,8 @@ export function App() {
       </nav>
       <main className="content">
         <ErrorBanner error={info.error} onRetry={info.reload} />
-        <Current />
+        {/* elements, not components made per render: a re-render must not remount the page and lose its state */}
+        {Route ? <Route param={decodeURIComponent(rest.join('/'))} /> : <Page />}
       </main>
     </div>
   );
