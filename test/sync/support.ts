@@ -84,6 +84,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const upstream = http.request(
       { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
       (up) => {
+        // an answer cut off upstream (e.g. by a TCP-level fault behind this proxy) must cut this one too
+        up.on('error', () => res.destroy());
+        up.on('aborted', () => res.destroy());
         if (!fault) {
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
