@@ -3,12 +3,13 @@ import net from 'node:net';
 /**
  * A TCP proxy on loopback between a node and the hub that breaks connections on a schedule. It works below
  * HTTP (the HTTP-level fault proxy in test/sync/support.ts answers chosen requests with chosen statuses); here
- * each new connection draws a fault with probability `rate`:
+ * every chunk a client sends (most often the start of a request) draws a fault with probability `rate`:
  * - refuse:    the connection is closed at once, before a byte reaches the hub
  * - reset:     the request reaches the hub (which applies it), the answer is cut by a TCP reset
  * - truncate:  the request reaches the hub, half of the answer's first chunk arrives, then the connection ends
- * - delay:     every chunk both ways is held back 50-400 ms
+ * - delay:     from then on, every chunk of the connection both ways is held back 50-400 ms
  * - blackhole: bytes go nowhere and nothing comes back; the connection closes after `blackholeMs`
+ * (no backpressure: the test's bodies are small)
  * and `partition(true)` cuts every open connection and refuses new ones until `partition(false)`.
  */
 export const LINK_FAULTS = ['refuse', 'reset', 'truncate', 'delay', 'blackhole'] as const;
@@ -44,6 +45,13 @@ export async function startChaosProxy(targetPort: number, random: () => number =
   const open = new Set<net.Socket>();
   let connections = 0;
 
+  const draw = (): LinkFault | null => {
+    const kinds = policy.kinds ?? LINK_FAULTS;
+    const fault = kinds.length > 0 && random() < policy.rate ? kinds[Math.floor(random() * kinds.length)]! : null;
+    if (fault) count(fault);
+    return fault;
+  };
+
   const server = net.createServer((client) => {
     connections++;
     open.add(client);
@@ -52,18 +60,6 @@ export async function startChaosProxy(targetPort: number, random: () => number =
     if (partitioned) {
       count('partition: connection refused');
       client.resetAndDestroy();
-      return;
-    }
-    const kinds = policy.kinds ?? LINK_FAULTS;
-    const fault: LinkFault | null = kinds.length > 0 && random() < policy.rate ? kinds[Math.floor(random() * kinds.length)]! : null;
-    if (fault) count(fault);
-    if (fault === 'refuse') {
-      client.destroy();
-      return;
-    }
-    if (fault === 'blackhole') {
-      client.resume();
-      setTimeout(() => client.destroy(), policy.blackholeMs ?? 3000).unref();
       return;
     }
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
@@ -75,25 +71,50 @@ export async function startChaosProxy(targetPort: number, random: () => number =
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
 
-    if (fault === 'delay') {
-      relayDelayed(client, upstream, random);
-      relayDelayed(upstream, client, random);
-      return;
-    }
-    client.pipe(upstream);
-    if (fault === 'reset' || fault === 'truncate') {
-      upstream.once('data', (chunk: Buffer) => {
-        if (fault === 'truncate') {
-          client.end(chunk.subarray(0, Math.max(1, Math.floor(chunk.length / 2))));
-          upstream.destroy();
-        } else {
-          client.resetAndDestroy();
-          upstream.destroy();
-        }
-      });
-      return;
-    }
-    upstream.pipe(client);
+    // A fault is drawn for every chunk the client sends (the start of a request, most of the time), so
+    // kept-alive connections get faults too, not only new ones.
+    let delayed = false;
+    let cutAnswer: 'reset' | 'truncate' | null = null;
+    let toHub = Promise.resolve();
+    let toClient = Promise.resolve();
+    const later = (chain: Promise<void>, fn: () => void) =>
+      chain.then(() => new Promise<void>((resolve) => setTimeout(resolve, 50 + Math.floor(random() * 350)))).then(fn);
+
+    client.on('data', (chunk: Buffer) => {
+      const fault = draw();
+      if (fault === 'refuse') {
+        client.destroy();
+        return;
+      }
+      if (fault === 'blackhole') {
+        client.removeAllListeners('data');
+        client.resume();
+        upstream.destroy();
+        setTimeout(() => client.destroy(), policy.blackholeMs ?? 3000).unref();
+        return;
+      }
+      if (fault === 'delay') delayed = true;
+      if (fault === 'reset' || fault === 'truncate') cutAnswer = fault;
+      if (delayed) toHub = later(toHub, () => void (!upstream.destroyed && upstream.write(chunk)));
+      else upstream.write(chunk);
+    });
+    client.on('end', () => void toHub.then(() => upstream.end()));
+
+    upstream.on('data', (chunk: Buffer) => {
+      if (cutAnswer === 'truncate') {
+        client.end(chunk.subarray(0, Math.max(1, Math.floor(chunk.length / 2))));
+        upstream.destroy();
+        return;
+      }
+      if (cutAnswer === 'reset') {
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      if (delayed) toClient = later(toClient, () => void (!client.destroyed && client.write(chunk)));
+      else client.write(chunk);
+    });
+    upstream.on('end', () => void toClient.then(() => client.end()));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -126,16 +147,4 @@ export async function startChaosProxy(targetPort: number, random: () => number =
         server.close(() => resolve());
       }),
   };
-}
-
-/** Forwards chunks in order, each held back 50-400 ms. */
-function relayDelayed(from: net.Socket, to: net.Socket, random: () => number): void {
-  let chain = Promise.resolve();
-  from.on('data', (chunk: Buffer) => {
-    const wait = 50 + Math.floor(random() * 350);
-    chain = chain.then(() => new Promise<void>((resolve) => setTimeout(resolve, wait))).then(() => {
-      if (!to.destroyed) to.write(chunk);
-    });
-  });
-  from.on('end', () => void chain.then(() => to.end()));
 }
