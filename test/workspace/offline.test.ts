@@ -4,6 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitCli, gitOk, openWorkspace, startGitHost, tempDir, withAuth } from './helpers';
 import { getTextConflict, listTextConflicts, resolveTextConflict } from '../../main/workspace/index';
+import { handleGitRequest } from '../../worker/git/index';
+import { pushBranch } from '../../worker/git/push';
 
 const TOKEN = 'node-token-for-tests';
 
@@ -55,6 +57,40 @@ test('a resolution made offline is merged when the remote is back; a remote that
     assert.equal((await gitCli(['fsck', '--strict'], { cwd: cli })).code, 0);
   } finally {
     await a.ws.close();
+    await host.close();
+    t.cleanup();
+  }
+});
+
+test('a push the remote refuses because it moved is reported as rejected (sync then fetches, merges and pushes)', async () => {
+  const t = tempDir('ws-reject');
+  const host = await startGitHost(join(t.dir, 'repos'), TOKEN);
+  const dir = join(t.dir, 'node');
+  const remote = { url: `${host.base}/git/default.git`, username: 'n', password: TOKEN };
+  const author = { name: 'Node', email: 'node@x' };
+  try {
+    await handleGitRequest({ kind: 'git.init', dir });
+    writeFileSync(join(dir, 'a.txt'), 'a\n');
+    await handleGitRequest({ kind: 'git.commit', dir, changed: ['a.txt'], removed: [], message: 'first', author });
+    assert.equal(await pushBranch(dir, remote.url, remote), 'pushed', 'first push to an empty repository');
+    assert.equal(await pushBranch(dir, remote.url, remote), 'up-to-date');
+    const cli = join(t.dir, 'cli');
+    await gitOk(['clone', '--quiet', withAuth(remote.url, TOKEN), cli]);
+    writeFileSync(join(cli, 'b.txt'), 'b\n');
+    await gitOk(['add', 'b.txt'], { cwd: cli });
+    await gitOk(['commit', '-qm', 'cli'], { cwd: cli });
+    await gitOk(['push', '--quiet'], { cwd: cli });
+    writeFileSync(join(dir, 'a.txt'), 'a2\n');
+    await handleGitRequest({ kind: 'git.commit', dir, changed: ['a.txt'], removed: [], message: 'second', author });
+    assert.equal(await pushBranch(dir, remote.url, remote), 'rejected');
+    await assert.rejects(pushBranch(dir, remote.url, { ...remote, password: 'wrong' }), (e: { code?: string }) => e.code === 'unauthorized');
+    const res = await handleGitRequest({ kind: 'git.sync', dir, remote, author, resolutions: [] });
+    assert.equal(res.outcome, 'merged');
+    assert.equal(res.pushed, true);
+    await gitOk(['pull', '--quiet', '--no-rebase'], { cwd: cli });
+    assert.equal(readFileSync(join(cli, 'a.txt'), 'utf8'), 'a2\n');
+    assert.equal((await gitCli(['fsck', '--strict'], { cwd: cli })).code, 0);
+  } finally {
     await host.close();
     t.cleanup();
   }

@@ -1,5 +1,6 @@
 import git from 'isomorphic-git';
 import { timedHttpClient } from './http';
+import { pushBranch } from './push';
 import { OutpostError } from '../../shared/errors';
 import { applyChanges } from './checkout';
 import { diffTrees, mergeTrees, type FileChange } from './tree-merge';
@@ -58,7 +59,7 @@ export async function syncWithRemote(
     result.head = await headOid(dir);
     if (result.head === theirs) return finish(result); // nothing of ours the remote lacks
     progress('push', 0, 0);
-    const pushed = await pushRemote(dir, onAuth, onProgress);
+    const pushed = (await pushBranch(dir, remote.url, remote)) !== 'rejected';
     if (pushed) {
       result.pushed = true;
       if (result.outcome === 'up-to-date') result.outcome = 'pushed';
@@ -144,23 +145,6 @@ async function fetchRemote(
     await git.fetch({ ...repo(dir), http, remote: REMOTE, ref: BRANCH, singleBranch: true, tags: false, onAuth, onProgress });
   } catch (error) {
     throw remoteError(error, 'fetch');
-  }
-}
-
-/** True when pushed; false when the remote refused because it moved (fetch and merge again). */
-async function pushRemote(
-  dir: string,
-  onAuth: () => { username: string; password: string },
-  onProgress: (p: { phase: string; loaded: number; total?: number }) => void,
-): Promise<boolean> {
-  try {
-    const res = await git.push({ ...repo(dir), http, remote: REMOTE, ref: BRANCH, onAuth, onProgress });
-    if (res.ok) return true;
-    return false;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'PushRejectedError' || code === 'GitPushError') return false;
-    throw remoteError(error, 'push');
   }
 }
 
