@@ -322,3 +322,43 @@ test('push conflict against a record the hub does not have (an empty vector): re
   assert.equal(again!.baseData, null);
   assert.equal(again!.data!.name, 'edited');
 });
+
+test('workflows and executions travel too: camelCase data out, full states in, parents before children', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const a = store.createAgent({ id: 'ag', name: 'ag', type: 'llm' });
+  const w = store.createWorkflow({ id: 'wf', name: 'wf', agentId: a.id, definition: { steps: ['x'] } });
+  store.createExecution({ id: 'ex', workflowId: w.id, status: 'critical', inputData: { q: 1 } });
+  const { changes } = store.leaseBatch({ limit: 10, leaseMs: 60_000, criticalOnly: true });
+  assert.deepEqual(changes.map((c) => c.table), ['agents', 'workflows', 'executions'], 'a critical execution brings its parents');
+  const ex = changes[2]!;
+  assert.deepEqual(Object.keys(ex.data!).sort(), ['completedAt', 'createdAt', 'durationMs', 'errorMessage', 'inputData', 'outputData', 'resourceUsage', 'startedAt', 'status', 'workflowId']);
+  assert.deepEqual(ex.data!.inputData, { q: 1 });
+  assert.deepEqual(changes[1]!.data!.definition, { steps: ['x'] });
+
+  const hlc = (n: number) => `${String(Date.now()).padStart(15, '0')}-${String(n).padStart(6, '0')}-node-b`;
+  const r = store.applyRemoteChanges([
+    { table: 'workflows', recordId: 'wf2', op: 'upsert', data: { name: 'remote wf', definition: { a: 1 }, status: 'active', agentId: a.id, executionCount: 3, lastExecution: '2026-01-02T00:00:00.000Z' }, vv: { 'node-b': 1 }, hlc: hlc(1), nodeId: 'node-b', seq: 1 },
+    { table: 'executions', recordId: 'ex2', op: 'upsert', data: { workflowId: 'wf2', status: 'completed', inputData: null, outputData: { ok: true }, durationMs: 12, resourceUsage: { cpu: 1 } }, vv: { 'node-b': 1 }, hlc: hlc(2), nodeId: 'node-b', seq: 2 },
+  ], 2);
+  assert.equal(r.applied, 2);
+  const w2 = store.getWorkflow('wf2');
+  assert.deepEqual([w2.name, w2.executionCount, w2.lastExecution, w2.syncStatus], ['remote wf', 3, '2026-01-02T00:00:00.000Z', 'synced']);
+  const e2 = store.getExecution('ex2');
+  assert.deepEqual([e2.status, e2.durationMs, e2.outputData, e2.inputData], ['completed', 12, { ok: true }, null]);
+  assert.throws(() => store.applyRemoteChanges([{ table: 'executions', recordId: 'ex3', op: 'upsert', data: { workflowId: 'wf2', status: 'done' }, vv: { 'node-b': 2 }, hlc: hlc(3), nodeId: 'node-b', seq: 3 }]), code('invalid_input'));
+  assert.throws(() => store.updateExecution({ id: 'ex2', patch: { durationMs: -1 }, expectedVersion: 1 }), code('invalid_input'));
+});
+
+test('keep-both: createRecordCopy writes the other side as a new record that syncs', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const id = store.createRecordCopy('agents', 'orig', { name: 'copy', type: 'llm', status: 'active', config: { k: 1 }, createdAt: '2020-01-01T00:00:00.000Z' });
+  assert.notEqual(id, 'orig');
+  const copy = store.getAgent(id);
+  assert.deepEqual([copy.name, copy.status, copy.syncStatus], ['copy', 'active', 'pending']);
+  assert.notEqual(copy.createdAt, '2020-01-01T00:00:00.000Z', 'a copy is a new record');
+  assert.equal(store.listQueue({ status: 'pending' }).items[0]!.recordId, id);
+});
