@@ -29,8 +29,9 @@ export class BatchSizer {
     else if (durationMs > this.targetMs * 2) this.size = clamp(Math.floor(this.size / 2), this.min, this.max);
   }
 
-  shrink(): void {
-    this.size = clamp(Math.floor(this.size / 2), this.min, this.max);
+  /** Halves the size, or to half of `batch` (the batch just refused) when that is smaller. */
+  shrink(batch = this.size): void {
+    this.size = clamp(Math.floor(Math.min(this.size, batch) / 2), this.min, this.max);
   }
 }
 

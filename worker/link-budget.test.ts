@@ -50,7 +50,10 @@ test('batches grow on a fast link, shrink on a slow one and on 413, within bound
   assert.equal(sizer.current, 500);
   sizer.shrink();
   assert.equal(sizer.current, 250);
+  sizer.shrink(10); // a refused batch of 10: the next one is at most 5
+  assert.equal(sizer.current, 5);
   sizer.setMax(100);
+  for (let i = 0; i < 10; i++) sizer.record(sizer.current, 10);
   assert.equal(sizer.current, 100);
 });
 

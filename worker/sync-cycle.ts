@@ -145,7 +145,7 @@ async function onPushError(deps: CycleDeps, counts: CycleCounts, items: Outgoing
   // attempt; the same change ids go again and the hub answers duplicates for what it has
   await deps.call({ op: 'release', queueIds });
   if (error instanceof HubError && (error.kind === 'too_large' || error.kind === 'client') && items.length > 1) {
-    deps.pushSizer.shrink(); // halve until the offending change stands alone
+    deps.pushSizer.shrink(items.length); // halve until the offending change stands alone
     return;
   }
   throw error;

@@ -160,3 +160,46 @@ test('quit mid-batch: the in-flight batch gets its deadline, then its leases go 
     await node.destroy();
   }
 });
+
+test('a 4xx answer is not retried blindly: the batch is split until the refused change stands alone, which fails with the error', async () => {
+  const writer = await hub.enroll('picky', 'picky');
+  const node = await startTestNode({ nodeId: 'picky', hub: { url: proxy.url, token: writer.token } });
+  try {
+    node.store.batch(() => {
+      for (let i = 0; i < 4; i++) node.store.createAgent({ id: `picky-${i}`, name: `p${i}`, type: 'llm' });
+    });
+    proxy.inject('/v1/push', { kind: 'status', status: 400 }, 3);
+    const result = await node.host.syncNow();
+    assert.equal(proxy.remaining(), 0);
+    assert.equal(result.failed, 1);
+    assert.equal(result.pushed, 3);
+    const failed = node.store.listQueue({ status: 'failed' }).items;
+    assert.equal(failed.length, 1);
+    assert.match(failed[0]!.errorMessage ?? '', /400/);
+  } finally {
+    proxy.clear();
+    await node.destroy();
+  }
+});
+
+test('a change the hub keeps failing on reaches max attempts and fails; queue.retry sends it again', async () => {
+  const writer = await hub.enroll('unlucky', 'unlucky');
+  const node = await startTestNode({ nodeId: 'unlucky', hub: { url: proxy.url, token: writer.token }, settings: { sync: { maxAttempts: 2 } } });
+  try {
+    node.store.createAgent({ id: 'unlucky-1', name: 'u', type: 'llm' });
+    proxy.inject('/v1/push', { kind: 'status', status: 500 }, 1000);
+    await waitFor(async () => {
+      await node.host.syncNow().catch(() => undefined);
+      return node.host.status().failed === 1;
+    }, 30_000, 'max attempts reached');
+    assert.equal(node.host.status().pending, 0);
+    proxy.clear();
+    assert.equal(node.store.retry().retried, 1);
+    const result = await node.host.syncNow();
+    assert.equal(result.pushed, 1);
+    assert.equal(node.host.status().failed, 0);
+  } finally {
+    proxy.clear();
+    await node.destroy();
+  }
+});
