@@ -2,7 +2,7 @@ import type { JsonObject, Page, SyncedTable, VersionVector } from '../../shared/
 import type { ConflictStatus, RecordConflictType } from '../../shared/domain/conflicts';
 import { OutpostError } from '../../shared/errors';
 import { incrementVv, mergeVv } from '../../shared/sync/version-vector';
-import { nowIso, type StoreCore } from './core';
+import { nowIso, paging, type StoreCore } from './core';
 import type { RecordRepository } from './records';
 import type { Shadows } from './shadow';
 import { parseData, rowData, specOf, type TableSpec } from './tables';
@@ -135,8 +135,7 @@ export class Conflicts {
   }
 
   list(query: ConflictListQuery = {}): Page<RecordConflict> {
-    const offset = Math.max(0, Math.trunc(query.offset ?? 0));
-    const limit = Math.min(1000, Math.max(1, Math.trunc(query.limit ?? 100)));
+    const { offset, limit } = paging(query.offset, query.limit);
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.status !== undefined) {

@@ -167,3 +167,10 @@ const batchRolledBack = (): OutpostError =>
   new OutpostError('internal', 'A write inside this batch failed part-way, so the whole batch was rolled back: nothing from it was saved.');
 
 export const nowIso = (): string => new Date().toISOString();
+
+/** Offset and limit for a page, whatever the caller passed: integers, offset >= 0, limit 1-1000 (default 100). */
+export function paging(offset: unknown, limit: unknown): { offset: number; limit: number } {
+  const o = typeof offset === 'number' && Number.isFinite(offset) ? Math.max(0, Math.trunc(offset)) : 0;
+  const l = typeof limit === 'number' && Number.isFinite(limit) ? Math.min(1000, Math.max(1, Math.trunc(limit))) : 100;
+  return { offset: o, limit: l };
+}

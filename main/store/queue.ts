@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type { JsonObject, SyncedTable, VersionVector } from '../../shared/domain/records';
 import { queueStatuses, type QueueItem, type QueueOperation, type QueueStatus } from '../../shared/domain/queue';
 import { OutpostError } from '../../shared/errors';
-import { nowIso, type StoreCore } from './core';
+import { nowIso, paging, type StoreCore } from './core';
 import type { Shadows } from './shadow';
 import { rowData, specOf, tableSpecs } from './tables';
 import type { Ack, Failure, ShadowState, LeaseOptions, LeaseResult, OutgoingChange, Page, QueueListQuery, SyncOp } from './types';
@@ -391,8 +391,7 @@ export class SyncQueue {
   }
 
   list(query: QueueListQuery = {}): Page<QueueItem> {
-    const offset = Math.max(0, Math.trunc(query.offset ?? 0));
-    const limit = Math.min(1000, Math.max(1, Math.trunc(query.limit ?? 100)));
+    const { offset, limit } = paging(query.offset, query.limit);
     const status = query.status;
     if (status !== undefined && !queueStatuses.includes(status)) {
       throw new OutpostError('invalid_input', `Unknown queue status ${JSON.stringify(String(status))}: expected ${queueStatuses.join(', ')}.`);

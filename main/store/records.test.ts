@@ -168,6 +168,8 @@ test('hostile column names and ids are refused and change nothing', (t) => {
     assert.throws(() => store.createAgent({ id, name: 'x', type: 'y' }), code('invalid_input'));
   }
   assert.throws(() => store.listWorkflows({ agentId: "x' --" }), code('invalid_input'));
+  assert.equal(store.listAgents({ offset: -5, limit: Number.NaN }).limit, 100, 'odd paging falls back to sane values');
+  assert.equal(store.listAgents({ limit: 1e9 }).limit, 1000);
   assert.throws(() => store.getShadow('agents; DROP TABLE agents' as never, 'x'), code('invalid_input', /Unknown table/));
   assert.throws(() => store.createAgent({ name: 'x', type: 'y', extra: 1 } as never), code('invalid_input'));
   const still = store.getAgent(a.id);

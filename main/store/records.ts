@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject, Page, SyncedTable, VersionVector } from '../../shared/domain/records';
 import { OutpostError } from '../../shared/errors';
-import { nowIso, type StoreCore } from './core';
+import { nowIso, paging, type StoreCore } from './core';
 import type { SyncQueue } from './queue';
 import type Database from 'better-sqlite3';
 import { checkId, checkPatch, dataColumns, fromColumn, parseData, rowData, toColumn, type FieldSpec, type TableSpec } from './tables';
@@ -69,8 +69,7 @@ export class RecordRepository {
   }
 
   list(options: ListOptions): Page<Record<string, unknown>> {
-    const offset = Math.max(0, Math.trunc(options.offset ?? 0));
-    const limit = Math.min(1000, Math.max(1, Math.trunc(options.limit ?? 100)));
+    const { offset, limit } = paging(options.offset, options.limit);
     const where = ['deleted = 0'];
     const params: unknown[] = [];
     for (const f of options.filters) {
