@@ -199,6 +199,17 @@ test('batch: many writes, one commit, one notification; a throw rolls all of it 
   assert.throws(() => store.getAgent('c1'), code('not_found'));
   assert.equal(ts.changes.length, 1, 'no notification for a rolled back batch');
   assert.equal(store.stats().byStatus.pending, 50);
+  // a refusal (checked before anything is written) caught inside a batch leaves the rest of the batch intact
+  store.batch(() => {
+    store.updateAgent({ id: 'b1', patch: { name: 'ok' }, expectedVersion: 1 });
+    assert.throws(() => store.updateAgent({ id: 'b2', patch: { name: 'stale' }, expectedVersion: 9 }), code('version_conflict'));
+    assert.throws(() => store.createWorkflow({ name: 'w', agentId: 'ghost' }), code('invalid_input'));
+    store.updateAgent({ id: 'b3', patch: { name: 'ok too' }, expectedVersion: 1 });
+  });
+  assert.equal(store.getAgent('b1').name, 'ok');
+  assert.equal(store.getAgent('b2').name, 'b2');
+  assert.equal(store.getAgent('b3').version, 2);
+  assert.equal(store.stats().byStatus.pending, 50);
 });
 
 test('workflows and executions: filters and parents', (t) => {
