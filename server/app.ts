@@ -83,12 +83,23 @@ const isPostgresInputError = (error: unknown): boolean => {
   return typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code);
 };
 
+/** The database is down or the connection to it broke: a retry soon will likely succeed (503, not 500). */
+const isDatabaseUnavailable = (error: unknown): boolean => {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (/^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code))) return true;
+  return typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error|Client was closed/i.test(message);
+};
+
 function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
   let status: number;
   let body: { code: ErrorCode; message: string };
   if (error instanceof OutpostError) {
     status = httpStatusOf(error.code);
     body = { code: error.code, message: error.message };
+  } else if (isDatabaseUnavailable(error)) {
+    status = 503;
+    body = { code: 'unavailable', message: 'The hub database is unavailable for a moment: retry later.' };
+    reply.header('retry-after', '2');
   } else if (isPostgresInputError(error)) {
     status = 400;
     body = { code: 'invalid_input', message: `The database refused a value: ${(error as Error).message}`.slice(0, 500) };

@@ -60,7 +60,7 @@ describe('hub on PostgreSQL', () => {
     }
   });
 
-  test('a PostgreSQL crash and restart: the hub answers again and its event streams keep working', async () => {
+  test('a PostgreSQL crash: 503 while it is away, then the hub answers again and its event streams keep working', async () => {
     const url = await postgres.createDatabase('restart');
     const hub = await startHub({ dataDir: tempDir(), databaseUrl: url, heartbeatMs: 200 });
     try {
@@ -68,7 +68,17 @@ describe('hub on PostgreSQL', () => {
       const b = await enrollNode(hub.url, hub.adminToken, 'b');
       const stream = await openEventStream(hub.url, b.token);
       await stream.waitFor((s) => s.length >= 1);
-      await postgres.restart();
+      postgres.kill();
+      // while the database is away: 503 with Retry-After (the node retries later), health says so, no crash
+      const away = await hubRequest<{ error: { code: string } }>(hub.url, '/v1/push', {
+        token: a.token,
+        json: { changes: [makeChange(a.nodeId, 'while-down', { [a.nodeId]: 1 })] },
+      });
+      assert.equal(away.status, 503);
+      assert.equal(away.body.error.code, 'unavailable');
+      assert.ok(Number(away.headers.get('retry-after')) > 0);
+      assert.equal((await hubRequest(hub.url, '/health')).status, 503);
+      postgres.start();
       // the pool drops its dead connections; the first requests may fail while it does
       let pushed: PushResponse | null = null;
       for (let i = 0; i < 50 && !pushed; i++) {

@@ -10,8 +10,12 @@ const RECONNECT_MAX_MS = 10_000;
  * a database restart.
  */
 export async function openPostgres(url: string, options: { poolSize?: number; onError?: (error: Error) => void } = {}): Promise<HubDatabase> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000, keepAlive: true });
   pool.on('error', (error) => options.onError?.(error)); // an idle client lost its connection: the pool replaces it
+  // Every client keeps a listener of its own: a connection error arriving while no query is running (the server
+  // killed mid-transaction or during shutdown) must not become an unhandled 'error' that ends the hub. The
+  // failure still reaches the caller through the query that fails and the pool through its own listener.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   await pool.query('SELECT 1'); // fail fast on a wrong URL
 
   const subscribers = new Map<string, Set<(payload: string) => void>>();
@@ -68,6 +72,14 @@ export async function openPostgres(url: string, options: { poolSize?: number; on
     },
     transaction: async (fn) => {
       const client = await pool.connect();
+      // A checked-out client has no error listener of the pool's: without ours, a connection lost between two
+      // statements of a transaction (the database killed) would be an unhandled 'error' and end the process.
+      let failure: Error | undefined;
+      const onError = (error: Error) => {
+        failure = error;
+        options.onError?.(error);
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn({
@@ -79,10 +91,12 @@ export async function openPostgres(url: string, options: { poolSize?: number; on
         await client.query('COMMIT');
         return result;
       } catch (error) {
+        failure ??= error as Error;
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        client.release(failure); // a client that failed is closed, not reused
       }
     },
     listen: async (channel, onPayload) => {

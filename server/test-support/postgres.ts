@@ -20,6 +20,9 @@ export interface TestPostgres {
   createDatabase(name: string): Promise<string>;
   /** Kills the server (immediate shutdown, like a crash) and starts it again on the same port. */
   restart(): Promise<void>;
+  /** Immediate shutdown, keeping the data: `start()` brings it back on the same port. */
+  kill(): void;
+  start(): void;
   /** Immediate shutdown (like a crash: data is already safe or irrelevant) and removal of the folder. */
   stop(): Promise<void>;
 }
@@ -121,6 +124,10 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     },
     restart: async () => {
       stopSync();
+      startOn(port);
+    },
+    kill: () => stopSync(),
+    start: () => {
       startOn(port);
     },
     stop: async () => {
