@@ -2,7 +2,7 @@
 // them (gzip answers, pages of 10,000); then a round where 10% of the records change one field, pushed as
 // patches and pulled as deltas. Figures are records per second and ratios against the bound measured in the
 // same run: JSON encode + gzip + gunzip + parse of the same records in one process, no HTTP, no database.
-//   node --import tsx bench/hub.ts [--records N] [--postgres]
+//   node --import tsx bench/hub.ts [--records N] [--postgres] [--skip-pglite]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,9 @@ import { enrollNode, makeChange } from '../server/test-support/hub-client';
 import { startTestPostgres } from '../server/test-support/postgres';
 import type { PullResponse, PushResponse, WireChange } from '../shared/sync/wire';
 
-const { values } = parseArgs({ options: { records: { type: 'string', default: '100000' }, postgres: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { records: { type: 'string', default: '100000' }, postgres: { type: 'boolean', default: false }, 'skip-pglite': { type: 'boolean', default: false } },
+});
 const N = Number(values.records);
 const PUSH_BATCH = 5000;
 const PULL_PAGE = 10_000;
@@ -114,7 +116,7 @@ async function run(label: string, databaseUrl?: string) {
   }
 }
 
-await run('hub on embedded PGlite');
+if (!values['skip-pglite']) await run('hub on embedded PGlite');
 if (values.postgres) {
   const pg = await startTestPostgres();
   try {
