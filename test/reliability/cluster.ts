@@ -84,6 +84,8 @@ export interface ClusterNode {
   call<T = unknown>(method: string, input?: unknown): Promise<T>;
   /** SIGKILL the node process (its worker dies with it) */
   kill(): Promise<void>;
+  /** SIGTERM: the node lets an in-flight batch finish, then exits */
+  stop(): Promise<void>;
   start(): Promise<void>;
   /** SIGKILL the node's sync worker (the node restarts it); false when no worker was found */
   killWorker(): boolean;
@@ -162,6 +164,11 @@ export async function startCluster(options: {
           const p = node.process;
           node.process = null;
           if (p) await p.stop('SIGKILL');
+        },
+        async stop() {
+          const p = node.process;
+          node.process = null;
+          if (p) await p.stop('SIGTERM');
         },
         async start() {
           if (node.process) return;

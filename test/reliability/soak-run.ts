@@ -72,7 +72,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           return;
         }
         const id = pick(ids);
-        const current = await node.call<Agent>('agents.get', { id });
+        const current = await node.call<Agent>('agents.get', { id }).catch(async (error: { code?: string }) => {
+          if (error.code !== 'not_found') throw error;
+          // not here (yet, or deleted): create it, which races other nodes' creates of the same id
+          const agent = await node.call<Agent>('agents.create', { id, name: `${id} by ${node.name}`, type: pick(['llm', 'tool']), status: 'active', config: { origin: node.name } });
+          writes.push({ node: node.name, recordId: id, vv: agent.vv, data: domainOf(agent as unknown as Record<string, unknown>) });
+          return null;
+        });
+        if (!current) return;
         if (roll < 0.33) {
           await node.call('agents.delete', { id, expectedVersion: current.version });
           writes.push({ node: node.name, recordId: id, vv: incrementVv(current.vv, node.nodeId), data: null });
@@ -121,7 +128,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           await sleep(50 + random() * 400);
           if (node.killWorker()) fault('SIGKILL sync worker');
         }
-      } else if (roll < 0.85) {
+      } else if (roll < 0.75) {
+        if (node.process && up().length > 1) {
+          await node.stop();
+          fault('restart node (SIGTERM)');
+          await node.start();
+        }
+      } else if (roll < 0.88) {
         if (node.process && up().length > 1) {
           void node.call('sync.now').catch(() => undefined);
           await sleep(random() * 500);
