@@ -71,6 +71,30 @@ function instrumentApply(node: TestNode): { ms: number; records: number } {
   return totals;
 }
 
+/** Times the edge store's lease and ack on the pushing node (main's share of a push). */
+function instrumentPush(node: TestNode): { leaseMs: number; ackMs: number } {
+  const totals = { leaseMs: 0, ackMs: 0 };
+  const lease = node.store.leaseBatch.bind(node.store);
+  const ack = node.store.ackChanges.bind(node.store);
+  node.store.leaseBatch = (options) => {
+    const started = performance.now();
+    try {
+      return lease(options);
+    } finally {
+      totals.leaseMs += performance.now() - started;
+    }
+  };
+  node.store.ackChanges = (acks) => {
+    const started = performance.now();
+    try {
+      return ack(acks);
+    } finally {
+      totals.ackMs += performance.now() - started;
+    }
+  };
+  return totals;
+}
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
@@ -91,6 +115,7 @@ async function main(): Promise<void> {
     // ---- full sync ----
     const boundFull = baseline(records, dir);
     const applyB = instrumentApply(b);
+    const pushA = instrumentPush(a);
     const push = await a.host.syncNow();
     const pull = await b.host.syncNow();
     if (push.pushed !== N || pull.pulled !== N) throw new Error(`full sync moved ${push.pushed}/${pull.pulled} of ${N}`);
@@ -123,6 +148,10 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`full sync      push A->hub ${fmt(fullPushRate)} rec/s   pull hub->B ${fmt(fullPullRate)} rec/s   end to end ${fmt(fullE2e)} rec/s = ${ratio(fullE2e, boundFull)} of the bound  (target >= 50,000)`);
     console.log(`               B applies pulled changes at ${fmt(fullApplyRate)} rec/s = ${ratio(fullApplyRate, boundFull)} of the bound  (target >= 100,000)`);
+    console.log(
+      `               where the push time goes: A's store lease ${(pushA.leaseMs / (N / 1000)).toFixed(1)} ms + ack ${(pushA.ackMs / (N / 1000)).toFixed(1)} ms per 1,000 records ` +
+        `(${Math.round(((pushA.leaseMs + pushA.ackMs) / push.durationMs) * 100)}% of the push, overlapped with the hub); the rest is the hub and the worker`,
+    );
     console.log(`               wire ${fmt(push.bytesWire)} B up (raw ${fmt(push.bytesRaw)}), ${fmt(pull.bytesWire)} B down (raw ${fmt(pull.bytesRaw)})`);
     console.log(`10% round      push ${fmt(roundPushRate)} rec/s   pull ${fmt(roundPullRate)} rec/s   end to end ${fmt(roundE2e)} rec/s = ${ratio(roundE2e, boundRound)} of the bound  (target >= 40,000)`);
     console.log(`               B applies at ${fmt(roundApplyRate)} rec/s`);

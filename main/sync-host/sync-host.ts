@@ -57,7 +57,7 @@ export class SyncHost {
   private statsTimer: NodeJS.Timeout | null = null;
   private nextRequestId = 1;
   private readonly waiters = new Map<number, Waiter>();
-  private readonly readyWaiters = new Set<() => void>();
+  private readonly readyWaiters = new Set<(error?: Error) => void>();
   private statsCache: { value: QueueStats; at: number } | null = null;
   private readonly conflictListeners = new Set<(ids: number[]) => void>();
   private readonly channelListeners = new Map<string, Set<(payload: unknown) => void>>();
@@ -165,6 +165,7 @@ export class SyncHost {
       return Promise.reject(new OutpostError('invalid_input', 'This node is not connected to a hub: set the hub URL and token first.'));
     }
     if (settings.sync.paused) return Promise.reject(new OutpostError('locked', 'Sync is paused: resume it to sync now.'));
+    if (this.stopping) return Promise.reject(new OutpostError('unavailable', 'Sync stopped: the node is shutting down.'));
     return this.whenReady(WORKER_READY_WAIT_MS).then(() => {
       const requestId = this.nextRequestId++;
       return new Promise<SyncCycleResult>((resolve, reject) => {
@@ -185,13 +186,13 @@ export class SyncHost {
   private whenReady(timeoutMs: number): Promise<void> {
     if (this.workerReady) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.readyWaiters.delete(onReady);
-        reject(new OutpostError('unavailable', 'The sync worker is not running (it is restarting): try again in a moment.'));
-      }, timeoutMs);
-      const onReady = () => {
+      const timer = setTimeout(() => onReady(new OutpostError('unavailable', 'The sync worker is not running (it is restarting): try again in a moment.')), timeoutMs);
+      timer.unref?.();
+      const onReady = (error?: Error) => {
         clearTimeout(timer);
-        resolve();
+        this.readyWaiters.delete(onReady);
+        if (error) reject(error);
+        else resolve();
       };
       this.readyWaiters.add(onReady);
     });
@@ -254,7 +255,9 @@ export class SyncHost {
     }
     this.worker = null;
     this.workerReady = false;
-    this.failWaiters(new OutpostError('unavailable', 'Sync stopped: the node is shutting down.'));
+    const stopped = new OutpostError('unavailable', 'Sync stopped: the node is shutting down.');
+    this.failWaiters(stopped);
+    for (const waiter of [...this.readyWaiters]) waiter(stopped);
     try {
       this.store.releaseLeases();
     } catch (error) {
