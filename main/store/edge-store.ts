@@ -88,7 +88,11 @@ export class EdgeStore {
     }
   }
 
-  /** Runs fn in one transaction: many writes, one commit, one change notification. */
+  /**
+   * Runs fn in one transaction: many writes, one commit, one change notification. A refusal (OutpostError)
+   * caught inside leaves the rest of the batch intact; a write that fails part-way (a full disk) rolls the
+   * whole batch back, even if the caller caught its error. Nested batches are savepoints.
+   */
   batch<T>(fn: () => T): T {
     return this.core.write(fn);
   }
