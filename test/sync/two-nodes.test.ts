@@ -131,3 +131,15 @@ test('concurrent edits of one record: the conflict is recorded, the hook hears i
   assert.ok(b.events.some((e) => e.event === 'conflicts.changed' && (e.payload as { pending: number }).pending >= 1));
   assert.ok(b.host.status().conflicts >= 1);
 });
+
+test('a used-up daily quota holds changes back and says so; lifting it sends them', async () => {
+  a.ctx.settings.set({ sync: { bandwidth: { dailyQuotaBytes: 1, criticalReserveBytes: 0 } } });
+  a.store.createAgent({ id: 'over-quota', name: 'q', type: 'llm' });
+  const held = await a.host.syncNow();
+  assert.equal(held.pushed, 0);
+  assert.equal(a.host.status().pending, 1);
+  assert.match(a.host.status().lastError ?? '', /quota/);
+  a.ctx.settings.set({ sync: { bandwidth: { dailyQuotaBytes: null } } });
+  assert.equal((await a.host.syncNow()).pushed, 1);
+  assert.equal(a.host.status().lastError, null);
+});
