@@ -115,7 +115,9 @@ export class SyncScheduler {
       this.status.reachable = null;
       this.failureBackoff.reset();
     }
-    this.clearTimers();
+    // a pending retry or debounced push outlives a settings change; the periodic timer and probe start over
+    if (!this.active() || linkChanged) this.clearTimers();
+    else this.clearTimers('periodic', 'probe');
     this.events?.close();
     this.events = null;
     this.publish();
@@ -313,9 +315,12 @@ export class SyncScheduler {
     this.timers.set(name, timer);
   }
 
-  private clearTimers(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+  private clearTimers(...names: Array<'periodic' | 'debounce' | 'retry' | 'probe'>): void {
+    for (const [name, timer] of this.timers) {
+      if (names.length && !names.includes(name)) continue;
+      clearTimeout(timer);
+      this.timers.delete(name);
+    }
   }
 
   private publish(): void {
