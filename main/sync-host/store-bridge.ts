@@ -10,8 +10,6 @@ import { wireChangeId } from './change-id';
 export interface BridgeEvents {
   /** queue rows changed (lease, ack, fail, release) */
   onQueueChanged(): void;
-  /** remote changes were applied */
-  onApplied(tables: string[], ids: string[]): void;
   onConflicts(conflictIds: number[]): void;
 }
 
@@ -155,9 +153,8 @@ export class StoreBridge {
     }
     if (need.size) return { status: 'need-full', keys: [...need.values()] };
     const result = this.store.applyRemoteChanges(remote, cursor);
-    if (result.applied > 0) {
-      this.events.onApplied([...new Set(remote.map((r) => r.table))], remote.slice(0, 1000).map((r) => r.recordId));
-    }
+    // agents.changed for applied records comes from the store's change listener (main/node.ts wires it)
+    this.events.onQueueChanged();
     if (result.conflictIds.length) this.events.onConflicts(result.conflictIds);
     return { status: 'applied', applied: result.applied, skipped: result.skipped, conflicts: result.conflicts };
   }

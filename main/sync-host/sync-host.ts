@@ -75,7 +75,6 @@ export class SyncHost {
     this.usage = this.loadUsage();
     this.bridge = new StoreBridge(this.ctx.identity.nodeId, this.store, {
       onQueueChanged: () => this.scheduleStats(),
-      onApplied: (tables, ids) => this.ctx.events.emit('agents.changed', { tables, ids }),
       onConflicts: (ids) => this.conflictsRecorded(ids),
     });
   }
