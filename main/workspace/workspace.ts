@@ -164,7 +164,14 @@ export class Workspace {
   async save(input: { path: string; content: string; expectedVersion?: number }, by = this.options.identity.nodeName): Promise<WorkspaceItem> {
     const item = await this.locked(async () => {
       resolveWorkspaceFile(this.root, input.path); // refuses escaping paths before anything is read or written
-      const existing = await this.itemRow(input.path);
+      const onDisk = await readWorkspaceFile(this.root, input.path);
+      let existing = await this.itemRow(input.path);
+      if (onDisk && onDisk.oid !== (existing && !existing.deleted ? existing.content_oid : null)) {
+        // another program changed the file and the watcher has not taken it in yet: take it in first, so a
+        // save made against the previous version is refused instead of silently overwriting that edit
+        await this.takeInFile(onDisk, existing);
+        existing = await this.itemRow(input.path);
+      }
       const live = existing && !existing.deleted ? existing : null;
       if (input.expectedVersion !== undefined && (live?.version ?? 0) !== input.expectedVersion) {
         throw new OutpostError(
@@ -177,7 +184,6 @@ export class Workspace {
       }
       const bytes = Buffer.from(input.content, 'utf8');
       const oid = blobOidOf(bytes);
-      const onDisk = await readWorkspaceFile(this.root, input.path);
       const facts = onDisk?.oid === oid ? onDisk : writeItemFile(this.root, input.path, input.content);
       const status: ItemRow['sync_status'] = live?.conflict_id ? 'conflict' : oid === live?.committed_oid ? live.sync_status : 'pending';
       await upsertItems(this.db, [
@@ -423,6 +429,26 @@ export class Workspace {
   }
 
   // ---- internals ---------------------------------------------------------------------------------------
+
+  /** Records a file's current content as an external edit of its item (call under the mutex). */
+  private async takeInFile(file: NonNullable<Awaited<ReturnType<typeof readWorkspaceFile>>>, row: ItemRow | null): Promise<void> {
+    await upsertItems(this.db, [
+      {
+        id: row?.id ?? randomUUID(),
+        path: file.path,
+        type: itemTypeOf(file.path),
+        content: file.text ?? '',
+        is_binary: file.text === null,
+        size: file.size,
+        content_oid: file.oid,
+        committed_oid: row?.committed_oid ?? null,
+        modified_by: 'external edit',
+        sync_status: row?.conflict_id ? 'conflict' : file.oid === row?.committed_oid ? 'committed' : 'pending',
+        file_mtime_ms: file.mtimeMs,
+        file_size: file.size,
+      },
+    ]);
+  }
 
   private async applyResolutionLocally(row: ConflictRow, result: { text: string } | { oid: string } | { deleted: true }): Promise<void> {
     const item = await this.itemRow(row.item_path);

@@ -96,6 +96,13 @@ test('edits by other programs are taken into PGlite, never overwritten', async (
     assert.equal(a.content, 'one\nedited in an editor\n');
     assert.equal(a.version, 2);
     assert.equal(a.syncStatus, 'pending');
+    // an edit on disk not yet seen is taken in before a save: a save against the older version is refused
+    writeFileSync(join(ws.root, 'notes/a.md'), 'one\nedited in an editor\nand again\n');
+    await assert.rejects(ws.save({ path: 'notes/a.md', content: 'from the API\n', expectedVersion: 2 }), (e) => code(e) === 'version_conflict');
+    assert.equal((await ws.get('notes/a.md')).content, 'one\nedited in an editor\nand again\n');
+    assert.equal(readFileSync(join(ws.root, 'notes/a.md'), 'utf8'), 'one\nedited in an editor\nand again\n');
+    writeFileSync(join(ws.root, 'notes/a.md'), 'one\nedited in an editor\n');
+    await ws.scan();
     const committed = await ws.commit();
     assert.ok(committed.commit);
     assert.equal(committed.items, 2);
