@@ -5,6 +5,7 @@ import { incrementVv } from '../../shared/sync/version-vector';
 import { seededRandom, startCluster, type Cluster, type ClusterNode } from './cluster';
 import { allConflicts, convergenceProblems, domainOf, lostWrites, readHubLog, workspaceSnapshot, type AckedWrite } from './checker';
 import { recordFigures } from './figures';
+import { startKillablePostgres } from './postgres';
 
 /**
  * The soak: a hub and three `outpost node` processes, each behind its own chaos proxy, run random writes
@@ -21,6 +22,8 @@ export interface SoakOptions {
   log?: (line: string) => void;
   /** how long the end phase may take to converge */
   convergeTimeoutMs?: number;
+  /** run the hub on a real PostgreSQL cluster, which then gets SIGKILLed among the faults */
+  postgres?: boolean;
 }
 
 export interface SoakResult {
@@ -49,9 +52,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const writes: AckedWrite[] = [];
   const refusals: Record<string, number> = {};
 
+  const pg = options.postgres ? await startKillablePostgres() : null;
   const cluster = await startCluster({
     names: NAMES,
     random,
+    ...(pg ? { databaseUrl: pg.url } : {}),
     settings: { sync: { maxAttempts: 100, intervalMs: 2000, debounceMs: 200 }, conflicts: { tables: { agents: { strategy: 'merge' } }, deleteUpdatePolicy: 'manual' } },
   });
   try {
@@ -142,6 +147,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           fault('SIGKILL node');
           await node.start();
         }
+      } else if (pg && roll < 0.94) {
+        pg.kill();
+        fault('SIGKILL PostgreSQL');
+        await sleep(random() * 2000);
+        pg.start();
       } else if (cluster.hub.running()) {
         await cluster.hub.kill();
         fault('SIGKILL hub');
@@ -181,6 +191,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       n.proxy.heal();
       n.proxy.partition(false);
     }
+    pg?.start();
     if (!cluster.hub.running()) await cluster.hub.restart();
     for (const n of cluster.nodes) await n.start();
     for (const [i, n] of cluster.nodes.entries()) {
@@ -249,6 +260,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       durationMs: Date.now() - started,
       notes: {
         seed: options.seed,
+        'hub database': options.postgres ? 'PostgreSQL (SIGKILLed among the faults)' : 'embedded PGlite',
         'workload time': `${(options.durationMs / 1000).toFixed(0)} s`,
         'hub change log entries': hub.changes,
         'live records on the hub': [...hub.records.values()].filter((r) => r.data).length,
@@ -262,6 +274,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     return result;
   } finally {
     await cluster.close();
+    pg?.destroy();
   }
 }
 

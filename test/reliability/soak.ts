@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes N [--seed S]`: the long soak (see soak-run.ts). Prints progress, then the
+ * `npm run soak -- --minutes N [--seed S] [--postgres]`: the long soak (see soak-run.ts). Prints progress, then the
  * checker's verdict; exits 1 when a write was lost, a change applied twice, the nodes did not converge or
  * memory grew without bound. The figures go to docs/RELIABILITY.md.
  */
@@ -7,7 +7,10 @@ import { parseArgs } from 'node:util';
 import { runSoak } from './soak-run';
 import { memoryProblems, verdict } from './verdict';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '20' }, seed: { type: 'string' } }, strict: true });
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '20' }, seed: { type: 'string' }, postgres: { type: 'boolean', default: false } },
+  strict: true,
+});
 const minutes = Number(values.minutes);
 if (!(minutes > 0 && minutes <= 24 * 60)) {
   console.error('--minutes must be a number of minutes (0 < N <= 1440)');
@@ -20,8 +23,9 @@ log(`soak for ${minutes} min, seed ${seed}`);
 const result = await runSoak({
   durationMs: minutes * 60_000,
   seed,
-  figuresKey: 'soak-long',
-  title: `soak (long, ${minutes} min)`,
+  figuresKey: values.postgres ? 'soak-long-postgres' : 'soak-long',
+  title: `soak (long, ${minutes} min${values.postgres ? ', PostgreSQL' : ''})`,
+  postgres: values.postgres,
   log,
   convergeTimeoutMs: 300_000,
 });
