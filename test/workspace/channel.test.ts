@@ -66,3 +66,41 @@ test('the Workspace drives the Git engine through the worker channel (handed ove
     t.cleanup();
   }
 });
+
+test('auto-commit runs every settings.workspace.autoCommitMinutes, only when something changed', async () => {
+  const t = tempDir('ws-auto');
+  const settings = new SettingsStore(t.dir);
+  settings.set({ workspace: { autoCommitMinutes: 0.05, authorName: 'Auto Tester', authorEmail: 'auto@example.com' } }); // 3 s
+  const ws = await Workspace.open({
+    dataDir: t.dir,
+    identity: { nodeId: 'n-auto', nodeName: 'auto', dataDir: t.dir, startedAt: new Date().toISOString(), version: 'test' },
+    settings,
+    log: createLogger({ quiet: true }),
+    watch: false,
+  });
+  try {
+    await ws.save({ path: 'a.md', content: 'one\n' });
+    await ws.save({ path: 'b.md', content: 'two\n' });
+    const waitForCommits = async (n: number) => {
+      for (const until = Date.now() + 20_000; Date.now() < until; ) {
+        const log = await ws.log({ limit: 10 });
+        if (log.length >= n) return log;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return ws.log({ limit: 10 });
+    };
+    const first = await waitForCommits(1);
+    assert.equal(first.length, 1);
+    assert.match(first[0]!.message, /^Auto-commit: 2 items at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.deepEqual(first[0]!.author, { name: 'Auto Tester', email: 'auto@example.com' });
+    assert.equal((await ws.get('a.md')).syncStatus, 'committed');
+    // nothing changed for two more periods: still one commit
+    await new Promise((r) => setTimeout(r, 7000));
+    assert.equal((await ws.log({ limit: 10 })).length, 1);
+    const cli = (await gitOk(['log', '--format=%an <%ae>|%s'], { cwd: ws.root })).trim();
+    assert.match(cli, /^Auto Tester <auto@example.com>\|Auto-commit: 2 items at /);
+  } finally {
+    await ws.close();
+    t.cleanup();
+  }
+});
