@@ -195,7 +195,7 @@ test('model: two nodes and a hub converge under random writes, pushes, failures,
         b.cleanup();
       }
     }),
-    { numRuns: 60, verbose: 1 },
+    { numRuns: Number(process.env.MODEL_RUNS ?? 60), verbose: 1 },
   );
   t.diagnostic(`conflicts recorded across the runs: ${conflictsSeen}`);
   assert.ok(conflictsSeen >= 30, `the runs exercised conflicts (${conflictsSeen})`);
