@@ -33,6 +33,7 @@ const STABLE_AFTER_MS = 30_000;
 /** queue counts are a few COUNT queries over large tables: read at most this often for events and status */
 const STATS_THROTTLE_MS = 1000;
 const WORKER_READY_WAIT_MS = 15_000;
+const MAX_HELD_CHANNEL_MESSAGES = 1000;
 
 type Waiter = { resolve: (r: SyncCycleResult) => void; reject: (e: Error) => void };
 
@@ -59,6 +60,7 @@ export class SyncHost {
   private readonly waiters = new Map<number, Waiter>();
   private readonly readyWaiters = new Set<(error?: Error) => void>();
   private statsCache: { value: QueueStats; at: number } | null = null;
+  private heldChannelMessages: MainToWorker[] = [];
   private readonly conflictListeners = new Set<(ids: number[]) => void>();
   private readonly channelListeners = new Map<string, Set<(payload: unknown) => void>>();
   private readonly unsubscribers: Array<() => void> = [];
@@ -114,7 +116,13 @@ export class SyncHost {
   /** A named message channel to a worker module (the Git engine). */
   channel(name: string): { post: (payload: unknown) => void; on: (listener: (payload: unknown) => void) => () => void } {
     return {
-      post: (payload) => this.post({ type: 'channel', channel: name, payload }),
+      post: (payload) => {
+        const message: MainToWorker = { type: 'channel', channel: name, payload };
+        // held while the worker starts or restarts, so a request is not lost in the gap
+        if (this.workerReady) this.post(message);
+        else if (this.heldChannelMessages.length < MAX_HELD_CHANNEL_MESSAGES) this.heldChannelMessages.push(message);
+        else this.ctx.log.warn('worker channel backlog full: message dropped', { channel: name });
+      },
       on: (listener) => {
         const set = this.channelListeners.get(name) ?? new Set();
         set.add(listener);
@@ -359,6 +367,7 @@ export class SyncHost {
         this.post({ type: 'configure', config: this.workerConfig() });
         for (const ready of this.readyWaiters) ready();
         this.readyWaiters.clear();
+        for (const held of this.heldChannelMessages.splice(0)) this.post(held);
         this.publishStatus(true);
         return;
       case 'request': {
@@ -429,13 +438,16 @@ export class SyncHost {
       this.ctx.log.warn('could not count pending conflicts', { error });
     }
     if (!ids.length) return;
-    for (const listener of this.conflictListeners) {
-      try {
-        listener(ids);
-      } catch (error) {
-        this.ctx.log.error('conflict listener failed', { error });
+    // after the store call that recorded them has answered the worker: a resolver's writes are local writes
+    setImmediate(() => {
+      for (const listener of this.conflictListeners) {
+        try {
+          listener(ids);
+        } catch (error) {
+          this.ctx.log.error('conflict listener failed', { error });
+        }
       }
-    }
+    });
   }
 
   /** Emits sync.status; without `force`, only when something a person sees has changed. */

@@ -143,3 +143,15 @@ test('a used-up daily quota holds changes back and says so; lifting it sends the
   assert.equal((await a.host.syncNow()).pushed, 1);
   assert.equal(a.host.status().lastError, null);
 });
+
+test('named channels reach worker modules and their answers come back (the Git channel refusing a bad request)', async () => {
+  const channel = a.host.channel('git');
+  const answers: unknown[] = [];
+  const off = channel.on((payload) => answers.push(payload));
+  channel.post({ id: 7, request: { kind: 'git.nope' } });
+  const answer = (await waitFor(() => answers[0], 10_000, 'the git channel answer')) as { id: number; reply: { ok: boolean; error: { code: string } } };
+  off();
+  assert.equal(answer.id, 7);
+  assert.equal(answer.reply.ok, false);
+  assert.equal(answer.reply.error.code, 'invalid_input');
+});
