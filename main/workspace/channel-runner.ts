@@ -4,9 +4,10 @@ import type { GitRunner } from './git-runner';
 
 /**
  * A GitRunner over the sync worker's named channel (main/sync-host: `syncHost.channel('git')`): requests go
- * to worker/git/channel.ts in the utility process, so Git work never runs on main's event loop. A request
- * unanswered within its time limit (a worker that died mid-request) fails with 'unavailable'; the workspace
- * retries at the next commit.
+ * to worker/git/channel.ts in the utility process, so Git work never runs on main's event loop. While
+ * requests are pending a ping every `pingMs` asks for the worker's instance id: a request accepted by a worker
+ * that has since been replaced (it crashed and the sync host restarted it) fails at once with 'unavailable',
+ * and any request unanswered within its time limit fails too; the workspace retries at the next commit.
  */
 export interface WorkerChannel {
   post(payload: unknown): void;
@@ -22,14 +23,42 @@ const LIMIT_MS: Record<GitRequest['kind'], number> = {
   'git.show': 60_000,
 };
 
-export function channelGitRunner(channel: WorkerChannel): GitRunner & { dispose(): void } {
+export function channelGitRunner(channel: WorkerChannel, options: { pingMs?: number } = {}): GitRunner & { dispose(): void } {
   let nextId = 1;
-  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: GitProgress) => void; timer: NodeJS.Timeout }>();
+  const waiting = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: GitProgress) => void; timer: NodeJS.Timeout; instance?: string }
+  >();
+  const pings = new Set<number>();
+  const failDead = (alive: string) => {
+    for (const [id, w] of waiting) {
+      if (w.instance && w.instance !== alive) {
+        waiting.delete(id);
+        clearTimeout(w.timer);
+        w.reject(new OutpostError('unavailable', 'The Git worker restarted while working on this request; it will be retried.'));
+      }
+    }
+  };
+  const pinger = setInterval(() => {
+    if (waiting.size === 0) return;
+    const id = nextId++;
+    pings.add(id);
+    channel.post({ id, ping: true });
+  }, options.pingMs ?? 15_000);
+  pinger.unref();
   const off = channel.on((payload) => {
-    const msg = payload as { id?: unknown; reply?: GitReply; progress?: GitProgress };
+    const msg = payload as { id?: unknown; reply?: GitReply; progress?: GitProgress; accepted?: string; instance?: string };
     if (typeof msg?.id !== 'number') return;
+    if (pings.delete(msg.id)) {
+      if (typeof msg.instance === 'string') failDead(msg.instance);
+      return;
+    }
     const w = waiting.get(msg.id);
     if (!w) return;
+    if (typeof msg.accepted === 'string') {
+      w.instance = msg.accepted;
+      return;
+    }
     if (msg.progress) {
       w.onProgress?.(msg.progress);
       return;
@@ -55,6 +84,7 @@ export function channelGitRunner(channel: WorkerChannel): GitRunner & { dispose(
     },
     dispose() {
       off();
+      clearInterval(pinger);
       for (const [id, w] of waiting) {
         clearTimeout(w.timer);
         w.reject(new OutpostError('unavailable', 'The Git worker channel closed.'));

@@ -104,3 +104,29 @@ test('auto-commit runs every settings.workspace.autoCommitMinutes, only when som
     t.cleanup();
   }
 });
+
+test('a request accepted by a worker that then died fails at once when a restarted worker answers the ping', async () => {
+  const listeners = new Set<(payload: unknown) => void>();
+  const deliver = (m: unknown) => setImmediate(() => listeners.forEach((l) => l(m)));
+  const channel: WorkerChannel = {
+    post(payload) {
+      const p = payload as { id: number; ping?: true; request?: unknown };
+      if (p.ping) deliver({ id: p.id, instance: 'worker-2' }); // the restarted worker
+      else deliver({ id: p.id, accepted: 'worker-1' }); // accepted, then the worker died: no reply ever
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const runner = channelGitRunner(channel, { pingMs: 50 });
+  const keepAlive = setInterval(() => {}, 1000); // the runner's own timers are unref'd: a node keeps running anyway
+  try {
+    const started = Date.now();
+    await assert.rejects(runner.request({ kind: 'git.head', dir: '/nonexistent' }), (e: { code?: string }) => e.code === 'unavailable');
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    clearInterval(keepAlive);
+    runner.dispose();
+  }
+});

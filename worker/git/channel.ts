@@ -4,8 +4,9 @@ import { handleGitMessage } from './index';
 import type { GitRequest } from './protocol';
 
 /**
- * The Git engine's channel in the utility process: main posts `{id, request}`, the worker answers
- * `{id, reply}` and, while a request runs, `{id, progress}`. Importing this module registers the channel.
+ * The Git engine's channel in the utility process: main posts `{id, request}`; the worker answers
+ * `{id, accepted: instance}` at once, `{id, progress}` while it runs and `{id, reply}` at the end; `{id, ping}`
+ * gets `{id, instance}` at once. Importing this module registers the channel.
  */
 export const GIT_CHANNEL = 'git';
 
@@ -43,7 +44,14 @@ const requestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('git.log'), dir, path: path.optional(), limit: z.number().int().min(1).max(10_000) }).strict(),
   z.object({ kind: z.literal('git.show'), dir, oid, path }).strict(),
 ]);
-export const gitChannelMessageSchema = z.object({ id: z.number().int().positive(), request: requestSchema }).strict();
+export const gitChannelMessageSchema = z.union([
+  z.object({ id: z.number().int().positive(), request: requestSchema }).strict(),
+  /** liveness: answered at once (not queued behind Git work) with this worker's instance id */
+  z.object({ id: z.number().int().positive(), ping: z.literal(true) }).strict(),
+]);
+
+/** Changes with every start of the utility process: main learns from it that a request died with a worker. */
+const instance = `${process.pid}-${Date.now().toString(36)}`;
 
 registerChannel(GIT_CHANNEL, async (payload, post) => {
   const parsed = gitChannelMessageSchema.safeParse(payload);
@@ -52,7 +60,13 @@ registerChannel(GIT_CHANNEL, async (payload, post) => {
     post({ id, reply: { ok: false, error: { code: 'invalid_input', message: `Malformed git request: ${parsed.error.issues[0]?.message ?? 'invalid'}` } } });
     return;
   }
-  const { id, request } = parsed.data;
+  const message = parsed.data;
+  if ('ping' in message) {
+    post({ id: message.id, instance });
+    return;
+  }
+  const { id, request } = message;
+  post({ id, accepted: instance });
   const reply = await handleGitMessage(request as GitRequest, (progress) => post({ id, progress }));
   post({ id, reply });
 });
