@@ -249,13 +249,8 @@ async function start(links: { takeLaunchLink: () => DeepLink | null; setLinkOpen
   cleanups.push(
     watchNetwork((online) => {
       log.info('network changed', { online });
-      // a sync host that takes network hints gets them directly; otherwise a reconnect flushes with sync.now
-      const hinted = (node.sync as { networkChanged?: (online: boolean) => void }).networkChanged;
-      if (typeof hinted === 'function') return hinted.call(node.sync, online);
-      if (online && status && (status.state === 'offline' || status.pending > 0) && !settings.get().sync.paused && status.state !== 'disabled') {
-        // back online: flush now rather than at the next probe
-        call('sync.now', {}).catch((error: unknown) => log.info('sync after reconnect did not run', { error }));
-      }
+      // the worker re-probes the hub at once (and flushes on reconnect) instead of waiting for its backoff
+      node.sync.notifyNetworkChanged();
     }),
   );
   const applyLoginItem = (enabled: boolean) => {

@@ -123,7 +123,8 @@ test('the desktop shell, wired to a real node', { timeout: 120_000 }, async (t) 
     });
 
     await t.test('tray: state icon, tooltip with pending count, and Pause/Resume through the real node', async () => {
-      await waitFor(() => tray.menu && tray.tooltip.includes('pending'), 'the tray rendered');
+      // the tray follows sync.status events: wait for the one that counts the agent created above
+      await waitFor(() => tray.menu && /1 change pending/.test(tray.tooltip), 'the tray rendered the pending change');
       assert.match(tray.tooltip, /1 change pending · last sync never/);
       assert.ok(['tray-syncing.png', 'tray-offline.png'].some((f) => tray.image.path.endsWith(f)), tray.image.path);
       assert.equal(tray.item(/^Review conflicts \(0\)$/).enabled, false);
