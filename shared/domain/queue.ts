@@ -29,4 +29,6 @@ export interface QueueStats {
   records: { agents: number; workflows: number; executions: number };
   conflictsByStatus: Record<'pending' | 'resolved' | 'escalated', number>;
   databaseBytes: number;
+  /** the storage limit (settings storage.*) and whether the database is over it */
+  storage: { limitBytes: number | null; policy: 'warn' | 'error' | 'prune'; overLimit: boolean };
 }

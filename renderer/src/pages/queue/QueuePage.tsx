@@ -87,6 +87,17 @@ export function QueuePage() {
         </div>
       )}
 
+      {s?.storage.overLimit && (
+        <div className="banner error" role="alert">
+          The database ({formatBytes(s.databaseBytes)}) is over its limit of {formatBytes(s.storage.limitBytes)}.{' '}
+          {s.storage.policy === 'error'
+            ? 'New writes are refused until space is freed: sync the pending changes, or raise storage.limitBytes in Settings.'
+            : s.storage.policy === 'prune'
+              ? 'Synced history is being pruned to make room.'
+              : 'Sync the pending changes or raise storage.limitBytes in Settings.'}
+        </div>
+      )}
+
       {!s ? (
         <Loading />
       ) : (
