@@ -142,7 +142,19 @@ async function fetchRemote(
   onProgress: (p: { phase: string; loaded: number; total?: number }) => void,
 ): Promise<void> {
   try {
-    await git.fetch({ ...repo(dir), http, remote: REMOTE, ref: BRANCH, singleBranch: true, tags: false, onAuth, onProgress });
+    // `ref` is also what isomorphic-git offers as "have": the remote-tracking head is a commit the remote
+    // knows (our own branch head usually is not), so the remote sends only what is new, not the whole history
+    await git.fetch({
+      ...repo(dir),
+      http,
+      remote: REMOTE,
+      ref: `refs/remotes/${REMOTE}/${BRANCH}`,
+      remoteRef: `refs/heads/${BRANCH}`,
+      singleBranch: true,
+      tags: false,
+      onAuth,
+      onProgress,
+    });
   } catch (error) {
     throw remoteError(error, 'fetch');
   }
