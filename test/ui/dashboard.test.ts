@@ -85,6 +85,16 @@ test('the search filter narrows the table; a write from elsewhere appears live',
   await page.getByLabel('Search agents').fill('');
 });
 
+test('Settings: a change saves at once and the node keeps it', async () => {
+  await page.goto(`${node.url}/#/settings`);
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  await page.getByRole('combobox', { name: /^Mode/ }).selectOption('manual');
+  await page.getByRole('status').filter({ hasText: 'Saved: sync mode' }).waitFor();
+  const settings = await node.call<{ sync: { mode: string } }>('settings.get');
+  assert.equal(settings.sync.mode, 'manual');
+  await page.screenshot({ path: artifactPath('dashboard-settings.png'), fullPage: true });
+});
+
 test('the Conflicts page opens', async () => {
   await page.goto(`${node.url}/#/conflicts`);
   await page.getByRole('heading', { name: /Conflicts/ }).first().waitFor();

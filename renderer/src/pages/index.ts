@@ -3,6 +3,7 @@ import { AgentsPage } from './agents/AgentsPage';
 import { QueuePage } from './queue/QueuePage';
 import { ConflictsPage, ReviewWindow } from './conflicts/ConflictsPage';
 import { WorkspacePage } from './workspace/WorkspacePage';
+import { SettingsPage } from './settings/SettingsPage';
 
 /**
  * The pages of the main window, in navigation order. A page is a component and a route id (`#/<id>`);
@@ -25,6 +26,7 @@ export const pages: PageDef[] = [
   { id: 'queue', title: 'Sync queue', component: QueuePage },
   { id: 'conflicts', title: 'Conflicts', component: ConflictsPage },
   { id: 'workspace', title: 'Workspace', component: WorkspacePage },
+  { id: 'settings', title: 'Settings', component: SettingsPage },
 ];
 
 export const routes: RouteDef[] = [
