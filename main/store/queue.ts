@@ -65,6 +65,8 @@ export class SyncQueue {
   private readonly candidatesStmt: Database.Statement;
   private readonly candidatesCriticalStmt: Database.Statement;
   private readonly conflictOfRecordStmt: Database.Statement;
+  private readonly ackStmt: Database.Statement;
+  private readonly ackShadowStmt: Database.Statement;
 
   constructor(
     private readonly core: StoreCore,
@@ -93,6 +95,24 @@ export class SyncQueue {
     this.candidatesCriticalStmt = this.core.stmt(candidates('AND priority = 10'));
     this.conflictOfRecordStmt = this.core.stmt(
       `SELECT id FROM conflict_resolution WHERE table_name = ? AND record_id = ? AND status IN ('pending', 'escalated') ORDER BY id DESC LIMIT 1`,
+    );
+    // acks arrive as JSON [[queueId, seq, changeId], ...]: one statement completes them all
+    this.ackStmt = this.core.stmt(
+      `UPDATE sync_queue SET status = 'completed', completed_at = ?, pushed_seq = a.seq, lease_id = NULL, leased_until = NULL,
+         next_attempt_at = NULL, error_message = NULL
+       FROM (SELECT value ->> 0 AS id, value ->> 1 AS seq, value ->> 2 AS change_id FROM json_each(?)) AS a
+       WHERE sync_queue.id = a.id AND sync_queue.status = 'processing' AND sync_queue.data IS NOT NULL
+         AND (a.change_id IS NULL OR sync_queue.change_id = a.change_id)
+       RETURNING sync_queue.id, sync_queue.table_name, sync_queue.record_id`,
+    );
+    // the pushed snapshot, as Shadows.advance would write it (JSON text minified, as JSON.stringify writes it)
+    this.ackShadowStmt = this.core.stmt(
+      `INSERT INTO sync_shadow (table_name, record_id, data, vv, hlc, deleted)
+       SELECT table_name, record_id, CASE WHEN json_type(data, '$.data') = 'object' THEN json(data -> '$.data') END,
+              json(data -> '$.vv'), data ->> '$.hlc', data ->> '$.op' = 'delete'
+       FROM sync_queue WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id
+       ON CONFLICT (table_name, record_id) DO UPDATE SET data = excluded.data, vv = excluded.vv, hlc = excluded.hlc, deleted = excluded.deleted
+       WHERE excluded.hlc > sync_shadow.hlc`,
     );
   }
 
@@ -277,28 +297,45 @@ export class SyncQueue {
   ack(acks: Ack[]): { acked: number } {
     return this.core.write(() => {
       const now = nowIso();
-      const completeStmt = this.core.stmt(
-        `UPDATE sync_queue SET status = 'completed', completed_at = ?, pushed_seq = ?, lease_id = NULL, leased_until = NULL,
-           next_attempt_at = NULL, error_message = NULL
-         WHERE id = ? AND status = 'processing' AND data IS NOT NULL AND (? IS NULL OR change_id = ?)
-         RETURNING table_name, record_id, data`,
-      );
-      const done = new Map<string, number>(); // record key -> highest completed item id
-      let acked = 0;
+      // one set-based pass: the first ack of an id counts (a repeated id finds its item completed already)
+      const seen = new Set<number>();
+      const rows: Array<[number, number | null, string | null]> = [];
       for (const a of acks) {
-        const seq = Number.isSafeInteger(a.seq) ? a.seq : null;
-        const changeId = a.changeId ?? null;
-        const item = completeStmt.get(now, seq, a.queueId, changeId, changeId) as Pick<QueueRow, 'table_name' | 'record_id' | 'data'> | undefined;
-        if (!item) continue;
-        const pushed = JSON.parse(item.data!) as PushedSnapshot;
-        this.afterComplete(item.table_name, item.record_id, { data: pushed.data, vv: pushed.vv, hlc: pushed.hlc, deleted: pushed.op === 'delete' }, pushed.hlc, now);
-        const key = `${item.table_name}\u0000${item.record_id}`;
-        done.set(key, Math.max(done.get(key) ?? 0, a.queueId));
-        acked++;
+        if (!Number.isSafeInteger(a.queueId) || seen.has(a.queueId)) continue;
+        seen.add(a.queueId);
+        rows.push([a.queueId, Number.isSafeInteger(a.seq) ? a.seq : null, a.changeId ?? null]);
       }
-      if (done.size) this.supersedeFailed(done, now);
-      return { acked };
+      if (rows.length === 0) return { acked: 0 };
+      const completed = this.ackStmt.all(now, JSON.stringify(rows)) as Array<Pick<QueueRow, 'id' | 'table_name' | 'record_id'>>;
+      if (completed.length === 0) return { acked: 0 };
+      const ids = JSON.stringify(completed.map((c) => c.id));
+      // the shadow becomes exactly what each item pushed (its snapshot), newest clock first-come
+      this.ackShadowStmt.run(ids);
+      const done = new Map<string, number>(); // record key -> highest completed item id
+      const tables = new Set<SyncedTable>();
+      for (const item of completed) {
+        tables.add(item.table_name);
+        this.core.touch(item.table_name, item.record_id);
+        const key = `${item.table_name}\u0000${item.record_id}`;
+        done.set(key, Math.max(done.get(key) ?? 0, item.id));
+      }
+      for (const table of tables) this.ackRowsStmt(table).run(now, ids);
+      this.core.touch('sync_queue');
+      this.supersedeFailed(done, now);
+      return { acked: completed.length };
     });
+  }
+
+  /** Rows still holding the write an acked item pushed become synced, unless a newer change of theirs is pending. */
+  private ackRowsStmt(table: SyncedTable): Database.Statement {
+    const name = specOf(table).table;
+    return this.core.stmt(
+      `UPDATE ${name} SET sync_status = 'synced', last_sync = ?
+       FROM (SELECT record_id, data ->> '$.hlc' AS hlc FROM sync_queue
+             WHERE id IN (SELECT value FROM json_each(?)) AND table_name = '${name}') AS q
+       WHERE ${name}.id = q.record_id AND ${name}.hlc = q.hlc AND ${name}.sync_status IN ('pending', 'error')
+         AND NOT EXISTS (SELECT 1 FROM sync_queue p WHERE p.table_name = '${name}' AND p.record_id = ${name}.id AND p.status = 'pending')`,
+    );
   }
 
   /** Older failed items of records that just synced are superseded: what was pushed is the record's whole state. */
