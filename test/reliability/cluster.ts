@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNodeProcess, type RunningNode } from '../support/processes';
@@ -99,14 +98,21 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-/** Children of a process, from /proc (Linux). */
+/** Children of a process, from /proc (Linux; no procps needed). */
 export function childPids(pid: number): number[] {
-  try {
-    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-    return out.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
-  } catch {
-    return [];
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // the command may hold spaces and parentheses: the fields after the last ')' are fixed
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
   }
+  return out;
 }
 
 export function rssOf(pid: number | undefined): number {
