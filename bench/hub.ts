@@ -2,6 +2,9 @@
 // them (gzip answers, pages of 10,000); then a round where 10% of the records change one field, pushed as
 // patches and pulled as deltas. Figures are records per second and ratios against the bound measured in the
 // same run: JSON encode + gzip + gunzip + parse of the same records in one process, no HTTP, no database.
+// The bound's work for each batch runs right before that batch is pushed or pulled, so both see the same load
+// on a shared machine. Beside wall-clock rates: this process's CPU time per record (client, HTTP and the hub;
+// with PGlite also the database; PostgreSQL's own processes are not counted).
 //   node --import tsx bench/hub.ts [--records N] [--postgres] [--skip-pglite]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,10 +42,35 @@ async function postGzip(url: string, token: string, body: unknown): Promise<{ js
   return { json, wireBytes: gz.length };
 }
 
-async function pushAll(hub: RunningHub, token: string, changes: WireChange[]): Promise<number> {
+/** Wall and CPU milliseconds of a phase, summed over its batches. */
+class Meter {
+  wallMs = 0;
+  cpuMs = 0;
+  async time<T>(fn: () => Promise<T> | T): Promise<T> {
+    const wall = performance.now();
+    const cpu = process.cpuUsage();
+    try {
+      return await fn();
+    } finally {
+      const used = process.cpuUsage(cpu);
+      this.cpuMs += (used.user + used.system) / 1000;
+      this.wallMs += performance.now() - wall;
+    }
+  }
+}
+
+/** The bound's work for one batch: what any sync must do to move these records, without HTTP or a database. */
+function boundWork(batch: WireChange[]): void {
+  const gz = gzipSync(JSON.stringify({ changes: batch }), { level: 1 });
+  JSON.parse(gunzipSync(gz).toString('utf8'));
+}
+
+async function pushAll(hub: RunningHub, token: string, changes: WireChange[], meter: Meter, bound: Meter): Promise<number> {
   let bytes = 0;
   for (let i = 0; i < changes.length; i += PUSH_BATCH) {
-    const { json, wireBytes } = await postGzip(`${hub.url}/v1/push`, token, { changes: changes.slice(i, i + PUSH_BATCH) });
+    const batch = changes.slice(i, i + PUSH_BATCH);
+    await bound.time(() => boundWork(batch));
+    const { json, wireBytes } = await meter.time(() => postGzip(`${hub.url}/v1/push`, token, { changes: batch }));
     bytes += wireBytes;
     const bad = (json as PushResponse).results.find((r) => r.status !== 'applied');
     if (bad) throw new Error(`push not applied: ${JSON.stringify(bad).slice(0, 300)}`);
@@ -50,27 +78,25 @@ async function pushAll(hub: RunningHub, token: string, changes: WireChange[]): P
   return bytes;
 }
 
-async function pullAll(hub: RunningHub, token: string, since: number): Promise<{ count: number; cursor: number; bytes: number }> {
+/** Pulls everything after `since`; the bound's work for the same records (`sent`, in order) runs before each page. */
+async function pullAll(hub: RunningHub, token: string, since: number, sent: WireChange[], meter: Meter, bound: Meter): Promise<{ count: number; cursor: number; bytes: number }> {
   let cursor = since;
   let count = 0;
   let bytes = 0;
   for (;;) {
-    const r = await fetch(`${hub.url}/v1/pull?since=${cursor}&limit=${PULL_PAGE}&delta=1`, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip' } });
-    bytes += Number(r.headers.get('content-length') ?? 0);
-    const page = (await r.json()) as PullResponse;
+    const end = Math.min(count + PULL_PAGE, sent.length);
+    await bound.time(() => {
+      for (let i = count; i < end; i += PUSH_BATCH) boundWork(sent.slice(i, Math.min(i + PUSH_BATCH, end)));
+    });
+    const page = await meter.time(async () => {
+      const r = await fetch(`${hub.url}/v1/pull?since=${cursor}&limit=${PULL_PAGE}&delta=1`, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip' } });
+      bytes += Number(r.headers.get('content-length') ?? 0);
+      return (await r.json()) as PullResponse;
+    });
     count += page.changes.length;
     cursor = page.cursor;
     if (!page.hasMore) return { count, cursor, bytes };
   }
-}
-
-function bound(changes: WireChange[]): number {
-  const t = performance.now();
-  for (let i = 0; i < changes.length; i += PUSH_BATCH) {
-    const gz = gzipSync(JSON.stringify({ changes: changes.slice(i, i + PUSH_BATCH) }), { level: 1 });
-    JSON.parse(gunzipSync(gz).toString('utf8'));
-  }
-  return changes.length / ((performance.now() - t) / 1000);
 }
 
 async function run(label: string, databaseUrl?: string) {
@@ -80,35 +106,40 @@ async function run(label: string, databaseUrl?: string) {
     const a = await enrollNode(hub.url, hub.adminToken, 'a');
     const b = await enrollNode(hub.url, hub.adminToken, 'b');
     const full = Array.from({ length: N }, (_, i) => makeChange(a.nodeId, `agent-${i}`, { [a.nodeId]: 1 }, { data: agentData(i, 0) }));
-    const fullBound = bound(full);
-    let t = performance.now();
-    const pushBytes = await pushAll(hub, a.token, full);
-    const pushRate = N / ((performance.now() - t) / 1000);
-    t = performance.now();
-    const pulled = await pullAll(hub, b.token, 0);
-    const pullRate = pulled.count / ((performance.now() - t) / 1000);
+    const fullPush = new Meter(), fullPushBound = new Meter();
+    const pushBytes = await pushAll(hub, a.token, full, fullPush, fullPushBound);
+    const fullPull = new Meter(), fullPullBound = new Meter();
+    const pulled = await pullAll(hub, b.token, 0, full, fullPull, fullPullBound);
     if (pulled.count !== N) throw new Error(`pulled ${pulled.count} of ${N}`);
 
     const changed = full.filter((_, i) => i % 10 === 0).map((c) =>
       makeChange(a.nodeId, c.recordId, { [a.nodeId]: 2 }, { data: undefined, baseVv: { [a.nodeId]: 1 }, patch: { set: { status: 'paused' }, unset: [] } }),
     );
     const asFull = changed.map((c, i) => ({ ...c, patch: undefined, data: agentData(i * 10, 1) }));
-    const deltaBound = bound(changed);
-    t = performance.now();
-    const deltaPushBytes = await pushAll(hub, a.token, changed);
-    const deltaPushRate = changed.length / ((performance.now() - t) / 1000);
-    t = performance.now();
-    const deltaPulled = await pullAll(hub, b.token, pulled.cursor);
-    const deltaPullRate = deltaPulled.count / ((performance.now() - t) / 1000);
+    const deltaPush = new Meter(), deltaPushBound = new Meter();
+    const deltaPushBytes = await pushAll(hub, a.token, changed, deltaPush, deltaPushBound);
+    const deltaPull = new Meter(), deltaPullBound = new Meter();
+    const deltaPulled = await pullAll(hub, b.token, pulled.cursor, changed, deltaPull, deltaPullBound);
+    if (deltaPulled.count !== changed.length) throw new Error(`pulled ${deltaPulled.count} of ${changed.length}`);
     const fullJsonBytes = Buffer.byteLength(JSON.stringify({ changes: asFull }));
 
     const fmt = (x: number) => `${Math.round(x).toLocaleString('en-US')}/s`;
-    console.log(`${label}, ${N.toLocaleString('en-US')} records`);
-    console.log(`  bound (JSON+gzip+gunzip+parse, one process): full ${fmt(fullBound)}, 10% patches ${fmt(deltaBound)}`);
-    console.log(`  full push  ${fmt(pushRate)}  (${(pushRate / fullBound).toFixed(2)} of bound), ${(pushBytes / N).toFixed(0)} B/record on the wire`);
-    console.log(`  full pull  ${fmt(pullRate)}  (${(pullRate / fullBound).toFixed(2)} of bound)`);
-    console.log(`  10% push   ${fmt(deltaPushRate)}  (${(deltaPushRate / deltaBound).toFixed(2)} of bound)`);
-    console.log(`  10% pull   ${fmt(deltaPullRate)}  (${(deltaPullRate / deltaBound).toFixed(2)} of bound)`);
+    const line = (what: string, count: number, m: Meter, bound: Meter) => {
+      const rate = count / (m.wallMs / 1000);
+      const boundRate = count / (bound.wallMs / 1000);
+      const cpuUs = (1000 * m.cpuMs) / count;
+      const boundCpuUs = (1000 * bound.cpuMs) / count;
+      console.log(
+        `  ${what.padEnd(10)} ${fmt(rate).padStart(9)}  (${(rate / boundRate).toFixed(2)} of bound ${fmt(boundRate)})` +
+          `   CPU ${cpuUs.toFixed(0)} µs/record (bound ${boundCpuUs.toFixed(1)}: ${(boundCpuUs / cpuUs).toFixed(2)})`,
+      );
+    };
+    console.log(`${label}, ${N.toLocaleString('en-US')} records (bound: JSON+gzip+gunzip+parse of each batch in one process, run beside it)`);
+    line('full push', N, fullPush, fullPushBound);
+    line('full pull', N, fullPull, fullPullBound);
+    line('10% push', changed.length, deltaPush, deltaPushBound);
+    line('10% pull', changed.length, deltaPull, deltaPullBound);
+    console.log(`  ${(pushBytes / N).toFixed(0)} B/record on the wire (full push)`);
     console.log(`  10% round bytes pushed: ${deltaPushBytes.toLocaleString('en-US')} = ${((100 * deltaPushBytes) / fullJsonBytes).toFixed(1)}% of plain full-record JSON`);
   } finally {
     await hub.close();
