@@ -77,10 +77,6 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** JSON for jsonb_to_recordset: keys with null values are left out so they read as SQL NULL, not jsonb 'null'. */
-const recordsetJson = (rows: Record<string, unknown>[]) =>
-  JSON.stringify(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== undefined))));
-
 async function loadCurrent(tx: Queryable, keys: { table: string; recordId: string }[]): Promise<Map<string, RecordState>> {
   const current = new Map<string, RecordState>();
   for (const part of chunks(keys, ROWS_PER_STATEMENT)) {
@@ -247,16 +243,17 @@ async function writeApplied(tx: Queryable, applied: { change: WireChange; next: 
        SELECT DISTINCT ON (table_name, record_id) table_name, record_id, seq FROM logged ORDER BY table_name, record_id, seq DESC
        ON CONFLICT (table_name, record_id) DO UPDATE SET seq = excluded.seq`,
       [
-        recordsetJson(
+        // Absent values are left undefined: JSON.stringify drops the key, so the column reads as SQL NULL.
+        JSON.stringify(
           part.map(({ change, next }) => ({
             seq: next.seq,
             change_id: change.changeId,
             table_name: change.table,
             record_id: change.recordId,
             op: change.op,
-            data: next.data,
-            patch: change.patch ?? null,
-            base_vv: change.baseVv,
+            data: next.data ?? undefined,
+            patch: change.patch,
+            base_vv: change.baseVv ?? undefined,
             vv: change.vv,
             hlc: change.hlc,
             priority: change.priority,
