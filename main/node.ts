@@ -12,6 +12,7 @@ import { SettingsStore } from './settings-store';
 import { appVersion } from './version';
 import { EdgeStore } from './store/edge-store';
 import { Workspace } from './workspace/workspace';
+import { channelGitRunner } from './workspace/index';
 import { SyncHost } from './sync-host/sync-host';
 import type { WorkerSpawner } from './sync-host/spawner';
 import { ConflictService } from './conflicts/service';
@@ -134,6 +135,8 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
     syncRef.host = syncHost;
     syncHost.onConflictsRecorded((ids) => void autoResolver.onConflictsRecorded(ids));
     await syncHost.start();
+    // Git work (hashing, zlib, network) runs in the sync worker, off main's event loop
+    workspace.setGitRunner(channelGitRunner(syncHost.channel('git')));
     cleanups.push(() => syncHost.stop());
 
     if (options.background !== false) {
