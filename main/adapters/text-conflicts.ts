@@ -1,7 +1,6 @@
 import type { Page } from '../../shared/domain/records';
-import type { ConflictStatus } from '../../shared/domain/conflicts';
 import type { TextConflict, TextConflictSource } from '../conflicts/ports';
-import type { ConflictRow } from '../workspace/store';
+import { toTextConflict } from '../workspace/conflicts';
 import type { Workspace } from '../workspace/workspace';
 import { OutpostError } from '../../shared/errors';
 
@@ -30,22 +29,5 @@ export function workspaceTextConflicts(ws: Workspace): TextConflictSource {
       }
       return get(id);
     },
-  };
-}
-
-function toTextConflict(r: ConflictRow): TextConflict {
-  return {
-    id: r.id,
-    path: r.item_path,
-    type: r.kind,
-    status: (r.status === 'superseded' ? 'resolved' : r.status) as ConflictStatus,
-    detectedAt: new Date(r.detected_at).toISOString(),
-    resolvedAt: r.resolved_at ? new Date(r.resolved_at).toISOString() : null,
-    strategy: r.resolution_strategy,
-    resolvedBy: r.resolved_by,
-    base: r.base_content,
-    local: r.local_content,
-    remote: r.remote_content,
-    resolved: r.resolved_content,
   };
 }

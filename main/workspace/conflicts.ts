@@ -1,9 +1,10 @@
 import { OutpostError } from '../../shared/errors';
 import type { ConflictDetail, ConflictSummary } from '../../shared/domain/conflicts';
 import type { Page } from '../../shared/domain/records';
-import { mergeText } from '../../shared/domain/workspace-merge';
 import type { ConflictRow } from './store';
 import type { Workspace } from './workspace';
+import type { TextConflict } from '../conflicts/ports';
+import { textDetail, textSummary } from '../conflicts/views';
 
 /**
  * Workspace text conflicts as the conflicts.* handlers see them: ids `w:<id>`, kind 'text', types
@@ -52,47 +53,24 @@ function parseId(id: string): string {
   return id.slice(2);
 }
 
-function toSummary(r: ConflictRow): ConflictSummary {
+/** A conflict row as the conflict service's port sees it (main/conflicts/ports.ts). */
+export function toTextConflict(r: ConflictRow): TextConflict {
   return {
-    id: `w:${r.id}`,
-    kind: 'text',
+    id: r.id,
+    path: r.item_path,
     type: r.kind,
-    table: 'workspace',
-    recordId: r.item_path,
     status: r.status === 'superseded' ? 'resolved' : r.status,
     detectedAt: new Date(r.detected_at).toISOString(),
     resolvedAt: r.resolved_at ? new Date(r.resolved_at).toISOString() : null,
     strategy: r.resolution_strategy ?? (r.status === 'superseded' ? 'superseded' : null),
     resolvedBy: r.resolved_by,
-    automatic: false,
-    confidence: null,
-    fields: [],
-    similarKey: `workspace:${r.kind}`,
-  };
-}
-
-function toDetail(r: ConflictRow): ConflictDetail {
-  const suggestions: ConflictDetail['suggestions'] = [];
-  if (r.kind === 'modify-modify' && r.local_content !== null && r.remote_content !== null) {
-    const merged = mergeText(r.base_content ?? '', r.local_content, r.remote_content);
-    suggestions.push({
-      choice: 'merge',
-      data: merged.text,
-      confidence: 0,
-      tradeoff: `${merged.conflicts} hunk(s) changed on both sides; this text keeps local in each of them. Review them in the three-way view.`,
-    });
-  }
-  return {
-    ...toSummary(r),
     base: r.base_content,
     local: r.local_content,
     remote: r.remote_content,
     resolved: r.resolved_deleted ? null : r.resolved_content,
-    replaced: null,
-    localHlc: null,
-    remoteHlc: null,
-    changes: [],
-    suggestions,
-    undoable: false,
   };
 }
+
+// one mapping to the API's shapes, shared with the conflict service
+const toSummary = (r: ConflictRow): ConflictSummary => textSummary(toTextConflict(r));
+const toDetail = (r: ConflictRow): ConflictDetail => textDetail(toTextConflict(r));
