@@ -84,11 +84,8 @@ export class SyncQueue {
     );
     this.pendingOfStmt = this.core.stmt(`SELECT * FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'pending'`);
     this.byIdStmt = this.core.stmt('SELECT * FROM sync_queue WHERE id = ?');
-    // leased items arrive as JSON [[queueId, changeId, snapshot], ...]: one statement marks them all
     this.markLeasedStmt = this.core.stmt(
-      `UPDATE sync_queue SET status = 'processing', lease_id = ?, leased_until = ?, last_attempt = ?,
-         change_id = m.value ->> 1, data = json(m.value -> 2)
-       FROM json_each(?) AS m WHERE sync_queue.id = m.value ->> 0`,
+      `UPDATE sync_queue SET status = 'processing', lease_id = ?, leased_until = ?, change_id = ?, data = ?, last_attempt = ? WHERE id = ?`,
     );
     const candidates = (extra: string) =>
       `SELECT * FROM sync_queue
@@ -210,15 +207,13 @@ export class SyncQueue {
       const leaseId = randomUUID();
       const leasedUntil = new Date(nowMs + leaseMs).toISOString();
       const changes: OutgoingChange[] = [];
-      const marks: Array<[number, string, PushedSnapshot]> = [];
-      const rows = this.currentRows(ordered);
       for (const item of ordered) {
-        const change = this.buildChange(item, rows.get(`${item.table_name}\u0000${item.record_id}`));
+        const change = this.buildChange(item);
         if (!change) continue;
-        marks.push([item.id, change.changeId, { op: change.op, data: change.data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId }]);
+        const snapshot: PushedSnapshot = { op: change.op, data: change.data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId };
+        this.markLeasedStmt.run(leaseId, leasedUntil, change.changeId, JSON.stringify(snapshot), now, item.id);
         changes.push(change);
       }
-      if (marks.length) this.markLeasedStmt.run(leaseId, leasedUntil, now, JSON.stringify(marks));
       if (changes.length) this.core.touch('sync_queue');
       return { leaseId, changes };
     });
@@ -261,30 +256,14 @@ export class SyncQueue {
     return pending && pending.conflict_id === null ? pending : undefined;
   }
 
-  /** The current rows (with their shadows) of the items' records, one query per table, by table + record id. */
-  private currentRows(items: QueueRow[]): Map<string, Record<string, unknown>> {
-    const idsByTable = new Map<SyncedTable, string[]>();
-    for (const item of items) {
-      const ids = idsByTable.get(item.table_name);
-      if (ids) ids.push(item.record_id);
-      else idsByTable.set(item.table_name, [item.record_id]);
-    }
-    const out = new Map<string, Record<string, unknown>>();
-    for (const [table, ids] of idsByTable) {
-      const name = specOf(table).table;
-      const rows = this.core
-        .stmt(
-          `SELECT t.*, s.data AS shadow_data, s.vv AS shadow_vv FROM json_each(?) AS r CROSS JOIN ${name} t ON t.id = r.value
-           LEFT JOIN sync_shadow s ON s.table_name = '${name}' AND s.record_id = t.id`,
-        )
-        .all(JSON.stringify(ids)) as Array<Record<string, unknown>>;
-      for (const row of rows) out.set(`${table}\u0000${row.id as string}`, row);
-    }
-    return out;
-  }
-
-  private buildChange(item: QueueRow, row: Record<string, unknown> | undefined): OutgoingChange | null {
+  private buildChange(item: QueueRow): OutgoingChange | null {
     const spec = specOf(item.table_name);
+    const row = this.core
+      .stmt(
+        `SELECT t.*, s.data AS shadow_data, s.vv AS shadow_vv FROM ${spec.table} t
+         LEFT JOIN sync_shadow s ON s.table_name = '${spec.table}' AND s.record_id = t.id WHERE t.id = ?`,
+      )
+      .get(item.record_id) as Record<string, unknown> | undefined;
     if (!row) {
       // rows are never hard-deleted, so this is damage from outside the app: keep the item visible, never push it
       this.core
