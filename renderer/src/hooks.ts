@@ -84,3 +84,31 @@ export function formatTime(iso: string | null | undefined): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
+
+/**
+ * A button's action: which one is running (to disable the others), its error (to show), and what to reload
+ * after it succeeds.
+ */
+export function useAction(afterSuccess: () => void): {
+  busy: string | null;
+  error: OutpostError | undefined;
+  act: (name: string, fn: () => Promise<unknown>) => Promise<void>;
+} {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<OutpostError>();
+  const after = useRef(afterSuccess);
+  after.current = afterSuccess;
+  const act = useCallback(async (name: string, fn: () => Promise<unknown>) => {
+    setBusy(name);
+    setError(undefined);
+    try {
+      await fn();
+      after.current();
+    } catch (e) {
+      setError(e as OutpostError);
+    } finally {
+      setBusy(null);
+    }
+  }, []);
+  return { busy, error, act };
+}

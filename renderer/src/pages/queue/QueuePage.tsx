@@ -1,8 +1,6 @@
-import { useState } from 'react';
-import type { OutpostError } from '../../../../shared/errors';
 import type { SyncStatus } from '../../../../shared/domain/sync-status';
 import { outpost } from '../../outpost';
-import { formatAge, formatBytes, formatTime, useApi } from '../../hooks';
+import { formatAge, formatBytes, formatTime, useAction, useApi } from '../../hooks';
 import { Empty, ErrorBanner, Loading, StatusBadge } from '../../components';
 
 const stateHelp: Record<SyncStatus['state'], string> = {
@@ -20,23 +18,11 @@ export function QueuePage() {
   const stats = useApi(() => outpost.queue.stats(), [], ['queue.stats']);
   const status = useApi(() => outpost.sync.status(), [], ['sync.status']);
   const failed = useApi(() => outpost.queue.list({ status: 'failed', limit: 200 }), [], ['queue.stats']);
-  const [actionError, setActionError] = useState<OutpostError>();
-  const [busy, setBusy] = useState<string | null>(null);
-
-  const act = async (name: string, fn: () => Promise<unknown>) => {
-    setBusy(name);
-    setActionError(undefined);
-    try {
-      await fn();
-      stats.reload();
-      status.reload();
-      failed.reload();
-    } catch (e) {
-      setActionError(e as OutpostError);
-    } finally {
-      setBusy(null);
-    }
-  };
+  const { busy, error: actionError, act } = useAction(() => {
+    stats.reload();
+    status.reload();
+    failed.reload();
+  });
 
   const s = stats.data;
   const st = status.data;

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { OutpostError } from '../../../../shared/errors';
 import type { WorkspaceCommit, WorkspaceItem, WorkspaceItemAtCommit, WorkspaceProgress } from '../../../../shared/domain/workspace';
 import { outpost } from '../../outpost';
-import { formatTime, useApi, useDebounced, useEventValue } from '../../hooks';
+import { formatTime, useAction, useApi, useDebounced, useEventValue } from '../../hooks';
 import { Empty, ErrorBanner, Loading, StatusBadge } from '../../components';
 import { ThreeWayMerge, initialMergeText } from './ThreeWayMerge';
 import './workspace.css';
@@ -19,22 +19,10 @@ export function WorkspacePage() {
   const progress = useEventValue('workspace.progress');
   const [selected, setSelected] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
-  const [actionError, setActionError] = useState<OutpostError>();
-  const [busy, setBusy] = useState<string | null>(null);
-
-  const act = async (name: string, fn: () => Promise<unknown>) => {
-    setBusy(name);
-    setActionError(undefined);
-    try {
-      await fn();
-      items.reload();
-      status.reload();
-    } catch (e) {
-      setActionError(e as OutpostError);
-    } finally {
-      setBusy(null);
-    }
-  };
+  const { busy, error: actionError, act } = useAction(() => {
+    items.reload();
+    status.reload();
+  });
 
   const st = status.data;
   return (
