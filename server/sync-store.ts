@@ -5,8 +5,8 @@ import { OutpostError } from '../shared/errors';
 import type { HubDatabase, Queryable } from './db/database';
 
 /**
- * The hub's record store: the current state of every record plus the append-only change log whose `seq` is
- * the pull cursor.
+ * The hub's record store: the append-only change log whose `seq` is the pull cursor, and for every record the seq
+ * of the log row that holds its current state (data, vv, hlc, author; a delete row means deleted).
  *
  * Gap-free pull order with several hub processes: every push transaction first takes one transaction-scoped
  * advisory lock and allocates its seqs while holding it, so transactions that append commit strictly in seq
@@ -121,7 +121,12 @@ async function refreshPlannerStatistics(db: HubDatabase, head: number): Promise<
   const last = analyzedAtSeq.get(db) ?? 0;
   if (head < Math.max(FIRST_ANALYZE_AT_SEQ, 2 * last)) return;
   analyzedAtSeq.set(db, head);
-  await db.query('ANALYZE change_log, records');
+  try {
+    await db.query('ANALYZE change_log, records');
+  } catch {
+    // The push is committed and must be answered as such; statistics are retried on a later push.
+    analyzedAtSeq.set(db, last);
+  }
 }
 
 async function appendChanges(db: HubDatabase, nodeId: string, changes: WireChange[]): Promise<PushOutcome> {
