@@ -64,19 +64,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${options.seed})`);
     const memory = cluster.nodes.map((n) => ({ node: n.name, warmBytes: 0, endBytes: 0 }));
 
-    const ids = Array.from({ length: 12 }, (_, i) => `shared-${i}`);
+    // a shared pool of ids all nodes edit, renewed every minute: deletes tombstone ids for good, and a pool
+    // that only shrinks would stop producing conflicts in a long run
+    const pool = () => {
+      const epoch = Math.floor((Date.now() - started) / 60_000);
+      return Array.from({ length: 12 }, (_, i) => `shared-${epoch}-${i}`);
+    };
     const up = () => cluster.nodes.filter((n) => n.process);
 
     const write = async (node: ClusterNode) => {
       const roll = random();
       try {
         if (roll < 0.25) {
-          const id = random() < 0.5 ? pick(ids) : `${node.name}-${writes.length}`;
+          const id = random() < 0.5 ? pick(pool()) : `${node.name}-${writes.length}`;
           const agent = await node.call<Agent>('agents.create', { id, name: `${id} by ${node.name}`, type: pick(['llm', 'tool']), status: 'active', config: { origin: node.name } });
           writes.push({ node: node.name, recordId: id, vv: agent.vv, data: domainOf(agent as unknown as Record<string, unknown>) });
           return;
         }
-        const id = pick(ids);
+        const id = pick(pool());
         const current = await node.call<Agent>('agents.get', { id }).catch(async (error: { code?: string }) => {
           if (error.code !== 'not_found') throw error;
           // not here (yet, or deleted): create it, which races other nodes' creates of the same id
