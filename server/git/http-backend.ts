@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -25,14 +25,44 @@ export interface BackendRequest {
 export async function ensureBareRepo(reposDir: string, name: string): Promise<string> {
   if (!REPO_NAME.test(name)) throw new Error('bad repository name');
   const dir = join(reposDir, `${name}.git`);
-  if (existsSync(join(dir, 'HEAD'))) return dir;
+  if (existsSync(join(dir, 'HEAD'))) {
+    ensurePreReceiveHook(dir); // repositories made before the hook existed get it too
+    return dir;
+  }
   mkdirSync(reposDir, { recursive: true });
   await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', dir]);
   await run('git', ['-C', dir, 'config', 'http.receivepack', 'true']);
   // a workspace's history is append-only for clients: no force-push rewrites it
   await run('git', ['-C', dir, 'config', 'receive.denyNonFastForwards', 'true']);
   await run('git', ['-C', dir, 'config', 'receive.fsckObjects', 'true']);
+  ensurePreReceiveHook(dir);
   return dir;
+}
+
+/**
+ * git's fsck already refuses `..`, `.git` and `/` in tree entries; a path with a backslash or a control
+ * character still passes it, yet a node cannot check it out (isomorphic-git refuses to read such a tree, and
+ * Windows cannot write it), so one hostile push would wedge every node's workspace sync. Refused here.
+ */
+const PRE_RECEIVE_HOOK = `#!/bin/sh
+zero=0000000000000000000000000000000000000000
+status=0
+while read old new ref; do
+  [ "$new" = "$zero" ] && continue
+  bad=$(git ls-tree -r -z --name-only "$new" | LC_ALL=C grep -z -m1 '[\\[:cntrl:]]' | tr '\\0' '\\n')
+  if [ -n "$bad" ]; then
+    echo "outpost: refused $ref: a workspace path may not contain a backslash or a control character: $bad" >&2
+    status=1
+  fi
+done
+exit $status
+`;
+
+function ensurePreReceiveHook(repoDir: string): void {
+  const hook = join(repoDir, 'hooks', 'pre-receive');
+  if (existsSync(hook) && readFileSync(hook, 'utf8') === PRE_RECEIVE_HOOK) return;
+  mkdirSync(join(repoDir, 'hooks'), { recursive: true });
+  writeFileSync(hook, PRE_RECEIVE_HOOK, { mode: 0o755 });
 }
 
 /** Runs one request through `git http-backend` and streams its answer to `res`. */

@@ -71,10 +71,15 @@ test('a pushed tree with .., .git, backslashes and outward symlinks never reache
   // everything at once: the hub's fsck refuses .. and .git, which protects every node
   const all = await pushTree(hostile);
   t.diagnostic(all.code === 0 ? 'the hub accepted .., .git entries' : `the hub refused .. and .git: ${all.stderr.replace(/\s+/g, ' ').slice(0, 160)}`);
-  // what fsck lets through (symlinks out of the workspace, a backslash name) reaches the node
-  const passing = hostile.filter(([, rest]) => !/\t(\.\.|\.git|\.GIT)$/.test(rest));
+  // git's fsck lets a backslash name through, but no node could check it out: the hub's pre-receive hook refuses it
+  const backslash = hostile.filter(([, rest]) => rest.includes('\\'));
+  const refused = await pushTree(backslash);
+  assert.notEqual(refused.code, 0, 'the hub refuses a backslash path');
+  assert.match(refused.stderr, /backslash/);
+  // what is left (symlinks out of the workspace) reaches the node
+  const passing = hostile.filter(([, rest]) => !/\t(\.\.|\.git|\.GIT)$/.test(rest) && !rest.includes('\\'));
   const pushed = await pushTree(all.code === 0 ? [] : passing);
-  assert.equal(pushed.code, 0, `the symlinks and the backslash name are pushed: ${pushed.stderr}`);
+  assert.equal(pushed.code, 0, `the symlinks are pushed: ${pushed.stderr}`);
   synced = await victim.call<{ outcome: string }>('workspace.sync', {}).then((r) => r.outcome, (e: Error) => e.message);
   t.diagnostic(`node workspace.sync after the hostile commit: ${synced.slice(0, 200)}`);
   if (process.env.DEBUG_WS) t.diagnostic(readFileSync(join(victim.dataDir, 'logs', 'node.log'), 'utf8').split('\n').filter((l) => /error|warn/.test(l)).slice(-5).join('\n'));
@@ -97,10 +102,10 @@ test('a pushed tree with .., .git, backslashes and outward symlinks never reache
   assert.ok((await victim.call<{ nodeId: string }>('app.info', {})).nodeId);
 });
 
-// DEFECT (reported): isomorphic-git throws UnsafeFilepathError on the backslash name, which git's fsck lets
-// through; workspace.sync then answers 500 internal, and every later sync of every node fails the same way
-// until someone removes the file from the remote. Marked todo so the suite stays green while it is open.
-test('a hostile commit from another node does not wedge workspace sync (clear answer, not a 500)', { todo: 'workspace: unsafe remote paths make workspace.sync fail with 500 for good' }, async () => {
+// Found by this suite: a backslash path pushed by another node made every node's workspace.sync fail with a
+// 500 for good (isomorphic-git refuses to read such a tree). The hub now refuses such pushes, and a node syncing
+// with another remote that holds one answers a clear `conflict` naming the path.
+test('a hostile commit from another node does not wedge workspace sync (clear answer, not a 500)', async () => {
   assert.ok(synced, 'the previous test synced');
   assert.doesNotMatch(synced, /500 internal/);
   const again = await victim.call<{ outcome: string }>('workspace.sync', {}).then((r) => r.outcome, (e: Error) => e.message);

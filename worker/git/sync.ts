@@ -53,7 +53,9 @@ export async function syncWithRemote(
       return result;
     }
     if (theirs && theirs !== ours) {
-      const integrated = await integrate(dir, ours, theirs, author, resolutions, result);
+      const integrated = await integrate(dir, ours, theirs, author, resolutions, result).catch((error: unknown) => {
+        throw unsafeRemoteTree(error, theirs);
+      });
       if (!integrated) return result; // conflicts: nothing committed, nothing pushed
     }
     result.head = await headOid(dir);
@@ -158,6 +160,20 @@ async function fetchRemote(
   } catch (error) {
     throw remoteError(error, 'fetch');
   }
+}
+
+/**
+ * A remote tree holding a path no checkout can write safely (`..\\x`, a backslash name): isomorphic-git refuses
+ * to read it. That is the remote's fault and stays so until someone fixes the remote: say so, with the path.
+ */
+function unsafeRemoteTree(error: unknown, remoteCommit: string): unknown {
+  const e = error as { code?: string; data?: { filepath?: string } };
+  if (e?.code !== 'UnsafeFilepathError') return error;
+  return new OutpostError(
+    'conflict',
+    `The remote's commit ${remoteCommit.slice(0, 10)} holds a path that cannot be checked out safely (${JSON.stringify(e.data?.filepath ?? '?')}). ` +
+      'Nothing was merged or pushed. Remove or rename that path on the remote (git rm, then push), then sync again.',
+  );
 }
 
 function remoteError(error: unknown, what: string): Error {
