@@ -17,7 +17,7 @@ import type { HubDatabase, Queryable } from './db/database';
  */
 const APPEND_LOCK = 7_061_390_002;
 export const CHANGES_CHANNEL = 'outpost_changes';
-const ROWS_PER_STATEMENT = 1000;
+const ROWS_PER_STATEMENT = 5000; // lookups: a whole push batch in one statement
 const WRITE_ROWS_PER_STATEMENT = 2500;
 
 interface RecordRow {
@@ -77,15 +77,22 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * A PostgreSQL array literal of strings, passed as a parameter: every element quoted (so none reads as NULL) and
+ * escaped. Cheaper for the database to read than the same list as JSON (measured on PGlite: 5,000 change ids
+ * looked up in 12 ms instead of 20).
+ */
+const textArrayLiteral = (values: string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+
 async function loadCurrent(tx: Queryable, keys: { table: string; recordId: string }[]): Promise<Map<string, RecordState>> {
   const current = new Map<string, RecordState>();
   for (const part of chunks(keys, ROWS_PER_STATEMENT)) {
     const { rows } = await tx.query<RecordRow>(
       `SELECT c.table_name, c.record_id, c.data, c.op = 'delete' AS deleted, c.vv, c.hlc, c.node_id, c.seq
-         FROM records r
-         JOIN jsonb_to_recordset($1::jsonb) AS k(t text, id text) ON r.table_name = k.t AND r.record_id = k.id
+         FROM unnest($1::text[], $2::text[]) AS k(t, id)
+         JOIN records r ON r.table_name = k.t AND r.record_id = k.id
          JOIN change_log c ON c.seq = r.seq`,
-      [JSON.stringify(part.map((k) => ({ t: k.table, id: k.recordId })))],
+      [textArrayLiteral(part.map((k) => k.table)), textArrayLiteral(part.map((k) => k.recordId))],
     );
     for (const row of rows) current.set(keyOf(row.table_name, row.record_id), toRecordState(row));
   }
@@ -138,8 +145,8 @@ async function appendChanges(db: HubDatabase, nodeId: string, changes: WireChang
     for (const part of chunks(ids, ROWS_PER_STATEMENT)) {
       const { rows } = await tx.query<{ change_id: string; seq: string | number; node_id: string }>(
         `SELECT change_id::text AS change_id, seq, node_id FROM change_log
-          WHERE change_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
-        [JSON.stringify(part)],
+          WHERE change_id = ANY($1::uuid[])`,
+        [textArrayLiteral(part)],
       );
       for (const r of rows) logged.set(r.change_id, { seq: Number(r.seq), nodeId: r.node_id });
     }
