@@ -254,21 +254,7 @@ export class Workspace {
           facts.push({ path: file.path, file_mtime_ms: content.mtimeMs, file_size: content.size });
           continue;
         }
-        const status: ItemRow['sync_status'] = row?.conflict_id ? 'conflict' : content.oid === row?.committed_oid ? 'committed' : 'pending';
-        upserts.push({
-          id: row?.id ?? randomUUID(),
-          path: file.path,
-          type: itemTypeOf(file.path),
-          content: content.text ?? '',
-          is_binary: content.text === null,
-          size: content.size,
-          content_oid: content.oid,
-          committed_oid: row?.committed_oid ?? null,
-          modified_by: 'external edit',
-          sync_status: status,
-          file_mtime_ms: content.mtimeMs,
-          file_size: content.size,
-        });
+        upserts.push(externalEditUpsert(content, row ?? null));
       }
       const vanished = known.rows.filter((r) => !r.deleted && !seen.has(r.path));
       await this.db.transaction(async (tx) => {
@@ -432,22 +418,7 @@ export class Workspace {
 
   /** Records a file's current content as an external edit of its item (call under the mutex). */
   private async takeInFile(file: NonNullable<Awaited<ReturnType<typeof readWorkspaceFile>>>, row: ItemRow | null): Promise<void> {
-    await upsertItems(this.db, [
-      {
-        id: row?.id ?? randomUUID(),
-        path: file.path,
-        type: itemTypeOf(file.path),
-        content: file.text ?? '',
-        is_binary: file.text === null,
-        size: file.size,
-        content_oid: file.oid,
-        committed_oid: row?.committed_oid ?? null,
-        modified_by: 'external edit',
-        sync_status: row?.conflict_id ? 'conflict' : file.oid === row?.committed_oid ? 'committed' : 'pending',
-        file_mtime_ms: file.mtimeMs,
-        file_size: file.size,
-      },
-    ]);
+    await upsertItems(this.db, [externalEditUpsert(file, row)]);
   }
 
   private async applyResolutionLocally(row: ConflictRow, result: { text: string } | { oid: string } | { deleted: true }): Promise<void> {
@@ -836,4 +807,25 @@ function stripCredentials(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** The item a file's current content becomes when another program edited it (a scan or the watcher). */
+function externalEditUpsert(
+  file: { path: string; text: string | null; size: number; oid: string; mtimeMs: number },
+  row: Pick<ItemRow, 'id' | 'committed_oid' | 'conflict_id'> | null,
+): ItemUpsert {
+  return {
+    id: row?.id ?? randomUUID(),
+    path: file.path,
+    type: itemTypeOf(file.path),
+    content: file.text ?? '',
+    is_binary: file.text === null,
+    size: file.size,
+    content_oid: file.oid,
+    committed_oid: row?.committed_oid ?? null,
+    modified_by: 'external edit',
+    sync_status: row?.conflict_id ? 'conflict' : file.oid === row?.committed_oid ? 'committed' : 'pending',
+    file_mtime_ms: file.mtimeMs,
+    file_size: file.size,
+  };
 }
