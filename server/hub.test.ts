@@ -9,6 +9,7 @@ import { startHub, type RunningHub } from './index';
 import { enrollNode, hubRequest, makeChange, openEventStream } from './test-support/hub-client';
 import type { PullResponse, PushResponse, RecordState } from '../shared/sync/wire';
 import { pullResponseSchema, pushResponseSchema } from '../shared/sync/wire';
+import { randomUUID } from 'node:crypto';
 
 // One hub on embedded PGlite for the whole file (its first start costs a few seconds and a lot of memory).
 let dir: string;
@@ -114,6 +115,10 @@ describe('hub on embedded PGlite', () => {
     const c = makeChange(a.nodeId, 'idem-3', { [a.nodeId]: 1 });
     const twice = await push(a.token, [c, c]);
     assert.deepEqual(twice.body.results.map((x) => x.status), ['applied', 'duplicate']);
+    // the same write resent under a new change id (equal version vector) is the write the hub holds
+    const resent = await push(a.token, [{ ...batch[0]!, changeId: randomUUID() }]);
+    assert.equal(resent.body.results[0]!.status, 'duplicate');
+    assert.equal((resent.body.results[0] as { seq: number }).seq, (first.body.results[0] as { seq: number }).seq);
     const pulled = await pullAll(b.token, start);
     assert.deepEqual(pulled.changes.map((x) => x.recordId), ['idem-1', 'idem-2', 'idem-3']);
   });

@@ -182,6 +182,12 @@ async function appendChanges(db: HubDatabase, nodeId: string, changes: WireChang
       }
       const key = keyOf(change.table, change.recordId);
       const state = current.get(key);
+      // Every write advances its author's entry, so a vector equal to the current one is the write the hub
+      // already holds, resent under a new change id: answering it as a duplicate keeps it out of the log twice.
+      if (state && state.seq > 0 && compareVv(change.vv, state.vv) === 'equal') {
+        decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'duplicate', seq: state.seq } });
+        continue;
+      }
       const next = decide(change, state);
       if (!next) {
         decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'conflict', current: state ?? missingState(change) } });
