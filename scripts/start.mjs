@@ -3,12 +3,10 @@
 // where it is not (a headless box, or a machine that cannot download it), says so in one line and runs the
 // headless node instead, with its data in the user's data directory.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const require = createRequire(import.meta.url);
 
 function newestMtime(dir) {
   let newest = 0;
@@ -28,13 +26,16 @@ if (stale) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+/**
+ * The Electron binary if it was downloaded. Requiring the `electron` package would try to download it (and
+ * hang or fail on a closed network), so its install marker and binary are looked up directly.
+ */
 function electronBinary() {
-  try {
-    const path = require('electron'); // the package exports the binary's path, if it was downloaded
-    return typeof path === 'string' && existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
+  const dir = join(root, 'node_modules', 'electron');
+  const marker = join(dir, 'path.txt');
+  if (!existsSync(marker)) return null;
+  const binary = join(dir, 'dist', readFileSync(marker, 'utf8').trim());
+  return existsSync(binary) ? binary : null;
 }
 
 const extra = process.argv.slice(2);
@@ -46,7 +47,7 @@ if (electron && canShowWindows) {
   console.log(
     electron
       ? 'outpost: no display here, so running the headless node instead of the desktop app.'
-      : 'outpost: the Electron binary is not installed here, so running the headless node instead of the desktop app.',
+      : 'outpost: the Electron binary is not installed here (node node_modules/electron/install.js fetches it), so running the headless node instead.',
   );
   const args = [built, 'node', ...(extra.length ? extra : ['--port', process.env.PORT ?? '4300'])];
   spawn(process.execPath, args, { stdio: 'inherit' }).on('exit', (code) => process.exit(code ?? 0));
