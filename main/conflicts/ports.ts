@@ -14,8 +14,8 @@ export interface RecordConflictStore {
   undoResolution(id: number): RecordConflictDetail;
   /** marks an open conflict escalated (still unresolved); absent in stores that cannot */
   escalateConflict?(id: number): RecordConflictDetail;
-  /** keep-both: writes the remote version as a new record (a local create that syncs) */
-  createRecordCopy?(table: SyncedTable, recordId: string, data: JsonObject): unknown;
+  /** keep-both: writes the remote version as a new record under `copyId` (a local create that syncs; idempotent) */
+  createRecordCopy?(table: SyncedTable, copyId: string, data: JsonObject): unknown;
   /** runs fn in one store transaction (keep-both: the copy and the resolution commit together) */
   batch?<T>(fn: () => T): T;
 }

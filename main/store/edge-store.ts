@@ -245,10 +245,19 @@ export class EdgeStore {
     return this.conflicts.escalate(id);
   }
   /** keep-both: the given data as a new record (a local create with a new id, which syncs). Returns its id. */
-  createRecordCopy(table: SyncedTable, _recordId: string, data: JsonObject): string {
-    const spec = specOf(table);
-    const { createdAt: _createdAt, ...fields } = data;
-    return this.repos[spec.table].create({ ...fields }).id as string;
+  /**
+   * keep-both: the remote version as a new record under the id the conflict engine derived for it, so a
+   * retried resolution finds the copy it already made instead of making another.
+   */
+  createRecordCopy(table: SyncedTable, copyId: string, data: JsonObject): string {
+    const repo = this.repos[specOf(table).table];
+    try {
+      return repo.get(copyId).id as string;
+    } catch (error) {
+      if (!(error instanceof OutpostError && error.code === 'not_found')) throw error;
+    }
+    const { createdAt: _createdAt, id: _id, ...fields } = data;
+    return repo.create({ ...fields, id: copyId }).id as string;
   }
 
   // ---- maintenance ----

@@ -355,8 +355,11 @@ test('keep-both: createRecordCopy writes the other side as a new record that syn
   const ts = openTestStore();
   t.after(() => ts.cleanup());
   const { store } = ts;
-  const id = store.createRecordCopy('agents', 'orig', { name: 'copy', type: 'llm', status: 'active', config: { k: 1 }, createdAt: '2020-01-01T00:00:00.000Z' });
-  assert.notEqual(id, 'orig');
+  const data = { id: 'orig', name: 'copy', type: 'llm', status: 'active', config: { k: 1 }, createdAt: '2020-01-01T00:00:00.000Z' };
+  const id = store.createRecordCopy('agents', 'orig.copy-1', data);
+  assert.equal(id, 'orig.copy-1', 'the copy takes the id the conflict engine derived');
+  assert.equal(store.createRecordCopy('agents', 'orig.copy-1', data), id, 'a retried keep-both finds its copy');
+  assert.equal(store.listAgents({}).total, 1, 'and makes no second one');
   const copy = store.getAgent(id);
   assert.deepEqual([copy.name, copy.status, copy.syncStatus], ['copy', 'active', 'pending']);
   assert.notEqual(copy.createdAt, '2020-01-01T00:00:00.000Z', 'a copy is a new record');
