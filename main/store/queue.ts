@@ -5,7 +5,7 @@ import { queueStatuses, type QueueItem, type QueueOperation, type QueueStatus } 
 import { OutpostError } from '../../shared/errors';
 import { nowIso, paging, type StoreCore } from './core';
 import type { Shadows } from './shadow';
-import { rowData, specOf, tableSpecs } from './tables';
+import { rowData, rowDataSql, specOf, tableSpecs } from './tables';
 import type { Ack, Failure, ShadowState, LeaseOptions, LeaseResult, OutgoingChange, Page, QueueListQuery, SyncOp } from './types';
 
 /** A queue row as stored. */
@@ -31,13 +31,50 @@ export interface QueueRow {
   pushed_seq: number | null;
 }
 
-/** What a leased item pushed: kept in sync_queue.data so the ack records exactly that as the shadow. */
+/**
+ * What a leased item pushed, held in memory from lease to ack so the ack records exactly that as the shadow (the
+ * row may have changed meanwhile). Only its identity (op, hlc) goes to sync_queue.data: writing the whole state
+ * into every leased queue row grew each row by its record's size and cost more than the rest of the lease.
+ * Leases never outlive the process (the store releases them all at open), so neither do snapshots.
+ */
 interface PushedSnapshot {
   op: SyncOp;
   data: JsonObject | null;
   vv: VersionVector;
   hlc: string;
   nodeId: string;
+}
+
+/** Past this many held snapshots, leasing drops those whose items are no longer leased (a bound, not a cache). */
+const MAX_HELD_SNAPSHOTS = 50_000;
+
+/** A pending item as leasing reads it. */
+type Candidate = Pick<QueueRow, 'id' | 'table_name' | 'record_id' | 'priority' | 'change_id'> & {
+  pushed_hlc: string | null;
+  pushed_op: string | null;
+};
+
+/** The change a leased item pushes, from its record's current row and shadow. */
+function buildChange(item: Candidate, row: Record<string, unknown>): OutgoingChange {
+  const spec = specOf(item.table_name);
+  const op: SyncOp = row.deleted === 1 ? 'delete' : 'upsert';
+  const hlc = row.hlc as string;
+  // the same state leased again (after a release or a retryable failure) keeps its change id: idempotent re-push
+  const changeId = item.change_id && item.pushed_hlc === hlc && item.pushed_op === op ? item.change_id : randomUUID();
+  return {
+    queueId: item.id,
+    changeId,
+    table: spec.table,
+    recordId: item.record_id,
+    op,
+    data: op === 'delete' ? null : rowData(spec, row),
+    vv: JSON.parse(row.vv as string) as VersionVector,
+    hlc,
+    nodeId: row.node_id as string,
+    priority: item.priority,
+    baseVv: row.shadow_vv === null ? null : (JSON.parse(row.shadow_vv as string) as VersionVector),
+    baseData: row.shadow_data === null || row.shadow_data === undefined ? null : (JSON.parse(row.shadow_data as string) as JsonObject),
+  };
 }
 
 /** An earlier change followed by a later one of the same record, as one change. */
@@ -58,15 +95,18 @@ export function combineOps(earlier: QueueOperation, later: QueueOperation): Queu
  * learns its id is a tombstone and a late copy of it can never resurrect it. Priority is the max of both.
  */
 export class SyncQueue {
+  /** by queue id: the state each leased item pushed (see PushedSnapshot) */
+  private readonly pushed = new Map<number, PushedSnapshot>();
   private readonly enqueueStmt: Database.Statement;
   private readonly pendingOfStmt: Database.Statement;
   private readonly byIdStmt: Database.Statement;
   private readonly markLeasedStmt: Database.Statement;
+  private readonly rowsStmts: Record<SyncedTable, Database.Statement>;
   private readonly candidatesStmt: Database.Statement;
   private readonly candidatesCriticalStmt: Database.Statement;
   private readonly conflictOfRecordStmt: Database.Statement;
   private readonly ackStmt: Database.Statement;
-  private readonly ackShadowStmt: Database.Statement;
+  private readonly ackShadowStmts: Record<SyncedTable, Database.Statement>;
 
   constructor(
     private readonly core: StoreCore,
@@ -84,11 +124,24 @@ export class SyncQueue {
     );
     this.pendingOfStmt = this.core.stmt(`SELECT * FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'pending'`);
     this.byIdStmt = this.core.stmt('SELECT * FROM sync_queue WHERE id = ?');
+    // marks arrive as JSON [[queueId, changeId, op, hlc], ...]: one statement leases the whole batch
     this.markLeasedStmt = this.core.stmt(
-      `UPDATE sync_queue SET status = 'processing', lease_id = ?, leased_until = ?, change_id = ?, data = ?, last_attempt = ? WHERE id = ?`,
+      `UPDATE sync_queue SET status = 'processing', lease_id = ?, leased_until = ?, last_attempt = ?, change_id = m.value ->> 1,
+         data = json_object('op', m.value ->> 2, 'hlc', m.value ->> 3)
+       FROM json_each(?) AS m WHERE sync_queue.id = m.value ->> 0`,
     );
+    // a batch's records with their shadows, one statement per table (a statement per item cost more than the read)
+    const rowsOf = (table: SyncedTable) =>
+      this.core.stmt(
+        `SELECT t.*, s.data AS shadow_data, s.vv AS shadow_vv FROM json_each(?) AS k
+         JOIN ${table} t ON t.id = k.value
+         LEFT JOIN sync_shadow s ON s.table_name = '${table}' AND s.record_id = t.id`,
+      );
+    this.rowsStmts = { agents: rowsOf('agents'), workflows: rowsOf('workflows'), executions: rowsOf('executions') };
+    // only what leasing reads: the earlier snapshot's clock and op decide whether the change id is kept
     const candidates = (extra: string) =>
-      `SELECT * FROM sync_queue
+      `SELECT id, table_name, record_id, priority, change_id, data ->> '$.hlc' AS pushed_hlc, data ->> '$.op' AS pushed_op
+       FROM sync_queue
        WHERE status = 'pending' AND conflict_id IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ${extra}
        ORDER BY priority DESC, created_at, id LIMIT ?`;
     this.candidatesStmt = this.core.stmt(candidates(''));
@@ -105,15 +158,19 @@ export class SyncQueue {
          AND (a.change_id IS NULL OR sync_queue.change_id = a.change_id)
        RETURNING sync_queue.id, sync_queue.table_name, sync_queue.record_id`,
     );
-    // the pushed snapshot, as Shadows.advance would write it (JSON text minified, as JSON.stringify writes it)
-    this.ackShadowStmt = this.core.stmt(
-      `INSERT INTO sync_shadow (table_name, record_id, data, vv, hlc, deleted)
-       SELECT table_name, record_id, CASE WHEN json_type(data, '$.data') = 'object' THEN json(data -> '$.data') END,
-              json(data -> '$.vv'), data ->> '$.hlc', data ->> '$.op' = 'delete'
-       FROM sync_queue WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id
-       ON CONFLICT (table_name, record_id) DO UPDATE SET data = excluded.data, vv = excluded.vv, hlc = excluded.hlc, deleted = excluded.deleted
-       WHERE excluded.hlc > sync_shadow.hlc`,
-    );
+    // Pushed snapshots whose record still holds that write (the usual case): the shadow's data is built from the
+    // row by SQLite, the same JSON rowData + JSON.stringify would give. Items as JSON [[recordId, hlc, vvJson], ...].
+    const shadowFromRow = (table: SyncedTable) =>
+      this.core.stmt(
+        `INSERT INTO sync_shadow (table_name, record_id, data, vv, hlc, deleted)
+         SELECT '${table}', t.id, CASE WHEN t.deleted = 1 THEN NULL ELSE ${rowDataSql(tableSpecs[table], 't')} END,
+                k.value ->> 2, t.hlc, t.deleted
+         FROM json_each(?) AS k JOIN ${table} t ON t.id = k.value ->> 0 AND t.hlc = k.value ->> 1 WHERE true
+         ON CONFLICT (table_name, record_id) DO UPDATE SET data = excluded.data, vv = excluded.vv, hlc = excluded.hlc, deleted = excluded.deleted
+         WHERE excluded.hlc > sync_shadow.hlc
+         RETURNING record_id`,
+      );
+    this.ackShadowStmts = { agents: shadowFromRow('agents'), workflows: shadowFromRow('workflows'), executions: shadowFromRow('executions') };
   }
 
   /** Records a local change of a record in the same transaction as the write (coalescing into its pending item). */
@@ -144,6 +201,7 @@ export class SyncQueue {
     // an item of a record with an open conflict stays blocked whichever way it comes back
     const conflictId =
       fields.conflictId ?? ((this.conflictOfRecordStmt.get(item.table_name, item.record_id) as { id: number } | undefined)?.id ?? null);
+    this.pushed.delete(item.id);
     if (pending && pending.id !== item.id) {
       this.core
         .stmt(
@@ -202,29 +260,64 @@ export class SyncQueue {
       const now = new Date(nowMs).toISOString();
       this.releaseExpired(now);
       const stmt = options.criticalOnly ? this.candidatesCriticalStmt : this.candidatesStmt;
-      const candidates = stmt.all(now, limit) as QueueRow[];
+      if (this.pushed.size > MAX_HELD_SNAPSHOTS) this.forgetStaleSnapshots();
+      const candidates = stmt.all(now, limit) as Candidate[];
       const ordered = this.inDependencyOrder(candidates, limit);
+      const rows = this.rowsOf(ordered);
       const leaseId = randomUUID();
       const leasedUntil = new Date(nowMs + leaseMs).toISOString();
       const changes: OutgoingChange[] = [];
+      const marks: Array<[number, string, SyncOp, string]> = [];
       for (const item of ordered) {
-        const change = this.buildChange(item);
-        if (!change) continue;
-        const snapshot: PushedSnapshot = { op: change.op, data: change.data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId };
-        this.markLeasedStmt.run(leaseId, leasedUntil, change.changeId, JSON.stringify(snapshot), now, item.id);
+        const row = rows.get(item.table_name)?.get(item.record_id);
+        if (!row) {
+          // rows are never hard-deleted, so this is damage from outside the app: keep the item visible, never push it
+          this.core
+            .stmt(`UPDATE sync_queue SET status = 'failed', error_message = ? WHERE id = ?`)
+            .run('The record no longer exists in the local database; nothing to send.', item.id);
+          continue;
+        }
+        const change = buildChange(item, row);
+        marks.push([item.id, change.changeId, change.op, change.hlc]);
+        this.pushed.set(item.id, { op: change.op, data: change.data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId });
         changes.push(change);
       }
-      if (changes.length) this.core.touch('sync_queue');
+      if (marks.length) {
+        this.markLeasedStmt.run(leaseId, leasedUntil, now, JSON.stringify(marks));
+        this.core.touch('sync_queue');
+      }
       return { leaseId, changes };
     });
+  }
+
+  /** Snapshots of items no longer leased (their lease ended by a path that did not go through this class). */
+  private forgetStaleSnapshots(): void {
+    const leased = new Set((this.core.stmt(`SELECT id FROM sync_queue WHERE status = 'processing'`).all() as Array<{ id: number }>).map((r) => r.id));
+    for (const id of this.pushed.keys()) if (!leased.has(id)) this.pushed.delete(id);
+  }
+
+  /** The leased items' records with their shadows, by table and id. */
+  private rowsOf(items: Candidate[]): Map<SyncedTable, Map<string, Record<string, unknown>>> {
+    const ids = new Map<SyncedTable, string[]>();
+    for (const item of items) {
+      const list = ids.get(item.table_name);
+      if (list) list.push(item.record_id);
+      else ids.set(item.table_name, [item.record_id]);
+    }
+    const out = new Map<SyncedTable, Map<string, Record<string, unknown>>>();
+    for (const [table, list] of ids) {
+      const rows = this.rowsStmts[table].all(JSON.stringify(list)) as Array<Record<string, unknown>>;
+      out.set(table, new Map(rows.map((r) => [r.id as string, r])));
+    }
+    return out;
   }
 
   /**
    * Candidates in priority/age order, each preceded by the pending items of the records it depends on (its
    * workflow, that workflow's agent) so a hub and the other nodes never see a child before its parent.
    */
-  private inDependencyOrder(candidates: QueueRow[], limit: number): QueueRow[] {
-    const out: QueueRow[] = [];
+  private inDependencyOrder(candidates: Candidate[], limit: number): Candidate[] {
+    const out: Candidate[] = [];
     const taken = new Set<number>();
     for (const item of candidates) {
       if (taken.has(item.id)) continue;
@@ -245,7 +338,7 @@ export class SyncQueue {
     return out;
   }
 
-  private pendingParentOf(item: QueueRow): QueueRow | undefined {
+  private pendingParentOf(item: Candidate): Candidate | undefined {
     const parentSpec = tableSpecs[item.table_name].parent;
     if (!parentSpec) return undefined;
     const row = this.core.stmt(`SELECT ${parentSpec.column} AS parent FROM ${item.table_name} WHERE id = ?`).get(item.record_id) as
@@ -253,43 +346,9 @@ export class SyncQueue {
       | undefined;
     if (!row?.parent) return undefined;
     const pending = this.pendingOf(parentSpec.table, row.parent);
-    return pending && pending.conflict_id === null ? pending : undefined;
-  }
-
-  private buildChange(item: QueueRow): OutgoingChange | null {
-    const spec = specOf(item.table_name);
-    const row = this.core
-      .stmt(
-        `SELECT t.*, s.data AS shadow_data, s.vv AS shadow_vv FROM ${spec.table} t
-         LEFT JOIN sync_shadow s ON s.table_name = '${spec.table}' AND s.record_id = t.id WHERE t.id = ?`,
-      )
-      .get(item.record_id) as Record<string, unknown> | undefined;
-    if (!row) {
-      // rows are never hard-deleted, so this is damage from outside the app: keep the item visible, never push it
-      this.core
-        .stmt(`UPDATE sync_queue SET status = 'failed', error_message = ? WHERE id = ?`)
-        .run('The record no longer exists in the local database; nothing to send.', item.id);
-      return null;
-    }
-    const op: SyncOp = row.deleted === 1 ? 'delete' : 'upsert';
-    const hlc = row.hlc as string;
-    const previous = item.data ? (JSON.parse(item.data) as PushedSnapshot) : null;
-    // the same state leased again (after a release or a retryable failure) keeps its change id: idempotent re-push
-    const changeId = previous && item.change_id && previous.hlc === hlc && previous.op === op ? item.change_id : randomUUID();
-    return {
-      queueId: item.id,
-      changeId,
-      table: spec.table,
-      recordId: item.record_id,
-      op,
-      data: op === 'delete' ? null : rowData(spec, row),
-      vv: JSON.parse(row.vv as string) as VersionVector,
-      hlc,
-      nodeId: row.node_id as string,
-      priority: item.priority,
-      baseVv: row.shadow_vv === null ? null : (JSON.parse(row.shadow_vv as string) as VersionVector),
-      baseData: row.shadow_data === null || row.shadow_data === undefined ? null : (JSON.parse(row.shadow_data as string) as JsonObject),
-    };
+    if (!pending || pending.conflict_id !== null) return undefined;
+    const pushed = pending.data ? (JSON.parse(pending.data) as Pick<PushedSnapshot, 'op' | 'hlc'>) : null;
+    return { ...pending, pushed_hlc: pushed?.hlc ?? null, pushed_op: pushed?.op ?? null };
   }
 
   /** Pushed and accepted: the item completes, the shadow becomes what was pushed, the row is synced unless
@@ -308,9 +367,10 @@ export class SyncQueue {
       if (rows.length === 0) return { acked: 0 };
       const completed = this.ackStmt.all(now, JSON.stringify(rows)) as Array<Pick<QueueRow, 'id' | 'table_name' | 'record_id'>>;
       if (completed.length === 0) return { acked: 0 };
+      completed.sort((x, y) => x.id - y.id);
       const ids = JSON.stringify(completed.map((c) => c.id));
       // the shadow becomes exactly what each item pushed (its snapshot), newest clock first-come
-      this.ackShadowStmt.run(ids);
+      this.advanceShadowsToPushed(completed);
       const done = new Map<string, number>(); // record key -> highest completed item id
       const tables = new Set<SyncedTable>();
       for (const item of completed) {
@@ -324,6 +384,34 @@ export class SyncQueue {
       this.supersedeFailed(done, now);
       return { acked: completed.length };
     });
+  }
+
+  /**
+   * The shadows of acked items become exactly what each pushed. Leases end with the process that took them, so
+   * a snapshot is always held; without one the shadow stays where it was (a later push builds on it, and the
+   * hub's answer moves it on).
+   */
+  private advanceShadowsToPushed(completed: Array<Pick<QueueRow, 'id' | 'table_name' | 'record_id'>>): void {
+    const byTable = new Map<SyncedTable, Array<[string, string, string]>>();
+    const snapshots: Array<{ table: SyncedTable; recordId: string; snapshot: PushedSnapshot }> = [];
+    for (const item of completed) {
+      const snapshot = this.pushed.get(item.id);
+      this.pushed.delete(item.id);
+      if (!snapshot) continue;
+      snapshots.push({ table: item.table_name, recordId: item.record_id, snapshot });
+      const list = byTable.get(item.table_name) ?? [];
+      list.push([item.record_id, snapshot.hlc, JSON.stringify(snapshot.vv)]);
+      byTable.set(item.table_name, list);
+    }
+    const fromRow = new Set<string>();
+    for (const [table, list] of byTable) {
+      for (const r of this.ackShadowStmts[table].all(JSON.stringify(list)) as Array<{ record_id: string }>) fromRow.add(`${table}\u0000${r.record_id}`);
+    }
+    // written since the lease (or the shadow already newer): the snapshot itself, one by one (newest clock wins)
+    for (const { table, recordId, snapshot } of snapshots) {
+      if (fromRow.has(`${table}\u0000${recordId}`)) continue;
+      this.shadows.advance(table, recordId, { data: snapshot.op === 'delete' ? null : snapshot.data, vv: snapshot.vv, hlc: snapshot.hlc, deleted: snapshot.op === 'delete' });
+    }
   }
 
   /** Rows still holding the write an acked item pushed become synced, unless a newer change of theirs is pending. */
@@ -352,6 +440,7 @@ export class SyncQueue {
 
   /** Completes one leased item whose state is on the hub (a push conflict that turned out to be our own state). */
   complete(item: QueueRow, seq: number | null, onHub: ShadowState, rowHlc: string, now: string): void {
+    this.pushed.delete(item.id);
     this.core
       .stmt(
         `UPDATE sync_queue SET status = 'completed', completed_at = ?, pushed_seq = ?, lease_id = NULL, leased_until = NULL,
@@ -390,6 +479,7 @@ export class SyncQueue {
         const attempts = item.attempts + 1;
         const error = String(f.error ?? 'unknown error').slice(0, 2000);
         if (f.permanent || attempts >= maxAttempts) {
+          this.pushed.delete(item.id);
           this.core
             .stmt(
               `UPDATE sync_queue SET status = 'failed', attempts = ?, max_attempts = ?, error_message = ?, lease_id = NULL,

@@ -229,6 +229,12 @@ export function rowData(spec: TableSpec, row: Record<string, unknown>): JsonObje
   return out;
 }
 
+/** SQL building a row's sync data as JSON text, as JSON.stringify(rowData(spec, row)) writes it (`alias`: the row). */
+export function rowDataSql(spec: TableSpec, alias: string): string {
+  const args = spec.fields.map(({ field, column, kind }) => `'${field}', ${kind === 'json' ? `json(${alias}.${column})` : `${alias}.${column}`}`);
+  return `json_object(${args.join(', ')})`;
+}
+
 /** Column values for a data object, in `spec.fields` order; absent fields are null (counters 0). */
 export function dataColumns(spec: TableSpec, data: JsonObject, createdAtFallback: string): Array<string | number | null> {
   return spec.fields.map(({ field, kind }) => {
