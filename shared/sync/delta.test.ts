@@ -26,7 +26,8 @@ test('encodeUpsert sends the patch only when it is smaller than the full state',
   const base = { name: 'agent', description: 'x'.repeat(200), status: 'idle' };
   const small = encodeUpsert(base, { ...base, status: 'busy' });
   assert.ok(small.patch && !small.data);
-  assert.ok(small.sentBytes < small.fullBytes / 5);
+  assert.deepEqual(small.patch, { set: { status: 'busy' }, unset: [] });
+  assert.ok(JSON.stringify(small.patch).length < JSON.stringify({ ...base, status: 'busy' }).length / 5);
   const rewritten = encodeUpsert({ a: 1 }, { b: 2 });
   assert.ok(rewritten.data && !rewritten.patch);
   assert.ok(encodeUpsert(null, base).data);

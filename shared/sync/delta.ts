@@ -34,15 +34,13 @@ export type Encoded = { data: RecordData; patch?: undefined } | { patch: Patch; 
 
 /**
  * Chooses what to send for an upsert: the patch against `base` when there is a base and the patch serializes
- * smaller than the full state, else the full state. Returns the choice and both sizes (for byte accounting).
+ * smaller than the full state, else the full state. Without a base nothing is serialized here (the body is,
+ * once, when it is sent).
  */
-export function encodeUpsert(base: RecordData | null, next: RecordData): Encoded & { fullBytes: number; sentBytes: number } {
-  const full = JSON.stringify(next);
-  const fullBytes = utf8Length(full);
-  if (!base) return { data: next, fullBytes, sentBytes: fullBytes };
+export function encodeUpsert(base: RecordData | null, next: RecordData): Encoded {
+  if (!base) return { data: next };
   const patch = diffRecord(base, next);
-  const patchBytes = utf8Length(JSON.stringify(patch));
-  return patchBytes < fullBytes ? { patch, fullBytes, sentBytes: patchBytes } : { data: next, fullBytes, sentBytes: fullBytes };
+  return utf8Length(JSON.stringify(patch)) < utf8Length(JSON.stringify(next)) ? { patch } : { data: next };
 }
 
 /** Structural JSON equality with object key order ignored. */
