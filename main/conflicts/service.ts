@@ -16,9 +16,6 @@ export interface ConflictListInput {
   limit: number;
 }
 
-/** Automatic-resolution filters page through the store this far at most (resolved rows are pruned over time). */
-const AUTOMATIC_SCAN_LIMIT = 20_000;
-
 /**
  * conflicts.*: one list over record conflicts (edge store) and text conflicts (workspace), a person's choice
  * turned into a resolution write, undo of automatic resolutions, escalation, and the `conflicts.changed` event
@@ -66,23 +63,8 @@ export class ConflictService {
     const store = this.deps.records;
     const base = { ...(input.status ? { status: input.status } : {}), ...(input.table && input.table !== 'workspace' ? { table: input.table } : {}) };
     const summarize = (c: Parameters<typeof recordSummary>[0]) => recordSummary(c, store.getConflict(c.id));
-    if (input.automatic === undefined) {
-      const page = store.listConflicts({ ...base, offset: 0, limit: Math.min(want, 1000) });
-      return { items: page.items.map(summarize), total: page.total };
-    }
-    // the store lists by status and table; the automatic flag is filtered here
-    const matching: ConflictSummary[] = [];
-    let total = 0;
-    for (let offset = 0; offset < AUTOMATIC_SCAN_LIMIT; offset += 1000) {
-      const page = store.listConflicts({ ...base, offset, limit: 1000 });
-      for (const c of page.items) {
-        if (c.automatic !== input.automatic) continue;
-        total++;
-        if (matching.length < want) matching.push(summarize(c));
-      }
-      if (offset + page.items.length >= page.total || page.items.length === 0) break;
-    }
-    return { items: matching, total };
+    const page = store.listConflicts({ ...base, ...(input.automatic !== undefined ? { automatic: input.automatic } : {}), offset: 0, limit: Math.min(want, 1000) });
+    return { items: page.items.map(summarize), total: page.total };
   }
 
   async get(id: string): Promise<ConflictDetail> {

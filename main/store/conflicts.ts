@@ -147,6 +147,11 @@ export class Conflicts {
       where.push('table_name = ?');
       params.push(specOf(query.table).table);
     }
+    if (query.automatic !== undefined) {
+      if (typeof query.automatic !== 'boolean') throw new OutpostError('invalid_input', 'automatic must be true or false.');
+      where.push('automatic = ?');
+      params.push(query.automatic ? 1 : 0);
+    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows = this.core
       .stmt(`SELECT * FROM conflict_resolution ${clause} ORDER BY detected_at DESC, id DESC LIMIT ? OFFSET ?`)

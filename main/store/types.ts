@@ -215,6 +215,8 @@ export interface RecordConflictDetail extends RecordConflict {
 export interface ConflictListQuery {
   status?: ConflictStatus;
   table?: SyncedTable;
+  /** only resolutions made automatically (true) or only the rest (false) */
+  automatic?: boolean;
   offset?: number;
   limit?: number;
 }
