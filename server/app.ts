@@ -6,7 +6,7 @@ import { OutpostError, httpStatusOf, isErrorCode, type ErrorCode } from '../shar
 import {
   enrollRequestSchema,
   nodeIdSchema,
-  pushRequestSchema,
+  parsedPushRequestSchema,
   recordsRequestSchema,
   cursorSchema,
 } from '../shared/sync/wire';
@@ -76,6 +76,9 @@ const codeForStatus = (status: number): ErrorCode => {
   const byStatus: Record<number, ErrorCode> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 429: 'rate_limited', 503: 'unavailable' };
   return byStatus[status] ?? (status >= 400 && status < 500 ? 'invalid_input' : 'internal');
 };
+
+/** A client error whose HTTP status is not its code's usual one (sendError keeps both). */
+const httpRefusal = (statusCode: number, code: ErrorCode, message: string): Error => Object.assign(new Error(message), { statusCode, code });
 
 /** PostgreSQL refusing a value (class 22: data exception, 54: limit exceeded) is the client's fault. */
 const isPostgresInputError = (error: unknown): boolean => {
@@ -184,8 +187,9 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
       threshold: 1024,
       encodings: ['br', 'gzip'],
       requestEncodings: ['br', 'gzip'],
+      // 415 like an unsupported Content-Type, with the same error code (the body itself may be fine)
       onUnsupportedRequestEncoding: (encoding) =>
-        new OutpostError('invalid_input', `Unsupported Content-Encoding ${JSON.stringify(encoding).slice(0, 40)}: use gzip or br.`),
+        httpRefusal(415, 'invalid_input', `Unsupported Content-Encoding ${JSON.stringify(encoding).slice(0, 40)}: send the body as gzip, br or uncompressed.`),
       onInvalidRequestPayload: (encoding) => new OutpostError('invalid_input', `The request body is not valid ${encoding} data.`),
     });
 
@@ -229,7 +233,8 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
 
     api.post('/v1/push', async (request) => {
       const node = request.hubNode!;
-      const input = parseInput(pushRequestSchema, request.body, 'push');
+      // the body came from JSON.parse and passed findUnsafeJson: the fast path's precondition
+      const input = parseInput(parsedPushRequestSchema, request.body, 'push');
       const foreign = input.changes.find((c) => c.nodeId !== node.nodeId);
       if (foreign) {
         throw new OutpostError('forbidden', `A node pushes only its own changes: change ${foreign.changeId} names node ${foreign.nodeId}, this token is node ${node.nodeId}. Nothing was applied.`);

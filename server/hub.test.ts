@@ -315,6 +315,26 @@ describe('hub on embedded PGlite', () => {
     assert.deepEqual((await records(a.token, [{ table: 'agents', recordId: 'big-1' }])).body.records, []);
   });
 
+  test('an unsupported Content-Encoding is 415 naming the encoding and what to send instead; nothing is stored', async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'encoding');
+    const body = JSON.stringify({ changes: [makeChange(a.nodeId, 'enc-1', { [a.nodeId]: 1 })] });
+    for (const encoding of ['compress', 'deflate', 'zstd', 'gzip, x']) {
+      const r = await hubRequest<{ error: { code: string; message: string } }>(hub.url, '/v1/push', {
+        token: a.token,
+        body,
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      });
+      assert.equal(r.status, 415, `${encoding}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, 'invalid_input');
+      assert.match(r.body.error.message, /Unsupported Content-Encoding/);
+      assert.ok(r.body.error.message.includes(JSON.stringify(encoding)), r.body.error.message);
+      assert.match(r.body.error.message, /gzip, br or uncompressed/);
+    }
+    assert.deepEqual((await records(a.token, [{ table: 'agents', recordId: 'enc-1' }])).body.records, []);
+    const plain = await hubRequest<PushResponse>(hub.url, '/v1/push', { token: a.token, body, headers: { 'content-type': 'application/json' } });
+    assert.equal(plain.body.results[0]!.status, 'applied', 'the same body uncompressed is fine');
+  });
+
   test('malformed JSON, wrong types and hostile strings get 400 with a code; the hub stays healthy', async () => {
     const a = await enrollNode(hub.url, hub.adminToken, 'fuzz');
     const ok = makeChange(a.nodeId, 'fz-1', { [a.nodeId]: 1 });
@@ -337,7 +357,7 @@ describe('hub on embedded PGlite', () => {
       { body: '{"changes":[' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5000) + ']}', headers: { 'content-type': 'application/json' } },
       { body: '{"__proto__": {"polluted": true}, "changes": []}', headers: { 'content-type': 'application/json' } },
       { body: gzipSync('{}').subarray(0, 8).toString('latin1'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } },
-      { body: '{}', headers: { 'content-type': 'application/json', 'content-encoding': 'compress' } },
+      { body: '{}', headers: { 'content-type': 'application/json', 'content-encoding': 'compress' }, status: 415 },
       { path: '/v1/pull?since=-1', method: 'GET' },
       { path: '/v1/pull?since=abc', method: 'GET' },
       { path: '/v1/pull?limit=0', method: 'GET' },

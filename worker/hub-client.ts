@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import {
   healthResponseSchema,
   hubErrorSchema,
-  pullResponseSchema,
+  parsedPullResponseSchema,
   pushResponseSchema,
   recordsResponseSchema,
   type PullResponse,
@@ -107,7 +107,7 @@ export class HubClient {
 
   async pull(since: number, limit: number, signal?: AbortSignal): Promise<PullResponse> {
     const res = await this.send('GET', `/v1/pull?since=${since}&limit=${limit}&delta=1`, null, signal);
-    const parsed = this.parse(res, pullResponseSchema, 'pull');
+    const parsed = this.parse(res, parsedPullResponseSchema, 'pull'); // parse() JSON.parses the body: the fast path's precondition
     if (parsed.cursor < since) throw new HubError('malformed', `pull cursor went backwards (${parsed.cursor} < ${since})`);
     if (parsed.changes.length > limit) throw new HubError('malformed', `pull answered ${parsed.changes.length} changes for a limit of ${limit}`);
     let last = since;

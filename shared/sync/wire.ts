@@ -111,6 +111,132 @@ export const pullResponseSchema = z
   .strict();
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
+/*
+ * Fast paths for values that came out of JSON.parse: the hub's request bodies (after `findUnsafeJson`) and the
+ * node's view of hub answers. Such a value is JSON by construction, so record data needs no deep walk: z.json()
+ * re-checked what JSON.parse guarantees and cost more per change (~14 µs) than the rest of the push's JS. The hand
+ * checks accept only what the zod schemas accept (wire.test.ts compares them on valid and mutated values); what
+ * they do not accept goes to zod, whose verdict and message stand. Never use these on values from elsewhere
+ * (IPC, code): a Date or NaN in record data passes the hand check.
+ */
+const UUID = z.regexes.uuid();
+const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const HLC = /^\d{15}-\d{6}-[A-Za-z0-9_-]{1,64}$/;
+const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const TABLES: ReadonlySet<unknown> = new Set(syncedTableSchema.options);
+
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isStr = (v: unknown, re: RegExp): boolean => typeof v === 'string' && re.test(v);
+
+/** Only the listed keys (a key zod would need present is checked by its own test). */
+function onlyKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const key in o) if (!allowed.has(key)) return false;
+  return true;
+}
+
+function isVv(v: unknown): boolean {
+  if (!isPlain(v)) return false;
+  let n = 0;
+  for (const key in v) if (!NODE_ID.test(key) || !isCount(v[key]) || ++n > 10_000) return false;
+  return true;
+}
+
+/** Record data: field names of at most 256 characters; the values are JSON because JSON.parse made them. */
+function isData(v: unknown): boolean {
+  if (!isPlain(v)) return false;
+  for (const key in v) if (key.length > 256 || key === '__proto__') return false; // zod drops __proto__: let it decide
+  return true;
+}
+
+const PATCH_KEYS: ReadonlySet<string> = new Set(['set', 'unset']);
+function isPatch(v: unknown): boolean {
+  if (!isPlain(v) || !onlyKeys(v, PATCH_KEYS) || !isData(v.set) || !Array.isArray(v.unset) || v.unset.length > 1000) return false;
+  for (const key of v.unset as unknown[]) if (typeof key !== 'string' || key.length > 256) return false;
+  return true;
+}
+
+const isPriority = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 10;
+
+const WIRE_CHANGE_KEYS: ReadonlySet<string> = new Set(['changeId', 'table', 'recordId', 'hlc', 'vv', 'nodeId', 'op', 'priority', 'baseVv', 'data', 'patch']);
+function isWireChange(c: unknown): boolean {
+  if (
+    !(
+      isPlain(c) &&
+      onlyKeys(c, WIRE_CHANGE_KEYS) &&
+      isStr(c.changeId, UUID) &&
+      TABLES.has(c.table) &&
+      isStr(c.recordId, RECORD_ID) &&
+      isStr(c.hlc, HLC) &&
+      isVv(c.vv) &&
+      isStr(c.nodeId, NODE_ID) &&
+      (c.op === 'upsert' || c.op === 'delete') &&
+      isPriority(c.priority) &&
+      (c.baseVv === null || isVv(c.baseVv)) &&
+      (c.data === undefined || isData(c.data)) &&
+      (c.patch === undefined || isPatch(c.patch))
+    )
+  ) {
+    return false;
+  }
+  const hasData = c.data !== undefined;
+  const hasPatch = c.patch !== undefined;
+  if (c.op === 'delete' ? hasData || hasPatch : hasData === hasPatch) return false;
+  return !hasPatch || c.baseVv !== null;
+}
+
+const PULLED_CHANGE_KEYS: ReadonlySet<string> = new Set(['changeId', 'table', 'recordId', 'hlc', 'vv', 'nodeId', 'seq', 'op', 'baseVv', 'data', 'patch']);
+function isPulledChange(c: unknown): boolean {
+  return (
+    isPlain(c) &&
+    onlyKeys(c, PULLED_CHANGE_KEYS) &&
+    isStr(c.changeId, UUID) &&
+    TABLES.has(c.table) &&
+    isStr(c.recordId, RECORD_ID) &&
+    isStr(c.hlc, HLC) &&
+    isVv(c.vv) &&
+    isStr(c.nodeId, NODE_ID) &&
+    isCount(c.seq) &&
+    (c.op === 'upsert' || c.op === 'delete') &&
+    (c.baseVv === null || isVv(c.baseVv)) &&
+    (c.data === undefined || isData(c.data)) &&
+    (c.patch === undefined || isPatch(c.patch))
+  );
+}
+
+function isArrayOf(v: unknown, min: number, max: number, fits: (item: unknown) => boolean): boolean {
+  return Array.isArray(v) && v.length >= min && v.length <= max && v.every(fits);
+}
+
+const PUSH_REQUEST_KEYS: ReadonlySet<string> = new Set(['changes']);
+const isPushRequest = (v: unknown): boolean => isPlain(v) && onlyKeys(v, PUSH_REQUEST_KEYS) && isArrayOf(v.changes, 1, 5000, isWireChange);
+
+const PULL_RESPONSE_KEYS: ReadonlySet<string> = new Set(['changes', 'cursor', 'hasMore']);
+const isPullResponse = (v: unknown): boolean =>
+  isPlain(v) && onlyKeys(v, PULL_RESPONSE_KEYS) && isArrayOf(v.changes, 0, 10_000, isPulledChange) && isCount(v.cursor) && typeof v.hasMore === 'boolean';
+
+/** `schema` for a value from JSON.parse: the hand check `fits` lets it through as is; anything else is zod's to judge. */
+function fromParsedJson<T>(schema: z.ZodType<T>, fits: (v: unknown) => boolean): z.ZodType<T> {
+  return z.custom<T>().transform((value, ctx): T => {
+    if (fits(value)) return value as T;
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: value });
+    return z.NEVER;
+  });
+}
+
+/** `pushRequestSchema` for a request body from JSON.parse (the hub's request path). */
+export const parsedPushRequestSchema = fromParsedJson(pushRequestSchema, isPushRequest);
+/** `pullResponseSchema` for an answer from JSON.parse (the node's hub client). */
+export const parsedPullResponseSchema = fromParsedJson(pullResponseSchema, isPullResponse);
+/** The hand checks, for tests that compare them with the zod schemas. */
+export const parsedJsonChecks = {
+  pushRequest: { fits: isPushRequest, schema: pushRequestSchema },
+  pullResponse: { fits: isPullResponse, schema: pullResponseSchema },
+};
+
 export const recordsRequestSchema = z
   .object({ keys: z.array(z.object({ table: syncedTableSchema, recordId: recordIdSchema }).strict()).min(1).max(5000) })
   .strict();

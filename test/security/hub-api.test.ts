@@ -130,7 +130,7 @@ test('bombs, huge and malformed bodies: 413/415/400, never a crash', async () =>
     ['huge body', JSON.stringify({ changes: [{ ...ok, data: { blob: 'x'.repeat(33 * 1024 * 1024) } }] }), json, 413],
     ['corrupt gzip', Buffer.from('1f8b0800000000000003ffffffff', 'hex'), { ...json, 'content-encoding': 'gzip' }, 400],
     ['corrupt brotli', Buffer.from('not brotli at all'), { ...json, 'content-encoding': 'br' }, 400],
-    ['unsupported encoding', '{}', { ...json, 'content-encoding': 'deflate, gzip, identity, x' }, 400], // meant as 415: sendError maps the code
+    ['unsupported encoding', '{}', { ...json, 'content-encoding': 'deflate, gzip, identity, x' }, 415],
     ['invalid UTF-8', invalidUtf8Body(), json, 400],
     ['wrong content type', JSON.stringify({ changes: [ok] }), { 'content-type': 'text/plain' }, undefined], // parsed as a string: 400
     ['wrong content type', 'changes=1', { 'content-type': 'application/x-www-form-urlencoded' }, 415],
