@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/sync.ts [records] [--postgres]   (--postgres: the hub on a throwaway PostgreSQL cluster)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -95,6 +95,35 @@ function instrumentPush(node: TestNode): { leaseMs: number; ackMs: number } {
   return totals;
 }
 
+/** CPU seconds a process has used so far (Linux /proc; null elsewhere). */
+function cpuSecondsOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  if (pid === process.pid) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  }
+  try {
+    // fields after the command name (which may hold spaces): utime and stime are the 12th and 13th
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** CPU per record of each process during one phase: where the time goes, process by process. */
+async function cpuDuring<T>(pids: Record<string, number | undefined>, records: () => number, run: () => Promise<T>): Promise<{ result: T; line: string }> {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
+  const result = await run();
+  const parts = Object.entries(pids).map(([k, pid]) => {
+    const a = before[k] ?? null;
+    const b = cpuSecondsOf(pid);
+    return a === null || b === null ? `${k} n/a` : `${k} ${(((b - a) * 1e6) / records()).toFixed(1)}`;
+  });
+  return { result, line: `CPU µs/record: ${parts.join(', ')}` };
+}
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
@@ -116,8 +145,9 @@ async function main(): Promise<void> {
     const boundFull = baseline(records, dir);
     const applyB = instrumentApply(b);
     const pushA = instrumentPush(a);
-    const push = await a.host.syncNow();
-    const pull = await b.host.syncNow();
+    const pids = { 'main (both nodes)': process.pid, 'worker A': a.host.workerPid, 'worker B': b.host.workerPid, hub: hub.child.pid };
+    const { result: push, line: pushCpu } = await cpuDuring(pids, () => N, () => a.host.syncNow());
+    const { result: pull, line: pullCpu } = await cpuDuring(pids, () => N, () => b.host.syncNow());
     if (push.pushed !== N || pull.pulled !== N) throw new Error(`full sync moved ${push.pushed}/${pull.pulled} of ${N}`);
     const fullPushRate = N / (push.durationMs / 1000);
     const fullPullRate = N / (pull.durationMs / 1000);
@@ -134,8 +164,8 @@ async function main(): Promise<void> {
     const boundRound = baseline(changedFull, dir);
     applyB.ms = 0;
     applyB.records = 0;
-    const push2 = await a.host.syncNow();
-    const pull2 = await b.host.syncNow();
+    const { result: push2, line: push2Cpu } = await cpuDuring(pids, () => CHANGED, () => a.host.syncNow());
+    const { result: pull2, line: pull2Cpu } = await cpuDuring(pids, () => CHANGED, () => b.host.syncNow());
     if (push2.pushed !== CHANGED || pull2.pulled !== CHANGED) throw new Error(`10% round moved ${push2.pushed}/${pull2.pulled} of ${CHANGED}`);
     if (b.store.getAgent(changed[0]!.id).status !== 'active') throw new Error('the change did not arrive');
     const roundPushRate = CHANGED / (push2.durationMs / 1000);
@@ -152,9 +182,13 @@ async function main(): Promise<void> {
       `               where the push time goes: A's store lease ${(pushA.leaseMs / (N / 1000)).toFixed(1)} ms + ack ${(pushA.ackMs / (N / 1000)).toFixed(1)} ms per 1,000 records ` +
         `(${Math.round(((pushA.leaseMs + pushA.ackMs) / push.durationMs) * 100)}% of the push, overlapped with the hub); the rest is the hub and the worker`,
     );
+    console.log(`               push ${pushCpu}`);
+    console.log(`               pull ${pullCpu}`);
     console.log(`               wire ${fmt(push.bytesWire)} B up (raw ${fmt(push.bytesRaw)}), ${fmt(pull.bytesWire)} B down (raw ${fmt(pull.bytesRaw)})`);
     console.log(`10% round      push ${fmt(roundPushRate)} rec/s   pull ${fmt(roundPullRate)} rec/s   end to end ${fmt(roundE2e)} rec/s = ${ratio(roundE2e, boundRound)} of the bound  (target >= 40,000)`);
     console.log(`               B applies at ${fmt(roundApplyRate)} rec/s`);
+    console.log(`               push ${push2Cpu}`);
+    console.log(`               pull ${pull2Cpu}`);
     console.log(
       `               wire up ${fmt(push2.bytesWire)} B = ${((push2.bytesWire / plainJsonBytes) * 100).toFixed(1)}% of plain full-record JSON (${fmt(plainJsonBytes)} B), ` +
         `down ${fmt(pull2.bytesWire)} B = ${((pull2.bytesWire / plainJsonBytes) * 100).toFixed(1)}%  (target <= 10%)`,
