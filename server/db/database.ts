@@ -8,6 +8,11 @@ export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: QueryParam[]): Promise<{ rows: Row[] }>;
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Runs `COPY <table> (<columns>) FROM '/dev/blob'` with `text` (COPY's text format) as the file: the cheapest way
+   * into a table. PGlite only (pg needs a stream library for COPY); callers fall back to INSERT without it.
+   */
+  copyFromText?(copySql: string, text: string): Promise<void>;
 }
 
 export interface HubDatabase extends Queryable {

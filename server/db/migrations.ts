@@ -85,6 +85,16 @@ export const migrations: Migration[] = [
     sql: `ALTER TABLE change_log ALTER COLUMN data TYPE json USING data::json, ALTER COLUMN patch TYPE json USING patch::json,
             ALTER COLUMN base_vv TYPE json USING base_vv::json, ALTER COLUMN vv TYPE json USING vv::json;`,
   },
+  {
+    version: 5,
+    name: 'a record is its newest log row: an index instead of the records table',
+    // Every log row is an applied change and becomes its record's state, so the newest row of (table, record) is
+    // the current state: one index entry per append instead of a records row upserted next to the log row (a heap
+    // tuple, a unique index, a conflict check, and an UPDATE leaving a dead tuple for every change to an existing
+    // record, with no autovacuum on PGlite). Measured on PGlite: the append cost 30 -> 19 µs a change.
+    sql: `CREATE INDEX change_log_record ON change_log (table_name, record_id, seq);
+          DROP TABLE records;`,
+  },
 ];
 
 /** Applies the missing migrations in one transaction, holding a lock so hubs starting together do not race. */

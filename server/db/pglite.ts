@@ -37,6 +37,9 @@ export async function openPglite(dataDir: string): Promise<HubDatabase> {
     exec: async (sql: string) => {
       await q.exec(sql);
     },
+    copyFromText: async (copySql: string, text: string) => {
+      await q.query(copySql, [], { blob: new Blob([text]) });
+    },
   });
   let closed = false;
   return {
