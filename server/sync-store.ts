@@ -1,6 +1,5 @@
 import { compareVv, descendsFrom } from '../shared/sync/version-vector';
 import type { PushResult, RecordState, WireChange, Patch } from '../shared/sync/wire';
-import type { SyncedTable, VersionVector } from '../shared/domain/records';
 import { OutpostError } from '../shared/errors';
 import type { HubDatabase, Queryable } from './db/database';
 
