@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPglite } from './db/pglite';
+import { openPostgres } from './db/postgres';
+import { startTestPostgres } from './test-support/postgres';
+import type { HubDatabase } from './db/database';
 import { migrate, migrations } from './db/migrations';
 import { getRecords, pullChangesJson, pushChanges } from './sync-store';
 import type { PullResponse } from '../shared/sync/wire';
@@ -11,13 +14,26 @@ import type { PullResponse } from '../shared/sync/wire';
 const hlc = (n: number) => `00176300000000${n}-000000-node-a`;
 const ids = ['0199a2b3-c4d5-8e6f-8a7b-000000000001', '0199a2b3-c4d5-8e6f-8a7b-000000000002', '0199a2b3-c4d5-8e6f-8a7b-000000000003', '0199a2b3-c4d5-8e6f-8a7b-000000000004'];
 
-test('a hub database written by schema 4 (records table) migrates: states, duplicates and pulls answer as before', async (t) => {
+test('PGlite: a hub database written by schema 4 migrates; states, duplicates and pulls answer as before', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-hub-migrate-'));
   const db = await openPglite(join(dir, 'hub-db'));
   t.after(async () => {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  await migrateSchema4(db);
+});
+
+test('PostgreSQL: a hub database written by schema 4 migrates; states, duplicates and pulls answer as before', { timeout: 120_000 }, async (t) => {
+  const postgres = await startTestPostgres();
+  t.after(() => postgres.stop());
+  const db = await openPostgres(await postgres.createDatabase('migrate4'));
+  t.after(() => db.close());
+  await migrateSchema4(db);
+});
+
+/** Schema 4 with rows its push wrote (log rows with every column, records pointing at each record's newest). */
+async function migrateSchema4(db: HubDatabase): Promise<void> {
   // The database as a hub of schema 4 left it: migrations 1-4, and rows its push wrote (log rows and records
   // pointing at each record's newest one).
   await db.exec('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
@@ -69,4 +85,4 @@ test('a hub database written by schema 4 (records table) migrates: states, dupli
     [5, 'a-1', 'upsert', 'patch'],
   ]);
   assert.equal(pulled.cursor, 5);
-});
+}

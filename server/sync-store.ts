@@ -4,9 +4,10 @@ import { OutpostError } from '../shared/errors';
 import type { HubDatabase, Queryable } from './db/database';
 
 /**
- * The hub's record store: the append-only change log whose `seq` is the pull cursor. Every log row is an applied
- * change, so a record's current state (data, vv, hlc, author; a delete row means deleted) is its newest log row,
- * found through the (table_name, record_id, seq) index.
+ * The hub's record store: the append-only change log whose `seq` is the pull cursor. Each row holds a change as
+ * the JSON a delta pull hands out (`wire`: ids, vv, hlc, author, seq, op, and its data or patch), plus the full
+ * state after it when it came as a patch (`data`). Every log row is an applied change, so a record's current state
+ * is its newest log row, found through the (table_name, record_id, seq) index.
  *
  * Gap-free pull order with several hub processes: every push transaction first takes one transaction-scoped
  * advisory lock and allocates its seqs while holding it, so transactions that append commit strictly in seq
@@ -62,28 +63,50 @@ function chunks<T>(items: T[], size: number): T[][] {
  */
 const textArrayLiteral = (values: string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
+/** A stored change as `wire` holds it (the PulledChange JSON). */
+interface StoredChange {
+  table: RecordState['table'];
+  recordId: string;
+  hlc: string;
+  nodeId: string;
+  seq: number;
+  op: 'upsert' | 'delete';
+  vv: RecordState['vv'];
+  data?: JsonRecord;
+}
+
 /**
- * The current states of these records (those the hub has), each the record's newest log row. The database writes
- * all of them as one JSON text (the stored JSON columns spliced in as they are), parsed here in one call: PGlite's
- * per-row result parsing cost several times the lookup itself (measured: 33 µs a record for 10,000 states).
+ * The current states of these records (those the hub has), each the record's newest log row. The database answers
+ * all of them as one JSON text of [wire, data] pairs (stored texts spliced in as they are), parsed here in one
+ * call: PGlite's per-row result parsing cost several times the lookup itself (measured: 33 µs a record for 10,000
+ * states).
  */
 async function loadCurrent(tx: Queryable, keys: { table: string; recordId: string }[]): Promise<Map<string, RecordState>> {
   const current = new Map<string, RecordState>();
   for (const part of chunks(keys, ROWS_PER_STATEMENT)) {
     const { rows } = await tx.query<{ json: string | null }>(
-      `SELECT string_agg('{"table":' || to_json(c.table_name)::text || ',"recordId":' || to_json(c.record_id)::text
-                || ',"data":' || CASE WHEN c.op = 'delete' THEN 'null' ELSE coalesce(c.data::text, '{}') END
-                || ',"deleted":' || (c.op = 'delete')::text || ',"vv":' || c.vv::text || ',"hlc":' || to_json(c.hlc)::text
-                || ',"nodeId":' || to_json(c.node_id)::text || ',"seq":' || c.seq::text || '}', ',') AS json
+      `SELECT string_agg('[' || c.wire || ',' || coalesce(c.data, 'null') || ']', ',') AS json
          FROM unnest($1::text[], $2::text[]) AS k(t, id)
          CROSS JOIN LATERAL (
-           SELECT * FROM change_log c WHERE c.table_name = k.t AND c.record_id = k.id ORDER BY c.seq DESC LIMIT 1
+           SELECT wire, data FROM change_log c WHERE c.table_name = k.t AND c.record_id = k.id ORDER BY c.seq DESC LIMIT 1
          ) c`,
       [textArrayLiteral(part.map((k) => k.table)), textArrayLiteral(part.map((k) => k.recordId))],
     );
     const json = rows[0]?.json;
     if (!json) continue;
-    for (const state of JSON.parse(`[${json}]`) as RecordState[]) current.set(keyOf(state.table, state.recordId), state);
+    for (const [w, patched] of JSON.parse(`[${json}]`) as [StoredChange, JsonRecord | null][]) {
+      const deleted = w.op === 'delete';
+      current.set(keyOf(w.table, w.recordId), {
+        table: w.table,
+        recordId: w.recordId,
+        data: deleted ? null : (patched ?? w.data ?? {}),
+        deleted,
+        vv: w.vv,
+        hlc: w.hlc,
+        nodeId: w.nodeId,
+        seq: w.seq,
+      });
+    }
   }
   return current;
 }
@@ -239,33 +262,24 @@ function missingState(change: WireChange): RecordState {
  */
 async function writeApplied(tx: Queryable, applied: { change: WireChange; next: RecordState }[], nodeId: string): Promise<void> {
   if (tx.copyFromText) {
-    await tx.copyFromText(
-      `COPY change_log (seq, change_id, table_name, record_id, op, data, patch, base_vv, vv, hlc, node_id, priority) FROM '/dev/blob'`,
-      copyText(applied, nodeId),
-    );
+    await tx.copyFromText(`COPY change_log (seq, change_id, table_name, record_id, node_id, wire, data) FROM '/dev/blob'`, copyText(applied, nodeId));
     return;
   }
   for (const part of chunks(applied, WRITE_ROWS_PER_STATEMENT)) {
     await tx.query(
-      `INSERT INTO change_log (seq, change_id, table_name, record_id, op, data, patch, base_vv, vv, hlc, node_id, priority)
-       SELECT seq, change_id, table_name, record_id, op, data, patch, base_vv, vv, hlc, $2, priority
-         FROM json_to_recordset($1::json) AS x(seq bigint, change_id uuid, table_name text, record_id text, op text,
-              data json, patch json, base_vv json, vv json, hlc text, priority smallint)`,
+      `INSERT INTO change_log (seq, change_id, table_name, record_id, node_id, wire, data)
+       SELECT seq, change_id, table_name, record_id, $2, wire, data
+         FROM json_to_recordset($1::json) AS x(seq bigint, change_id uuid, table_name text, record_id text, wire text, data text)`,
       [
-        // Absent values are left undefined: JSON.stringify drops the key, so the column reads as SQL NULL.
+        // An absent data is left undefined: JSON.stringify drops the key, so the column reads as SQL NULL.
         JSON.stringify(
           part.map(({ change, next }) => ({
             seq: next.seq,
             change_id: change.changeId,
             table_name: change.table,
             record_id: change.recordId,
-            op: change.op,
-            data: next.data ?? undefined,
-            patch: change.patch,
-            base_vv: change.baseVv ?? undefined,
-            vv: change.vv,
-            hlc: change.hlc,
-            priority: change.priority,
+            wire: wireJson(change, next, nodeId),
+            data: change.patch && next.data ? JSON.stringify(next.data) : undefined,
           })),
         ),
         nodeId,
@@ -275,16 +289,37 @@ async function writeApplied(tx: Queryable, applied: { change: WireChange; next: 
 }
 
 /**
+ * The change as a delta pull hands it out (PulledChange): its patch when it came as one, else its data. The change
+ * id in lower case, as PostgreSQL writes a uuid (and as the log's unique index compares them).
+ */
+function wireJson(change: WireChange, next: RecordState, nodeId: string): string {
+  return JSON.stringify({
+    changeId: change.changeId.toLowerCase(),
+    table: change.table,
+    recordId: change.recordId,
+    hlc: change.hlc,
+    nodeId,
+    seq: next.seq,
+    op: change.op,
+    vv: change.vv,
+    baseVv: change.baseVv ?? null,
+    patch: change.op === 'upsert' ? change.patch : undefined,
+    data: change.op === 'upsert' && !change.patch ? next.data : undefined,
+  });
+}
+
+/**
  * The rows in COPY's text format: tab-separated columns, one line per row, \N for NULL, and a backslash written
  * as two. JSON.stringify escapes every control character (tab, newline, carriage return) inside its output, and
  * the other columns are checked against patterns without backslashes or control characters (uuid, table enum,
- * record id, hlc, node id), so doubling backslashes in the JSON columns is all the escaping there is to do.
+ * record id, node id), so doubling backslashes in the JSON columns is all the escaping there is to do.
  */
 function copyText(applied: { change: WireChange; next: RecordState }[], nodeId: string): string {
-  const json = (value: unknown) => (value === undefined || value === null ? '\\N' : JSON.stringify(value).replaceAll('\\', '\\\\'));
   let out = '';
   for (const { change, next } of applied) {
-    out += `${next.seq}\t${change.changeId}\t${change.table}\t${change.recordId}\t${change.op}\t${json(next.data)}\t${json(change.patch)}\t${json(change.baseVv)}\t${json(change.vv)}\t${change.hlc}\t${nodeId}\t${change.priority}\n`;
+    const wire = wireJson(change, next, nodeId).replaceAll('\\', '\\\\');
+    const data = change.patch && next.data ? JSON.stringify(next.data).replaceAll('\\', '\\\\') : '\\N';
+    out += `${next.seq}\t${change.changeId}\t${change.table}\t${change.recordId}\t${nodeId}\t${wire}\t${data}\n`;
   }
   return out;
 }
@@ -292,38 +327,29 @@ function copyText(applied: { change: WireChange; next: RecordState }[], nodeId: 
 /**
  * Changes after `since` in seq order, without the puller's own; the cursor moves past those too. The page and
  * the log's head come from one statement, so one snapshot: when the page is not full, everything up to the
- * head has been examined. Answers the PullResponse as JSON text: the database writes each change's JSON (the
- * stored JSON columns are spliced in as they are), so a row crosses to JS as one text value, not a dozen fields
- * to parse and write again (PGlite's result parsing cost more per row than the query itself).
+ * head has been examined. Answers the PullResponse as JSON text: each change is stored as the JSON a delta pull
+ * hands out, and the database joins a page of them into one text value (PGlite's per-row result parsing cost more
+ * than the query itself). Without delta, a change that came as a patch is rewritten to carry its full data.
  */
 export async function pullChangesJson(db: HubDatabase, nodeId: string, since: number, limit: number, delta: boolean): Promise<string> {
-  // With delta, a change that came as a patch carries only its patch; its full data is not read at all.
-  const { rows } = await db.query<{ head: string | number | null; seq: string | number | null; json: string | null }>(
-    `SELECT h.head, p.seq, p.json
-       FROM (SELECT coalesce(max(seq), 0) AS head FROM change_log) h
-       LEFT JOIN LATERAL (
-         SELECT seq,
-                '{"changeId":"' || change_id::text || '","table":' || to_json(table_name)::text
-                || ',"recordId":' || to_json(record_id)::text || ',"hlc":' || to_json(hlc)::text
-                || ',"nodeId":' || to_json(node_id)::text || ',"seq":' || seq::text || ',"op":' || to_json(op)::text
-                || ',"vv":' || vv::text || ',"baseVv":' || coalesce(base_vv::text, 'null')
-                || CASE WHEN op = 'delete' THEN ''
-                        WHEN $4::boolean AND patch IS NOT NULL THEN ',"patch":' || patch::text
-                        ELSE ',"data":' || coalesce(data::text, '{}') END
-                || '}' AS json
-           FROM change_log WHERE seq > $1 AND node_id <> $2 ORDER BY seq LIMIT $3
-       ) p ON true`,
-    [since, nodeId, limit + 1, delta],
+  const { rows } = await db.query<{ head: string | number; n: string | number; last: string | number | null; json: string | null }>(
+    `SELECT h.head, p.n, p.last, p.json
+       FROM (SELECT coalesce(max(seq), 0) AS head FROM change_log) h,
+            (SELECT count(*) AS n, max(seq) FILTER (WHERE rn <= $3) AS last, string_agg(w, ',' ORDER BY seq) FILTER (WHERE rn <= $3) AS json
+               FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS rn,
+                            CASE WHEN $4::boolean OR data IS NULL THEN wire
+                                 ELSE ((wire::jsonb - 'patch') || jsonb_build_object('data', data::jsonb))::text END AS w
+                       FROM change_log WHERE seq > $1 AND node_id <> $2 ORDER BY seq LIMIT $5) page) p`,
+    [since, nodeId, limit, delta, limit + 1],
   );
-  const head = Number(rows[0]?.head ?? 0);
+  const row = rows[0]!;
+  const head = Number(row.head);
   if (since > head) {
     throw new OutpostError('invalid_input', `The cursor ${since} is ahead of this hub's change log (${head}): the cursor is corrupt or the hub was reset; pull from 0.`);
   }
-  const page = rows.filter((r) => r.seq !== null);
-  const hasMore = page.length > limit;
-  const shown = page.slice(0, limit);
-  const cursor = hasMore ? Number(shown[shown.length - 1]!.seq) : Math.max(since, head);
-  return `{"changes":[${shown.map((r) => r.json).join(',')}],"cursor":${cursor},"hasMore":${hasMore}}`;
+  const hasMore = Number(row.n) > limit;
+  const cursor = hasMore ? Number(row.last) : Math.max(since, head);
+  return `{"changes":[${row.json ?? ''}],"cursor":${cursor},"hasMore":${hasMore}}`;
 }
 
 export async function getRecords(db: HubDatabase, keys: { table: string; recordId: string }[]): Promise<RecordState[]> {
