@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { OutpostError } from '../../shared/errors';
 import { compareVv } from '../../shared/sync/version-vector';
@@ -364,4 +367,128 @@ test('keep-both: createRecordCopy writes the other side as a new record that syn
   assert.deepEqual([copy.name, copy.status, copy.syncStatus], ['copy', 'active', 'pending']);
   assert.notEqual(copy.createdAt, '2020-01-01T00:00:00.000Z', 'a copy is a new record');
   assert.equal(store.listQueue({ status: 'pending' }).items[0]!.recordId, id);
+});
+
+/**
+ * The set-wise apply (local rows read per page, new rows and shadows written by multi-row INSERTs) against the
+ * same changes applied one call each, from one starting database: a page of 400 mixed changes (three tables,
+ * children before and after their parents, a record several times, deletes, old news, conflicts with pending
+ * local edits) must leave the same rows, shadows, queue and conflicts.
+ */
+test('apply: a page applied at once ends exactly as its changes applied one by one', (t) => {
+  const a = openTestStore();
+  t.after(() => a.cleanup());
+  // local state: synced agents, some edited since (pending), a workflow and an execution of our own
+  for (let i = 0; i < 10; i++) a.store.createAgent({ id: `a${i}`, name: `local ${i}`, type: 'llm', config: { i } });
+  a.store.createWorkflow({ id: 'w0', name: 'local wf', agentId: 'a0' });
+  a.store.createExecution({ id: 'e0', workflowId: 'w0', status: 'running' });
+  const { changes: leased } = a.store.leaseBatch({ limit: 100, leaseMs: 60_000 });
+  a.store.ackChanges(leased.map((c, k) => ({ queueId: c.queueId, seq: k + 1 })));
+  for (let i = 0; i < 5; i++) a.store.updateAgent({ id: `a${i}`, patch: { name: `edited ${i}` }, expectedVersion: 1 });
+  a.store.close();
+  const b = openTestStore({ dir: mkdtempSync(join(tmpdir(), 'outpost-store-')) });
+  t.after(() => b.cleanup());
+  b.store.close();
+  copyFileSync(a.path, b.path);
+  a.reopen();
+  b.reopen();
+  const localVv = (id: string) => (a.store.unsafeDatabase().prepare('SELECT vv FROM agents WHERE id = ?').get(id) as { vv: string } | undefined)?.vv;
+
+  let seed = 7;
+  const rand = (n: number) => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) >>> 16) % n;
+  const counters = new Map<string, number>();
+  const wall = Date.now();
+  const page = Array.from({ length: 400 }, (_, k) => {
+    const table = (['agents', 'agents', 'workflows', 'executions'] as const)[rand(4)]!;
+    const recordId = `${table[0]}${rand(table === 'agents' ? 40 : 25)}`;
+    const key = `${table}/${recordId}`;
+    const oldNews = rand(10) === 0 && (counters.get(key) ?? 0) > 1;
+    const n = oldNews ? 1 : (counters.get(key) ?? 0) + 1;
+    counters.set(key, Math.max(n, counters.get(key) ?? 0));
+    const local = table === 'agents' ? localVv(recordId) : undefined;
+    // seeing the local writes makes it a fast-forward; not seeing them (half the time) a conflict
+    const vv: Record<string, number> = { 'node-b': n, ...(local && rand(2) === 0 ? (JSON.parse(local) as Record<string, number>) : {}) };
+    const op = rand(8) === 0 ? ('delete' as const) : ('upsert' as const);
+    const createdAt = '2026-01-01T00:00:00.000Z';
+    const data =
+      table === 'agents'
+        ? { name: `remote ${k}`, type: 'llm', status: (['active', 'inactive', 'paused'] as const)[rand(3)], config: { k }, createdAt }
+        : table === 'workflows'
+          ? { name: `wf ${k}`, definition: { k }, status: 'active', agentId: rand(3) ? `a${rand(40)}` : null, createdAt }
+          : { workflowId: `w${rand(25)}`, status: 'completed', inputData: { k }, durationMs: k, createdAt };
+    return { table, recordId, op, data: op === 'delete' ? null : data, vv, hlc: `${String(wall).padStart(15, '0')}-${String(k).padStart(6, '0')}-node-b`, nodeId: 'node-b', seq: k + 1 };
+  });
+
+  const together = a.store.applyRemoteChanges(page, 400);
+  const oneByOne = { applied: 0, skipped: 0, conflicts: 0 };
+  for (const [k, c] of page.entries()) {
+    const r = b.store.applyRemoteChanges([c], k + 1);
+    oneByOne.applied += r.applied;
+    oneByOne.skipped += r.skipped;
+    oneByOne.conflicts += r.conflicts;
+  }
+  assert.deepEqual({ applied: together.applied, skipped: together.skipped, conflicts: together.conflicts }, oneByOne);
+  assert.ok(oneByOne.applied > 200 && oneByOne.skipped > 10 && oneByOne.conflicts > 0, JSON.stringify(oneByOne));
+  const dump = (s: TS['store']) => {
+    const db = s.unsafeDatabase();
+    const all = (sql: string) => db.prepare(sql).all();
+    return {
+      // placeholders take their times from the clock: not the page's to decide
+      rows: ['agents', 'workflows', 'executions'].map((t) =>
+        all(`SELECT *, vv = '{}' AS placeholder FROM ${t} ORDER BY id`).map((r) => {
+          const row = r as { placeholder: number };
+          return { ...row, last_sync: null, ...(row.placeholder ? { created_at: null, updated_at: null } : {}) };
+        }),
+      ),
+      shadows: all('SELECT table_name, record_id, json_extract(data, \'$\') AS data, vv, hlc, deleted FROM sync_shadow ORDER BY 1, 2').map((r) => {
+        const row = r as { data: string | null };
+        return { ...row, data: row.data === null ? null : (JSON.parse(row.data) as unknown) };
+      }),
+      queue: all('SELECT id, table_name, record_id, operation, status, conflict_id, error_message FROM sync_queue ORDER BY id'),
+      conflicts: all('SELECT id, table_name, record_id, type, base_data, local_data, remote_data, local_vv, remote_vv, remote_hlc, status FROM conflict_resolution ORDER BY id'),
+      cursor: s.getCursor(),
+    };
+  };
+  assert.deepEqual(dump(a.store), dump(b.store));
+  assert.deepEqual(a.store.unsafeDatabase().pragma('foreign_key_check'), []);
+  assert.deepEqual(a.store.unsafeDatabase().pragma('integrity_check'), [{ integrity_check: 'ok' }]);
+  // the clock took in the page: the next local write sorts after all of it
+  assert.ok(a.store.createAgent({ name: 'after', type: 'llm' }).hlc > page.at(-1)!.hlc);
+});
+
+test('apply: a fast-forward that leaves indexed columns out of its UPDATE keeps every index right', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  store.applyRemoteChanges([remoteAgent('same', { 'node-b': 1 }, { status: 'paused' }), remoteAgent('gone', { 'node-b': 1 }, { status: 'paused' })]);
+  syncedLocalAgent(ts, 'pending');
+  store.updateAgent({ id: 'pending', patch: { status: 'running' }, expectedVersion: 1 });
+  store.applyRemoteChanges([remoteAgent('gone', { 'node-b': 2 }, {}, { op: 'delete' })]);
+  store.applyRemoteChanges([
+    remoteAgent('same', { 'node-b': 2 }, { status: 'paused', name: 'renamed' }), // status unchanged: left out
+    remoteAgent('pending', { 'node-a': 2, 'node-b': 1 }, { status: 'running' }), // pending -> synced
+    remoteAgent('gone', { 'node-b': 3 }, { status: 'paused' }), // a tombstone comes back: deleted 1 -> 0
+  ]);
+  const db = store.unsafeDatabase();
+  const viaIndex = (sql: string, ...args: unknown[]) => db.prepare(sql).all(...args).map((r) => (r as { id: string }).id);
+  assert.deepEqual(viaIndex(`SELECT id FROM agents INDEXED BY idx_agents_status WHERE status = 'paused' AND deleted = 0 ORDER BY id`), ['gone', 'same']);
+  assert.deepEqual(viaIndex(`SELECT id FROM agents INDEXED BY idx_agents_sync_status WHERE sync_status = 'synced' ORDER BY id`), ['gone', 'pending', 'same']);
+  assert.deepEqual(viaIndex(`SELECT id FROM agents INDEXED BY idx_agents_sync_status WHERE sync_status = 'pending'`), []);
+  assert.equal(store.getAgent('same').name, 'renamed');
+  assert.equal(store.getAgent('gone').status, 'paused');
+  assert.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
+});
+
+test('apply: a row fast-forwarded to a parent that is new earlier in the same page (the parent is written first)', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  const hlc = (n: number) => `${String(Date.now()).padStart(15, '0')}-${String(n).padStart(6, '0')}-node-b`;
+  const wf = (agentId: string | null, n: number) => ({ table: 'workflows' as const, recordId: 'wf', op: 'upsert' as const, data: { name: 'W', definition: {}, status: 'active', agentId }, vv: { 'node-b': n }, hlc: hlc(n), nodeId: 'node-b', seq: n });
+  store.applyRemoteChanges([wf(null, 1)]);
+  const r = store.applyRemoteChanges([remoteAgent('new-parent', { 'node-b': 1 }), wf('new-parent', 2)]);
+  assert.equal(r.applied, 2);
+  assert.equal(store.getWorkflow('wf').agentId, 'new-parent');
+  assert.equal(store.getAgent('new-parent').syncStatus, 'synced');
+  assert.deepEqual(store.unsafeDatabase().pragma('foreign_key_check'), []);
 });

@@ -15,11 +15,23 @@ export class Shadows {
 
   constructor(db: Database.Database) {
     this.getStmt = db.prepare('SELECT data, vv, hlc, deleted FROM sync_shadow WHERE table_name = ? AND record_id = ?');
-    this.putStmt = db.prepare(
-      `INSERT INTO sync_shadow (table_name, record_id, data, vv, hlc, deleted) VALUES (?, ?, ?, ?, ?, ?)
+    this.putStmt = db.prepare(this.upsertSql(1));
+  }
+
+  /**
+   * The upsert of `rows` states at once, 6 parameters each (table, record id, data JSON, vv JSON, hlc, deleted
+   * 0/1). SQLite applies the rows of one INSERT in order, each against what the ones before it left, so two
+   * states of one record in a statement end as the newer, as two statements would.
+   */
+  upsertSql(rows: number): string {
+    return `INSERT INTO sync_shadow (table_name, record_id, data, vv, hlc, deleted) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (table_name, record_id) DO UPDATE SET data = excluded.data, vv = excluded.vv, hlc = excluded.hlc, deleted = excluded.deleted
-       WHERE excluded.hlc > sync_shadow.hlc`,
-    );
+       WHERE excluded.hlc > sync_shadow.hlc`;
+  }
+
+  /** One state, as the 6 parameters of upsertSql. */
+  upsertRow(args: ReadonlyArray<string | number | null>): void {
+    this.putStmt.run(args);
   }
 
   get(table: SyncedTable, recordId: string): ShadowState | null {
