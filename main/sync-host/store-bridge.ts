@@ -111,17 +111,22 @@ export class StoreBridge {
   /**
    * Expands patches against the local shadows (or an earlier change of the same batch), then applies all and
    * moves the cursor in one transaction. A patch whose base this node does not hold stops the whole page: the
-   * worker fetches those records' full states and calls again.
+   * worker fetches those records' full states and calls again. A change carrying its full data goes to the
+   * store as it came (the store reads only the fields it needs); only records that a patch in the page names
+   * are followed change by change.
    */
   private apply(changes: PulledChange[], fullStates: RecordState[], cursor: number): StoreResults['apply'] {
-    const full = new Map(fullStates.map((s) => [keyOf(s.table, s.recordId), s]));
+    const full = fullStates.length ? new Map(fullStates.map((s) => [keyOf(s.table, s.recordId), s])) : null;
+    const patched = new Set<string>();
+    for (const change of changes) if (change.patch) patched.add(keyOf(change.table, change.recordId));
+    const keyed = full !== null || patched.size > 0;
     const working = new Map<string, { vv: VersionVector; data: JsonObject | null } | null>();
     const need = new Map<string, RecordKey>();
     const remote: RemoteChange[] = [];
     const emittedFull = new Set<string>();
     for (const change of changes) {
-      const key = keyOf(change.table, change.recordId);
-      const state = full.get(key);
+      const key = keyed ? keyOf(change.table, change.recordId) : '';
+      const state = full?.get(key);
       if (state) {
         // the hub's current state stands in for every change of this record in the page
         if (!emittedFull.has(key)) {
@@ -130,26 +135,25 @@ export class StoreBridge {
         }
         continue;
       }
-      let data: JsonObject | null = null;
-      if (change.op === 'upsert') {
-        if (change.patch) {
-          if (!working.has(key)) {
-            const shadow = this.store.getShadow(change.table, change.recordId);
-            working.set(key, shadow && !shadow.deleted && shadow.data ? { vv: shadow.vv, data: shadow.data } : null);
-          }
-          const base = working.get(key);
-          if (!base || !base.data || !change.baseVv || compareVv(base.vv, change.baseVv) !== 'equal') {
-            need.set(key, { table: change.table, recordId: change.recordId });
-            working.set(key, null);
-            continue;
-          }
-          data = applyPatch(base.data, change.patch) as JsonObject;
-        } else {
-          data = (change.data ?? {}) as JsonObject;
+      if (change.op === 'upsert' && change.patch) {
+        if (!working.has(key)) {
+          const shadow = this.store.getShadow(change.table, change.recordId);
+          working.set(key, shadow && !shadow.deleted && shadow.data ? { vv: shadow.vv, data: shadow.data } : null);
         }
+        const base = working.get(key);
+        if (!base || !base.data || !change.baseVv || compareVv(base.vv, change.baseVv) !== 'equal') {
+          need.set(key, { table: change.table, recordId: change.recordId });
+          working.set(key, null);
+          continue;
+        }
+        const data = applyPatch(base.data, change.patch) as JsonObject;
+        working.set(key, { vv: change.vv, data });
+        remote.push({ table: change.table, recordId: change.recordId, op: change.op, data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId, seq: change.seq });
+        continue;
       }
-      working.set(key, { vv: change.vv, data });
-      remote.push({ table: change.table, recordId: change.recordId, op: change.op, data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId, seq: change.seq });
+      const data = change.op === 'upsert' ? ((change.data ?? {}) as JsonObject) : null;
+      if (patched.has(key)) working.set(key, { vv: change.vv, data });
+      remote.push(change.op === 'delete' || change.data ? (change as unknown as RemoteChange) : { ...change, data });
     }
     if (need.size) return { status: 'need-full', keys: [...need.values()] };
     const result = this.store.applyRemoteChanges(remote, cursor);
