@@ -63,19 +63,20 @@ export async function runCycle(deps: CycleDeps): Promise<CycleCounts> {
  */
 async function pushAll(deps: CycleDeps, counts: CycleCounts): Promise<void> {
   let settling: Promise<void> = Promise.resolve();
-  let prefetched: Promise<OutgoingChange[]> | null = null;
+  let prefetched: Promise<Leased> | null = null;
+  const none: Leased = { items: [], changes: [] };
   try {
     for (;;) {
-      const items = await (prefetched ?? leaseNext(deps, counts));
+      const { items, changes } = await (prefetched ?? leaseNext(deps, counts));
       prefetched = null;
       if (items.length === 0) return;
       prefetched = leaseNext(deps, counts);
       const started = Date.now();
       let response: PushResponse;
       try {
-        response = await withRetry(deps, () => deps.client.push({ changes: items.map(toWire) }, deps.signal));
+        response = await withRetry(deps, () => deps.client.push({ changes }, deps.signal));
       } catch (error) {
-        const extra = await prefetched.catch(() => [] as OutgoingChange[]);
+        const { items: extra } = await prefetched.catch(() => none);
         prefetched = null;
         if (extra.length) await deps.call({ op: 'release', queueIds: extra.map((i) => i.queueId) });
         await settling;
@@ -88,22 +89,32 @@ async function pushAll(deps: CycleDeps, counts: CycleCounts): Promise<void> {
   } finally {
     if (prefetched) {
       // the cycle ended with a batch leased ahead: hand it back untouched
-      const extra = await prefetched.catch(() => [] as OutgoingChange[]);
+      const { items: extra } = await prefetched.catch(() => none);
       if (extra.length) await deps.call({ op: 'release', queueIds: extra.map((i) => i.queueId) }).catch(() => undefined);
     }
     await settling;
   }
 }
 
-async function leaseNext(deps: CycleDeps, counts: CycleCounts): Promise<OutgoingChange[]> {
+/** A leased batch and its wire form. */
+interface Leased {
+  items: OutgoingChange[];
+  changes: WireChange[];
+}
+
+/**
+ * Leases the next batch and encodes it (deltas) as soon as main answers: that is while the hub works on the
+ * previous batch, so the encoding stays off the push's critical path.
+ */
+async function leaseNext(deps: CycleDeps, counts: CycleCounts): Promise<Leased> {
   const allowance = deps.allowance();
   if (allowance === 'none') {
     counts.limited = 'none';
-    return [];
+    return { items: [], changes: [] };
   }
   const minPriority = allowance === 'critical-only' ? PRIORITY_CRITICAL : 1;
   const { items } = await deps.call({ op: 'lease', limit: deps.pushSizer.current, minPriority });
-  return items;
+  return { items, changes: items.map(toWire) };
 }
 
 /** Records what the hub said about each change: acked, conflict, or refused for good. */
