@@ -7,7 +7,7 @@ import {
   healthResponseSchema,
   hubErrorSchema,
   parsedPullResponseSchema,
-  pushResponseSchema,
+  parsedPushResponseSchema,
   recordsResponseSchema,
   type PullResponse,
   type PushRequest,
@@ -93,7 +93,7 @@ export class HubClient {
 
   async push(request: PushRequest, signal?: AbortSignal): Promise<PushResponse> {
     const res = await this.send('POST', '/v1/push', JSON.stringify(request), signal);
-    const parsed = this.parse(res, pushResponseSchema, 'push');
+    const parsed = this.parse(res, parsedPushResponseSchema, 'push');
     // every change answered exactly once, nothing else: anything else is a corrupt or hostile answer
     const sent = new Set(request.changes.map((c) => c.changeId));
     const seen = new Set<string>();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsedJsonChecks, parsedPullResponseSchema, parsedPushRequestSchema, pushRequestSchema } from './wire';
+import { parsedJsonChecks, parsedPullResponseSchema, parsedPushRequestSchema, parsedPushResponseSchema, pushRequestSchema } from './wire';
 
 const hlc = '001763000000000-000001-node-a';
 const change = {
@@ -52,9 +52,16 @@ test('the parsed-JSON fast paths accept only what the zod schemas accept, and wh
   for (const m of mutations(viaJson(pulled) as Record<string, unknown>)) responses.push({ changes: [viaJson(pulled), m], cursor: 9, hasMore: false });
   responses.push({ changes: [], cursor: -1, hasMore: false }, { changes: [], cursor: 1 }, { changes: [], cursor: 1, hasMore: 'no' }, { changes: [], cursor: 1, hasMore: true, x: 1 });
 
+  const result = { changeId: change.changeId, status: 'applied', seq: 3 };
+  const conflict = { changeId: change.changeId, status: 'conflict', current: { table: 'agents', recordId: 'a-1', data: null, deleted: true, vv: {}, hlc, nodeId: 'node-a', seq: 0 } };
+  const pushAnswers: unknown[] = [{ results: [] }, { results: [result, conflict] }, { results: [result], x: 1 }, { results: Array.from({ length: 5001 }, () => result) }];
+  for (const m of mutations(result)) pushAnswers.push({ results: [result, m] });
+  for (const b of bad) pushAnswers.push({ results: [{ ...result, status: 'duplicate', seq: b }] }, { results: [{ ...result, status: b }] });
+
   for (const [kind, cases, parsedSchema] of [
     ['pushRequest', requests, parsedPushRequestSchema],
     ['pullResponse', responses, parsedPullResponseSchema],
+    ['pushResponse', pushAnswers, parsedPushResponseSchema],
   ] as const) {
     const { fits, schema } = parsedJsonChecks[kind];
     let accepted = 0;

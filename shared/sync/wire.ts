@@ -216,6 +216,13 @@ const PULL_RESPONSE_KEYS: ReadonlySet<string> = new Set(['changes', 'cursor', 'h
 const isPullResponse = (v: unknown): boolean =>
   isPlain(v) && onlyKeys(v, PULL_RESPONSE_KEYS) && isArrayOf(v.changes, 0, 10_000, isPulledChange) && isCount(v.cursor) && typeof v.hasMore === 'boolean';
 
+const RESULT_KEYS: ReadonlySet<string> = new Set(['changeId', 'status', 'seq']);
+const RESPONSE_KEYS: ReadonlySet<string> = new Set(['results']);
+/** The common answers (applied, duplicate); a conflict or refusal goes to zod. */
+const isSeqResult = (r: unknown): boolean =>
+  isPlain(r) && onlyKeys(r, RESULT_KEYS) && isStr(r.changeId, UUID) && (r.status === 'applied' || r.status === 'duplicate') && isCount(r.seq);
+const isPushResponse = (v: unknown): boolean => isPlain(v) && onlyKeys(v, RESPONSE_KEYS) && isArrayOf(v.results, 0, 5000, isSeqResult);
+
 /** `schema` for a value from JSON.parse: the hand check `fits` lets it through as is; anything else is zod's to judge. */
 function fromParsedJson<T>(schema: z.ZodType<T>, fits: (v: unknown) => boolean): z.ZodType<T> {
   return z.custom<T>().transform((value, ctx): T => {
@@ -231,10 +238,13 @@ function fromParsedJson<T>(schema: z.ZodType<T>, fits: (v: unknown) => boolean):
 export const parsedPushRequestSchema = fromParsedJson(pushRequestSchema, isPushRequest);
 /** `pullResponseSchema` for an answer from JSON.parse (the node's hub client). */
 export const parsedPullResponseSchema = fromParsedJson(pullResponseSchema, isPullResponse);
+/** `pushResponseSchema` for an answer from JSON.parse (the node's hub client). */
+export const parsedPushResponseSchema = fromParsedJson(pushResponseSchema, isPushResponse);
 /** The hand checks, for tests that compare them with the zod schemas. */
 export const parsedJsonChecks = {
   pushRequest: { fits: isPushRequest, schema: pushRequestSchema },
   pullResponse: { fits: isPullResponse, schema: pullResponseSchema },
+  pushResponse: { fits: isPushResponse, schema: pushResponseSchema },
 };
 
 export const recordsRequestSchema = z
