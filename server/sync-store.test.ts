@@ -91,6 +91,30 @@ async function checkChangeIdPaths(db: HubDatabase): Promise<void> {
   assert.deepEqual(await getRecords(db, [{ table: 'agents', recordId: 'r2' }, { table: 'agents', recordId: 'r4' }]), [], 'nothing of the refused changes stored');
 }
 
+/** Values the log's row text must carry through exactly (tabs, newlines, backslashes, COPY's \\N, quotes, Unicode). */
+async function checkRoundTrip(db: HubDatabase): Promise<void> {
+  const odd = ['tab\there', 'line\nbreak\r\n', 'back\\slash \\N \\t', '\\N', '"quoted" \'single\'', '', 'é ü 😀 \u2028 \u00a0', '{"json":"in a string"}', '\\'];
+  const data: Record<string, unknown> = { list: odd, nested: { deep: [odd, { k: odd[2] }] } };
+  for (const [i, v] of odd.entries()) data[v === '' ? 'empty' : v] = i;
+  const base = { table: 'agents' as const, recordId: 'odd-1', nodeId: 'node-a', op: 'upsert' as const, priority: 5 };
+  const r1 = await pushChanges(db, 'node-a', [{ ...base, changeId: '0199a2b3-c4d5-8e6f-8a7b-0000000000a1', hlc: '001763000000009-000000-node-a', vv: { 'node-a': 10 }, baseVv: null, data }]);
+  assert.equal(r1.results[0]!.status, 'applied');
+  const set = { [odd[0]!]: odd[1], [odd[2]!]: odd };
+  const r2 = await pushChanges(db, 'node-a', [
+    { ...base, changeId: '0199a2b3-c4d5-8e6f-8a7b-0000000000a2', hlc: '001763000000010-000000-node-a', vv: { 'node-a': 11 }, baseVv: { 'node-a': 10 }, patch: { set, unset: ['list'] } },
+  ]);
+  assert.equal(r2.results[0]!.status, 'applied');
+  const { list: _list, ...rest } = data;
+  const expected = { ...rest, ...set };
+  const [state] = await getRecords(db, [{ table: 'agents', recordId: 'odd-1' }]);
+  assert.deepEqual(state!.data, expected);
+  const since = r1.maxSeq! - 1;
+  const full = JSON.parse(await pullChangesJson(db, 'node-c', since, 10, false)) as PullResponse;
+  assert.deepEqual(full.changes.map((c) => c.data), [data, expected]);
+  const delta = JSON.parse(await pullChangesJson(db, 'node-c', since, 10, true)) as PullResponse;
+  assert.deepEqual(delta.changes[1]!.patch, { set, unset: ['list'] });
+}
+
 test('PGlite: change ids looked up after deciding, and the unique index fallback', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-hub-ids-'));
   const db = await openPglite(join(dir, 'hub-db'));
@@ -99,6 +123,7 @@ test('PGlite: change ids looked up after deciding, and the unique index fallback
     rmSync(dir, { recursive: true, force: true });
   });
   await checkChangeIdPaths(db);
+  await checkRoundTrip(db);
 });
 
 test('PostgreSQL: change ids looked up after deciding, and the unique index fallback', { timeout: 120_000 }, async (t) => {
@@ -107,4 +132,5 @@ test('PostgreSQL: change ids looked up after deciding, and the unique index fall
   const db = await openPostgres(await postgres.createDatabase('ids'));
   t.after(() => db.close());
   await checkChangeIdPaths(db);
+  await checkRoundTrip(db);
 });
