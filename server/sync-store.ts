@@ -121,7 +121,7 @@ async function loadCurrent(tx: Queryable, keys: { table: string; recordId: strin
   const current = new Map<string, RecordState>();
   for (const part of chunks(keys, ROWS_PER_STATEMENT)) {
     const { rows } = await tx.query<{ json: string | null }>(
-      `SELECT string_agg('[' || c.wire || ',' || coalesce(c.data, 'null') || ']', ',') AS json
+      `SELECT '[' || string_agg('[' || c.wire || ',' || coalesce(c.data, 'null') || ']', ',') || ']' AS json
          FROM unnest($1::text[], $2::text[]) AS k(t, id)
          CROSS JOIN LATERAL (
            SELECT wire, data FROM change_log c WHERE c.table_name = k.t AND c.record_id = k.id ORDER BY c.seq DESC LIMIT 1
@@ -130,7 +130,7 @@ async function loadCurrent(tx: Queryable, keys: { table: string; recordId: strin
     );
     const json = rows[0]?.json;
     if (!json) continue;
-    for (const [w, patched] of JSON.parse(`[${json}]`) as [StoredChange, JsonRecord | null][]) {
+    for (const [w, patched] of JSON.parse(json) as [StoredChange, JsonRecord | null][]) {
       const deleted = w.op === 'delete';
       current.set(keyOf(w.table, w.recordId), {
         table: w.table,
