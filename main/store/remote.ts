@@ -223,7 +223,7 @@ export class RemoteApplier {
   /**
    * Fast-forwards a live row. An UPDATE rewrites the index entries of every indexed column it sets, changed or
    * not, so indexed columns whose value stays (sync_status of a synced row, deleted, an unchanged status or
-   * parent) are left out of the SET: a page of patches to scattered rows spent a fifth of its time on those.
+   * parent) are left out of the SET (scattered fast-forwards of agents, one field changed: 30 -> 25 µs a row).
    */
   private overwrite(st: TableStatements, c: ValidChange, local: LocalRow, now: string): void {
     const cols = c.cols!;
