@@ -94,12 +94,12 @@ async function checkChangeIdPaths(db: HubDatabase): Promise<void> {
 /** Values the log's row text must carry through exactly (tabs, newlines, backslashes, COPY's \\N, quotes, Unicode). */
 async function checkRoundTrip(db: HubDatabase): Promise<void> {
   const odd = ['tab\there', 'line\nbreak\r\n', 'back\\slash \\N \\t', '\\N', '"quoted" \'single\'', '', 'é ü 😀 \u2028 \u00a0', '{"json":"in a string"}', '\\'];
-  const data: Record<string, unknown> = { list: odd, nested: { deep: [odd, { k: odd[2] }] } };
+  const data: NonNullable<WireChange['data']> = { list: odd, nested: { deep: [odd, { k: odd[2]! }] } };
   for (const [i, v] of odd.entries()) data[v === '' ? 'empty' : v] = i;
   const base = { table: 'agents' as const, recordId: 'odd-1', nodeId: 'node-a', op: 'upsert' as const, priority: 5 };
   const r1 = await pushChanges(db, 'node-a', [{ ...base, changeId: '0199a2b3-c4d5-8e6f-8a7b-0000000000a1', hlc: '001763000000009-000000-node-a', vv: { 'node-a': 10 }, baseVv: null, data }]);
   assert.equal(r1.results[0]!.status, 'applied');
-  const set = { [odd[0]!]: odd[1], [odd[2]!]: odd };
+  const set: NonNullable<WireChange['data']> = { [odd[0]!]: odd[1]!, [odd[2]!]: odd };
   const r2 = await pushChanges(db, 'node-a', [
     { ...base, changeId: '0199a2b3-c4d5-8e6f-8a7b-0000000000a2', hlc: '001763000000010-000000-node-a', vv: { 'node-a': 11 }, baseVv: { 'node-a': 10 }, patch: { set, unset: ['list'] } },
   ]);

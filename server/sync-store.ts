@@ -166,8 +166,7 @@ export async function pushChanges(db: HubDatabase, nodeId: string, changes: Wire
  * never analyzed; PostgreSQL's autovacuum lags behind a burst of pushes. Without statistics the planner guesses a
  * third of the log for `seq > cursor` and then sorts all of it (on disk) for every pull page instead of reading
  * the seq index in order, and scans the log for each push's lookup of current states. Measured on PGlite with 30,000 changes:
- * a pull page of 10,000 took 334 ms unanalyzed (an external sort of everything after the cursor), 39 ms analyzed;
- * the ANALYZE itself 117 ms.
+ * a pull page of 10,000 took 334 ms unanalyzed (an external sort of everything after the cursor), 39 ms analyzed.
  */
 const analyzedAtSeq = new WeakMap<HubDatabase, number>();
 const FIRST_ANALYZE_AT_SEQ = 4096;
@@ -177,8 +176,13 @@ async function refreshPlannerStatistics(db: HubDatabase, head: number): Promise<
   if (head < Math.max(FIRST_ANALYZE_AT_SEQ, 2 * last)) return;
   analyzedAtSeq.set(db, head);
   try {
-    // only the columns queries filter or join on: the JSON texts' statistics cost a third of the time and serve nothing
-    await db.query('ANALYZE change_log (seq, change_id, table_name, record_id, node_id)');
+    // Only the columns queries filter or join on (the JSON texts' statistics cost a third of the time and serve
+    // nothing), from a sample of 3,000 rows instead of 30,000: the planner only has to tell a page from the whole
+    // log. Measured on PGlite at 80,000 changes: 84 ms -> 14, the pull's plan and row estimate (within 2%) unchanged.
+    await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL default_statistics_target = 10');
+      await tx.query('ANALYZE change_log (seq, change_id, table_name, record_id, node_id)');
+    });
   } catch {
     // The push is committed and must be answered as such; statistics are retried on a later push.
     analyzedAtSeq.set(db, last);
