@@ -68,6 +68,8 @@ interface TableStatements {
 /** Rows per multi-row INSERT: at most 16 parameters a row, well under SQLite's limit of 32,766. */
 const INSERT_CHUNK = 64;
 const SHADOW_PARAMS = 6;
+/** Changes whose local rows are read with one statement (see PageWriter.readAhead). */
+const READ_WINDOW = 256;
 
 /**
  * Applies what the hub says, never losing a local change:
@@ -80,8 +82,8 @@ const SHADOW_PARAMS = 6;
  * A pulled record whose parent (agent, workflow) is unknown gets a tombstone placeholder parent with an empty
  * vector, which the parent's own state, when it arrives, fast-forwards.
  *
- * A page is applied set-wise where that is safe (PageWriter): the local rows of the page are read with one
- * statement per table, new rows and shadows are written by multi-row INSERTs, in the page's order; the rare
+ * A page is applied set-wise where that is safe (PageWriter): local rows are read 256 changes at a time with
+ * one statement per table, new rows and shadows are written by multi-row INSERTs, in the page's order; the rare
  * cases (a record seen twice in the page, a conflict) go row by row inside the same transaction.
  */
 export class RemoteApplier {
@@ -148,8 +150,10 @@ export class RemoteApplier {
       const now = nowIso();
       const page = new PageWriter(this.statements, this.shadowChunk, this.shadows, valid);
       let newest = '';
-      for (const c of valid) {
+      for (let i = 0; i < valid.length; i++) {
+        const c = valid[i]!;
         if (c.hlc > newest) newest = c.hlc;
+        page.readAhead(i);
         const outcome = this.applyOne(c, page, now);
         if (outcome === 'applied') result.applied++;
         else if (outcome === 'skipped') result.skipped++;
@@ -361,8 +365,8 @@ interface TablePage {
 }
 
 /**
- * One page's writes in one transaction. Local rows are read once for the whole page (per table); a record the
- * page has already written is read again from the database. New rows and shadow states wait in buffers, in
+ * One page's writes in one transaction. Local rows are read a window of changes at a time (one statement per
+ * table); a record the page has already written is read again from the database. New rows and shadow states wait in buffers, in
  * the page's order, and go out as multi-row INSERTs: before anything reads them (the record again, a
  * conflict) and before a row that needs one as its parent; inserts go parents' tables first.
  */
@@ -371,19 +375,32 @@ class PageWriter {
   private shadowArgs: Array<string | number | null> = [];
   private shadowCount = 0;
 
+  /** changes before this index have had their local rows read */
+  private readUpTo = 0;
+
   constructor(
     private readonly statements: Map<SyncedTable, TableStatements>,
     private readonly shadowChunk: Database.Statement,
     private readonly shadows: Shadows,
-    changes: readonly ValidChange[],
-  ) {
+    private readonly changes: readonly ValidChange[],
+  ) {}
+
+  /**
+   * Reads the local rows of the next window of changes (and of the parents they name), one statement per
+   * table, when change `index` is the first one past the last window. Windows, not the whole page: a page of
+   * scattered records read at once no longer fits SQLite's page cache, and each row's pages would be read twice.
+   */
+  readAhead(index: number): void {
+    if (index < this.readUpTo) return;
+    const end = Math.min(this.changes.length, index + READ_WINDOW);
     const ids = new Map<SyncedTable, Set<string>>();
     const want = (table: SyncedTable, id: string) => {
       let set = ids.get(table);
       if (!set) ids.set(table, (set = new Set()));
       set.add(id);
     };
-    for (const c of changes) {
+    for (let i = index; i < end; i++) {
+      const c = this.changes[i]!;
       want(c.spec.table, c.recordId);
       const parent = c.spec.parent;
       const parentId = parent && c.data ? c.data[parent.field] : undefined;
@@ -396,6 +413,7 @@ class PageWriter {
         page.existing.add(row.id);
       }
     }
+    this.readUpTo = end;
   }
 
   of(table: SyncedTable): TablePage {
