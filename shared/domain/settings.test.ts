@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deepMerge, defaultSettings, settingsSchema } from './settings';
+import { deepMerge, defaultSettings, settingsPatchSchema, settingsSchema } from './settings';
 
 test('defaults: periodic sync every 30 s, LWW per table, 0.8 confidence, workspace "default" every 5 min', () => {
   const s = defaultSettings();
@@ -26,4 +26,11 @@ test('unknown keys, wrong types and prototype keys are refused or ignored', () =
   const polluted = deepMerge({}, JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.equal(Object.hasOwn(polluted, '__proto__'), false);
+});
+
+test('a settings patch naming a prototype key is refused, not merged away into a silent no-op', () => {
+  for (const patch of [{ constructor: false }, { sync: { prototype: 1 } }, JSON.parse('{"ui": {"__proto__": {"x": 1}}}')]) {
+    assert.equal(settingsPatchSchema.safeParse(patch).success, false, JSON.stringify(patch));
+  }
+  assert.equal(settingsPatchSchema.safeParse({ sync: { mode: 'manual' } }).success, true);
 });

@@ -106,8 +106,31 @@ export type SettingsPatch = DeepPartial<Settings>;
 
 export const defaultSettings = (): Settings => settingsSchema.parse({});
 
-/** A patch is any JSON object; its shape is checked after merging, against the whole schema. */
-export const settingsPatchSchema = z.record(z.string(), z.json());
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The first prototype-named key anywhere in a patch (deepMerge never copies one, so it would vanish silently). */
+function prototypeKeyIn(value: unknown, path: string): string | null {
+  if (!isPlainObject(value)) return null;
+  for (const key of Object.keys(value)) {
+    if (PROTOTYPE_KEYS.has(key)) return path ? `${path}.${key}` : key;
+    const inner = prototypeKeyIn(value[key], path ? `${path}.${key}` : key);
+    if (inner) return inner;
+  }
+  return null;
+}
+
+/**
+ * A patch is any JSON object; its shape is checked after merging, against the whole schema. Prototype-named
+ * keys are refused here: no setting has such a name, and the merge would drop them, answering a no-op as success.
+ */
+export const settingsPatchSchema = z
+  .unknown()
+  .superRefine((patch, ctx) => {
+    // on the input as it came: parsing would already have turned a nested __proto__ into a prototype
+    const key = prototypeKeyIn(patch, '');
+    if (key) ctx.addIssue({ code: 'custom', message: `settings have no field ${JSON.stringify(key)}` });
+  })
+  .pipe(z.record(z.string(), z.json()));
 
 /** Deep-merges plain objects; arrays and scalars in the patch replace. Prototype keys are refused. */
 export function deepMerge(base: unknown, patch: unknown): unknown {
