@@ -492,3 +492,23 @@ test('apply: a row fast-forwarded to a parent that is new earlier in the same pa
   assert.equal(store.getAgent('new-parent').syncStatus, 'synced');
   assert.deepEqual(store.unsafeDatabase().pragma('foreign_key_check'), []);
 });
+
+test('concurrent deletes: the merged tombstone takes a clock after the remote one, syncs, and its shadow follows (model seed 2047550603)', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  const { store } = ts;
+  syncedLocalAgent(ts, 'r3');
+  store.deleteAgent('r3', 1); // {node-a: 2}, pending
+  const remote = remoteAgent('r3', { 'node-a': 1, 'node-b': 1 }, {}, { op: 'delete', wallMs: Date.now() + 60_000 });
+  assert.equal(store.applyRemoteChanges([remote]).conflicts, 0, 'two deletes agree');
+  const row = ts.store.unsafeDatabase().prepare('SELECT vv, hlc, sync_status FROM agents WHERE id = ?').get('r3') as { vv: string; hlc: string; sync_status: string };
+  assert.deepEqual(JSON.parse(row.vv), { 'node-a': 2, 'node-b': 1 });
+  assert.ok(row.hlc > remote.hlc, 'the merge is a new local state, after the remote clock');
+  const { changes } = store.leaseBatch({ limit: 10, leaseMs: 60_000 });
+  assert.equal(changes.length, 1);
+  assert.equal(changes[0]!.op, 'delete');
+  store.ackChanges(changes.map((c) => ({ queueId: c.queueId, seq: 7, changeId: c.changeId })));
+  assert.deepEqual(store.getShadow('agents', 'r3')!.vv, { 'node-a': 2, 'node-b': 1 }, 'the shadow is what was pushed');
+  const after = ts.store.unsafeDatabase().prepare('SELECT sync_status FROM agents WHERE id = ?').get('r3') as { sync_status: string };
+  assert.equal(after.sync_status, 'synced');
+});

@@ -126,7 +126,10 @@ export class RemoteApplier {
         `UPDATE ${spec.table} SET version = version + 1, hlc = ?, node_id = ?, vv = ?, deleted = 1, sync_status = 'synced', last_sync = ?,
            updated_at = ? WHERE id = ?`,
       ),
-      mergeVv: db.prepare(`UPDATE ${spec.table} SET vv = ? WHERE id = ?`),
+      mergeVv: db.prepare(
+        `UPDATE ${spec.table} SET vv = ?, hlc = ?, node_id = ?, sync_status = CASE WHEN sync_status = 'synced' THEN 'pending' ELSE sync_status END
+         WHERE id = ?`,
+      ),
       placeholder: ph
         ? db.prepare(
             `INSERT OR IGNORE INTO ${spec.table} (id, ${Object.keys(ph).join(', ')}, hlc, node_id, vv, deleted, sync_status)
@@ -215,8 +218,14 @@ export class RemoteApplier {
     }
     // concurrent
     if (c.deleted && local.deleted === 1) {
-      st.mergeVv.run(JSON.stringify(mergeVv(localVv, c.vv)), c.recordId);
+      // The merged tombstone is a new local state: it takes a clock after the remote one (the shadow, which
+      // becomes the remote state, only moves forward by clock, so an older clock would never let the pushed
+      // merge become the shadow) and is queued, also when the local delete is in flight right now.
+      this.core.clock.receive(c.hlc);
+      st.mergeVv.run(JSON.stringify(mergeVv(localVv, c.vv)), this.core.clock.tick(), this.core.nodeId, c.recordId);
       page.shadow(c);
+      this.queue.enqueue(c.spec.table, c.recordId, 'DELETE', c.spec.defaultPriority, false, now);
+      this.core.touch(c.spec.table, c.recordId);
       return 'skipped';
     }
     page.flush(); // the conflict reads the shadow and the row as they stand
