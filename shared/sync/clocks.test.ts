@@ -66,3 +66,20 @@ test('version vectors: merge is commutative, associative and idempotent', () => 
   assert.equal(isVersionVector({ a: -1 }), false);
   assert.equal(isVersionVector([1]), false);
 });
+
+test('version vectors of nodes named like Object.prototype members (constructor, __proto__, toString)', () => {
+  for (const node of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    const one = incrementVv({}, node);
+    assert.deepEqual(Object.keys(one), [node], `${node}: an own entry`);
+    assert.equal(Object.getPrototypeOf(one), Object.prototype, `${node}: the prototype stays`);
+    assert.equal(one[node], 1);
+    assert.equal(incrementVv(one, node)[node], 2);
+    assert.equal(compareVv({}, one), 'before', node);
+    assert.equal(compareVv(one, {}), 'after', node);
+    assert.equal(compareVv({ a: 1 }, { a: 1 }), 'equal');
+    assert.equal(compareVv(JSON.parse(`{"${node}": 0}`), {}), 'equal', `${node}: 0 is absent`);
+    const merged = mergeVv({ a: 2 }, one);
+    assert.deepEqual(JSON.parse(JSON.stringify(merged)), { a: 2, [node]: 1 });
+    assert.ok(descendsFrom(merged, one) && descendsFrom(merged, { a: 2 }));
+  }
+});

@@ -2,13 +2,24 @@ import type { VersionVector } from '../domain/records';
 
 export type Causality = 'equal' | 'before' | 'after' | 'concurrent';
 
+/**
+ * A node's entry: own keys only. Node ids may be any [A-Za-z0-9_-] token, `constructor` and `__proto__`
+ * included, which plain property reads would take from Object.prototype.
+ */
+const entryOf = (vv: VersionVector, node: string): number => (Object.hasOwn(vv, node) ? (vv[node] ?? 0) : 0);
+
+/** Sets an entry as an own data property (an assignment to `__proto__` would set the prototype instead). */
+function setEntry(vv: VersionVector, node: string, n: number): void {
+  Object.defineProperty(vv, node, { value: n, enumerable: true, writable: true, configurable: true });
+}
+
 /** How `a` relates to `b`: `before` means b has seen everything a has (b descends from a). */
 export function compareVv(a: VersionVector, b: VersionVector): Causality {
   let aAhead = false;
   let bAhead = false;
   for (const node of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const x = a[node] ?? 0;
-    const y = b[node] ?? 0;
+    const x = entryOf(a, node);
+    const y = entryOf(b, node);
     if (x > y) aAhead = true;
     else if (y > x) bAhead = true;
   }
@@ -26,12 +37,14 @@ export const descendsFrom = (a: VersionVector, b: VersionVector): boolean => {
 
 export function mergeVv(a: VersionVector, b: VersionVector): VersionVector {
   const out: VersionVector = { ...a };
-  for (const [node, n] of Object.entries(b)) out[node] = Math.max(out[node] ?? 0, n);
+  for (const [node, n] of Object.entries(b)) setEntry(out, node, Math.max(entryOf(out, node), n));
   return out;
 }
 
 export function incrementVv(vv: VersionVector, nodeId: string): VersionVector {
-  return { ...vv, [nodeId]: (vv[nodeId] ?? 0) + 1 };
+  const out: VersionVector = { ...vv };
+  setEntry(out, nodeId, entryOf(vv, nodeId) + 1);
+  return out;
 }
 
 export function isVersionVector(value: unknown): value is VersionVector {
