@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
-import { mainToWorkerSchema, parseMessage, relayedChecks, storeResultSchemas, workerToMainSchema } from './protocol';
+import { mainToWorkerSchema, outgoingCheck, parseMessage, relayedChecks, storeResultSchemas, workerToMainSchema } from './protocol';
 
 const hlc = '001763000000000-000001-node-a';
 
@@ -121,4 +121,46 @@ test('an accepted apply page reaches main as sent, and zod strips what it strips
   const changes = parsed.value.call.changes;
   assert.deepEqual(changes[0], change);
   assert.deepEqual(Object.keys(changes[1]!.data!), ['name']);
+});
+
+test('the hand check of a leased batch accepts exactly what the zod schema accepts; the verdict stays zod’s', () => {
+  const item = {
+    queueId: 3,
+    changeId: '0199a2b3-c4d5-8e6f-8a7b-1c2d3e4f5a6b',
+    table: 'executions',
+    recordId: 'e-1',
+    op: 'upsert',
+    priority: 4,
+    hlc,
+    vv: { 'node-a': 2 },
+    nodeId: 'node-a',
+    baseVv: { 'node-a': 1 },
+    data: { status: 'done', outputData: { rows: [1, { two: null }] } },
+    baseData: { status: 'running' },
+  };
+  const bad: unknown[] = [
+    undefined, null, 0, -1, 1.5, 11, Number.NaN, Number.MAX_SAFE_INTEGER + 1, '', 'x'.repeat(129), 'users', true, [], {}, { 'a b': 1 },
+    { 'node-a': -1 }, { 'node-a': '1' }, { ['k'.repeat(257)]: 1 }, new Date(0), Object.create({ inherited: 1 }) as unknown,
+    JSON.parse('{"__proto__": {"x": 1}}') as unknown, 'delete', '0199A2B3-C4D5-8E6F-8A7B-1C2D3E4F5A6B', '1763000000000-000001-node-a',
+  ];
+  const cases: unknown[] = [item, { ...item, op: 'delete', data: null, baseVv: null, baseData: null }];
+  for (const key of [...Object.keys(item), 'extra']) {
+    const { [key]: _dropped, ...without } = item as Record<string, unknown>;
+    cases.push(without);
+    for (const value of bad) cases.push({ ...item, [key]: value });
+  }
+  let accepted = 0;
+  for (const value of cases) {
+    const zodSays = outgoingCheck.schema.safeParse(value).success;
+    if (outgoingCheck.fits(value)) {
+      accepted++;
+      assert.ok(zodSays, `the hand check accepted what zod refuses: ${JSON.stringify(value)?.slice(0, 300)}`);
+    }
+    const parsed = storeResultSchemas.lease.safeParse({ items: [item, value] });
+    assert.equal(parsed.success, zodSays, JSON.stringify(value)?.slice(0, 300));
+  }
+  assert.ok(accepted > 10 && accepted < cases.length - 100, `the corpus has both sides (${accepted} of ${cases.length} accepted)`);
+  assert.equal(storeResultSchemas.lease.safeParse({ items: Array.from({ length: 5001 }, () => item) }).success, false);
+  const ok = storeResultSchemas.lease.safeParse({ items: [item] });
+  assert.ok(ok.success && ok.data.items[0] === item, 'an accepted batch is handed on as sent, not copied');
 });

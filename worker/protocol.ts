@@ -132,6 +132,32 @@ function isRelayedRecordState(s: unknown): boolean {
   );
 }
 
+const OUTGOING_KEYS: ReadonlySet<string> = new Set(['queueId', 'changeId', 'table', 'recordId', 'op', 'priority', 'hlc', 'vv', 'nodeId', 'baseVv', 'data', 'baseData']);
+/** A leased change as main sends it to the worker (a lease of 5,000 is checked on every push batch). */
+function isOutgoingChange(c: unknown): boolean {
+  return (
+    isPlain(c) &&
+    onlyKeys(c, OUTGOING_KEYS) &&
+    typeof c.queueId === 'number' &&
+    Number.isSafeInteger(c.queueId) &&
+    c.queueId > 0 &&
+    isStr(c.changeId, UUID) &&
+    TABLES.has(c.table) &&
+    isStr(c.recordId, RECORD_ID) &&
+    (c.op === 'upsert' || c.op === 'delete') &&
+    typeof c.priority === 'number' &&
+    Number.isInteger(c.priority) &&
+    c.priority >= 1 &&
+    c.priority <= 10 &&
+    isStr(c.hlc, HLC) &&
+    isVv(c.vv) &&
+    isStr(c.nodeId, NODE_ID) &&
+    (c.baseVv === null || isVv(c.baseVv)) &&
+    (c.data === null || isData(c.data)) &&
+    (c.baseData === null || isData(c.baseData))
+  );
+}
+
 /** The hand checks and the zod schemas they stand for, side by side (for protocol.test.ts). */
 export const relayedChecks = {
   change: { fits: isRelayedPulledChange, schema: relayedPulledChangeSchema },
@@ -169,6 +195,8 @@ export const outgoingChangeSchema = z
   })
   .strict();
 export type OutgoingChange = z.infer<typeof outgoingChangeSchema>;
+/** The hand check of a leased change beside its zod schema (for protocol.test.ts). */
+export const outgoingCheck = { fits: isOutgoingChange, schema: outgoingChangeSchema };
 
 const errorShapeSchema = z.object({ code: z.string().max(64), message: z.string().max(4000), details: z.unknown().optional() });
 export const recordKeySchema = z.object({ table: syncedTableSchema, recordId: recordIdSchema }).strict();
@@ -232,7 +260,7 @@ export interface StoreResults {
 }
 
 export const storeResultSchemas = {
-  lease: z.object({ items: z.array(outgoingChangeSchema).max(5000) }).strict(),
+  lease: z.object({ items: checkedArray<OutgoingChange>(outgoingChangeSchema, 5000, isOutgoingChange) }).strict(),
   ack: z.object({ acked: z.number().int().min(0) }).strict(),
   fail: z.object({ failed: z.number().int().min(0) }).strict(),
   release: z.object({ released: z.number().int().min(0) }).strict(),
