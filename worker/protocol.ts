@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { recordIdSchema, syncedTables, syncedTableSchema } from '../shared/domain/records';
+import { recordIdSchema, syncedTableSchema } from '../shared/domain/records';
+import { HLC, NODE_ID, RECORD_ID, TABLES, UUID, isArrayOf, isCount, isData, isPlain, isPriority, isPulledChange, isStr, isVv, onlyKeys, withFastPath } from '../shared/sync/shape-checks';
 import {
   cursorSchema,
   hlcSchema,
@@ -57,65 +58,6 @@ type RelayedRecordState = z.infer<typeof relayedRecordStateSchema>;
  * what the zod schemas above accept (protocol.test.ts compares them on valid and mutated messages); anything
  * they do not accept goes to zod, whose verdict and message stand.
  */
-const UUID = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
-const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
-const HLC = /^\d{15}-\d{6}-[A-Za-z0-9_-]{1,64}$/;
-const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const TABLES: ReadonlySet<unknown> = new Set(syncedTables);
-
-const isPlain = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
-const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isStr = (v: unknown, re: RegExp): boolean => typeof v === 'string' && re.test(v);
-
-/** Only the listed keys, each present key listed (undefined values are what an optional field accepts). */
-function onlyKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
-  for (const key in o) if (!allowed.has(key)) return false;
-  return Object.getOwnPropertySymbols(o).length === 0;
-}
-
-function isVv(v: unknown): boolean {
-  if (!isPlain(v)) return false;
-  let n = 0;
-  for (const key in v) {
-    if (!NODE_ID.test(key) || !isCount(v[key]) || ++n > 10_000) return false;
-  }
-  return Object.getOwnPropertySymbols(v).length === 0;
-}
-
-/** A record of data fields: string keys of at most 256 characters, any values (the store checks them). */
-function isData(v: unknown): boolean {
-  if (!isPlain(v)) return false;
-  for (const key in v) if (key.length > 256 || key === '__proto__') return false; // zod strips __proto__: let it decide
-  return Object.getOwnPropertySymbols(v).length === 0;
-}
-
-function isPatch(v: unknown): boolean {
-  if (!isPlain(v) || !onlyKeys(v, PATCH_KEYS) || !isData(v.set) || !Array.isArray(v.unset) || v.unset.length > 1000) return false;
-  for (const key of v.unset as unknown[]) if (typeof key !== 'string' || key.length > 256) return false;
-  return true;
-}
-const PATCH_KEYS: ReadonlySet<string> = new Set(['set', 'unset']);
-
-const CHANGE_KEYS: ReadonlySet<string> = new Set(['changeId', 'table', 'recordId', 'hlc', 'vv', 'nodeId', 'seq', 'op', 'baseVv', 'data', 'patch']);
-function isRelayedPulledChange(c: unknown): boolean {
-  return (
-    isPlain(c) &&
-    onlyKeys(c, CHANGE_KEYS) &&
-    isStr(c.changeId, UUID) &&
-    TABLES.has(c.table) &&
-    isStr(c.recordId, RECORD_ID) &&
-    isStr(c.hlc, HLC) &&
-    isVv(c.vv) &&
-    isStr(c.nodeId, NODE_ID) &&
-    isCount(c.seq) &&
-    (c.op === 'upsert' || c.op === 'delete') &&
-    (c.baseVv === null || isVv(c.baseVv)) &&
-    (c.data === undefined || isData(c.data)) &&
-    (c.patch === undefined || isPatch(c.patch))
-  );
-}
-
 const STATE_KEYS: ReadonlySet<string> = new Set(['table', 'recordId', 'data', 'deleted', 'vv', 'hlc', 'nodeId', 'seq']);
 function isRelayedRecordState(s: unknown): boolean {
   return (
@@ -145,10 +87,7 @@ function isOutgoingChange(c: unknown): boolean {
     TABLES.has(c.table) &&
     isStr(c.recordId, RECORD_ID) &&
     (c.op === 'upsert' || c.op === 'delete') &&
-    typeof c.priority === 'number' &&
-    Number.isInteger(c.priority) &&
-    c.priority >= 1 &&
-    c.priority <= 10 &&
+    isPriority(c.priority) &&
     isStr(c.hlc, HLC) &&
     isVv(c.vv) &&
     isStr(c.nodeId, NODE_ID) &&
@@ -160,21 +99,13 @@ function isOutgoingChange(c: unknown): boolean {
 
 /** The hand checks and the zod schemas they stand for, side by side (for protocol.test.ts). */
 export const relayedChecks = {
-  change: { fits: isRelayedPulledChange, schema: relayedPulledChangeSchema },
+  change: { fits: isPulledChange, schema: relayedPulledChangeSchema },
   state: { fits: isRelayedRecordState, schema: relayedRecordStateSchema },
 };
 
 /** An array checked element by element by `fits`; what it does not accept is zod's to judge (`schema`). */
-function checkedArray<T>(schema: z.ZodType<T>, max: number, fits: (v: unknown) => boolean) {
-  const slow = z.array(schema).max(max);
-  return z.custom<T[]>().transform((value, ctx): T[] => {
-    if (Array.isArray(value) && value.length <= max && value.every(fits)) return value as T[];
-    const parsed = slow.safeParse(value);
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: value });
-    return z.NEVER;
-  });
-}
+const checkedArray = <T>(schema: z.ZodType<T>, max: number, fits: (v: unknown) => boolean): z.ZodType<T[]> =>
+  withFastPath(z.array(schema).max(max), (v) => isArrayOf(v, 0, max, fits));
 
 /** A leased queue item, ready to push: main reads the row, its version and its shadow (the last synced state). */
 export const outgoingChangeSchema = z
@@ -236,7 +167,7 @@ export const storeCallSchema = z.discriminatedUnion('op', [
   z
     .object({
       op: z.literal('apply'),
-      changes: checkedArray<RelayedPulledChange>(relayedPulledChangeSchema, 10_000, isRelayedPulledChange),
+      changes: checkedArray<RelayedPulledChange>(relayedPulledChangeSchema, 10_000, isPulledChange),
       /** full hub states for records whose patch base this node does not hold */
       fullStates: checkedArray<RelayedRecordState>(relayedRecordStateSchema, 10_000, isRelayedRecordState),
       cursor: cursorSchema,

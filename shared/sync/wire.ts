@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { recordIdSchema, syncedTableSchema } from '../domain/records';
+import { HLC, NODE_ID, RECORD_ID, TABLES, UUID, isArrayOf, isCount, isData, isPatch, isPlain, isPriority, isPulledChange, isStr, isVv, onlyKeys, withFastPath } from './shape-checks';
 
 /**
  * The hub protocol (HTTP, JSON, optionally gzip/brotli bodies), versioned under /v1. The hub validates every
@@ -117,48 +118,8 @@ export type PullResponse = z.infer<typeof pullResponseSchema>;
  * re-checked what JSON.parse guarantees and cost more per change (~14 µs) than the rest of the push's JS. The hand
  * checks accept only what the zod schemas accept (wire.test.ts compares them on valid and mutated values); what
  * they do not accept goes to zod, whose verdict and message stand. Never use these on values from elsewhere
- * (IPC, code): a Date or NaN in record data passes the hand check.
+ * (IPC, code): a Date or NaN in record data passes the hand check. The checks themselves: shape-checks.ts.
  */
-const UUID = z.regexes.uuid();
-const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
-const HLC = /^\d{15}-\d{6}-[A-Za-z0-9_-]{1,64}$/;
-const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const TABLES: ReadonlySet<unknown> = new Set(syncedTableSchema.options);
-
-const isPlain = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isStr = (v: unknown, re: RegExp): boolean => typeof v === 'string' && re.test(v);
-
-/** Only the listed keys (a key zod would need present is checked by its own test). */
-function onlyKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
-  for (const key in o) if (!allowed.has(key)) return false;
-  return true;
-}
-
-function isVv(v: unknown): boolean {
-  if (!isPlain(v)) return false;
-  let n = 0;
-  for (const key in v) if (!NODE_ID.test(key) || !isCount(v[key]) || ++n > 10_000) return false;
-  return true;
-}
-
-/** Record data: field names of at most 256 characters; the values are JSON because JSON.parse made them. */
-function isData(v: unknown): boolean {
-  if (!isPlain(v)) return false;
-  for (const key in v) if (key.length > 256 || key === '__proto__') return false; // zod drops __proto__: let it decide
-  return true;
-}
-
-const PATCH_KEYS: ReadonlySet<string> = new Set(['set', 'unset']);
-function isPatch(v: unknown): boolean {
-  if (!isPlain(v) || !onlyKeys(v, PATCH_KEYS) || !isData(v.set) || !Array.isArray(v.unset) || v.unset.length > 1000) return false;
-  for (const key of v.unset as unknown[]) if (typeof key !== 'string' || key.length > 256) return false;
-  return true;
-}
-
-const isPriority = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 10;
-
 const WIRE_CHANGE_KEYS: ReadonlySet<string> = new Set(['changeId', 'table', 'recordId', 'hlc', 'vv', 'nodeId', 'op', 'priority', 'baseVv', 'data', 'patch']);
 function isWireChange(c: unknown): boolean {
   if (
@@ -186,29 +147,6 @@ function isWireChange(c: unknown): boolean {
   return !hasPatch || c.baseVv !== null;
 }
 
-const PULLED_CHANGE_KEYS: ReadonlySet<string> = new Set(['changeId', 'table', 'recordId', 'hlc', 'vv', 'nodeId', 'seq', 'op', 'baseVv', 'data', 'patch']);
-function isPulledChange(c: unknown): boolean {
-  return (
-    isPlain(c) &&
-    onlyKeys(c, PULLED_CHANGE_KEYS) &&
-    isStr(c.changeId, UUID) &&
-    TABLES.has(c.table) &&
-    isStr(c.recordId, RECORD_ID) &&
-    isStr(c.hlc, HLC) &&
-    isVv(c.vv) &&
-    isStr(c.nodeId, NODE_ID) &&
-    isCount(c.seq) &&
-    (c.op === 'upsert' || c.op === 'delete') &&
-    (c.baseVv === null || isVv(c.baseVv)) &&
-    (c.data === undefined || isData(c.data)) &&
-    (c.patch === undefined || isPatch(c.patch))
-  );
-}
-
-function isArrayOf(v: unknown, min: number, max: number, fits: (item: unknown) => boolean): boolean {
-  return Array.isArray(v) && v.length >= min && v.length <= max && v.every(fits);
-}
-
 const PUSH_REQUEST_KEYS: ReadonlySet<string> = new Set(['changes']);
 const isPushRequest = (v: unknown): boolean => isPlain(v) && onlyKeys(v, PUSH_REQUEST_KEYS) && isArrayOf(v.changes, 1, 5000, isWireChange);
 
@@ -223,23 +161,12 @@ const isSeqResult = (r: unknown): boolean =>
   isPlain(r) && onlyKeys(r, RESULT_KEYS) && isStr(r.changeId, UUID) && (r.status === 'applied' || r.status === 'duplicate') && isCount(r.seq);
 const isPushResponse = (v: unknown): boolean => isPlain(v) && onlyKeys(v, RESPONSE_KEYS) && isArrayOf(v.results, 0, 5000, isSeqResult);
 
-/** `schema` for a value from JSON.parse: the hand check `fits` lets it through as is; anything else is zod's to judge. */
-function fromParsedJson<T>(schema: z.ZodType<T>, fits: (v: unknown) => boolean): z.ZodType<T> {
-  return z.custom<T>().transform((value, ctx): T => {
-    if (fits(value)) return value as T;
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: value });
-    return z.NEVER;
-  });
-}
-
 /** `pushRequestSchema` for a request body from JSON.parse (the hub's request path). */
-export const parsedPushRequestSchema = fromParsedJson(pushRequestSchema, isPushRequest);
+export const parsedPushRequestSchema = withFastPath(pushRequestSchema, isPushRequest);
 /** `pullResponseSchema` for an answer from JSON.parse (the node's hub client). */
-export const parsedPullResponseSchema = fromParsedJson(pullResponseSchema, isPullResponse);
+export const parsedPullResponseSchema = withFastPath(pullResponseSchema, isPullResponse);
 /** `pushResponseSchema` for an answer from JSON.parse (the node's hub client). */
-export const parsedPushResponseSchema = fromParsedJson(pushResponseSchema, isPushResponse);
+export const parsedPushResponseSchema = withFastPath(pushResponseSchema, isPushResponse);
 /** The hand checks, for tests that compare them with the zod schemas. */
 export const parsedJsonChecks = {
   pushRequest: { fits: isPushRequest, schema: pushRequestSchema },
