@@ -1,20 +1,26 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readFile } from 'node:fs/promises';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { join, extname } from 'node:path';
 import { dispatch } from '../../shared/api/dispatch';
 import { httpStatusOf } from '../../shared/errors';
 import type { Handlers } from '../../shared/api/index';
 import type { EventBus } from '../events';
 import type { Logger } from '../log';
+import { createFailureLimiter } from '../../shared/auth/failure-limiter';
 
 /**
  * The HTTP transport of the contract (the headless node, and the UI tests in a real browser):
  *   POST /api/<method>   JSON body in, JSON result out; errors as {error: {code, message}} with a status
  *   GET  /api/events     server-sent events for the contract's events
- *   GET  /auth?token=…   exchanges the token once for an HttpOnly SameSite=Strict cookie, then redirects to /
+ *   GET  /auth?token=…   exchanges the token for a session: a random session id (never the token) in an HttpOnly
+ *                        SameSite=Strict persistent cookie named per node, then redirects to /
+ *   POST /auth/logout    revokes the session of the cookie and clears the cookie
  *   GET  / and /assets/* the built renderer, under a strict Content-Security-Policy
- * Bound to 127.0.0.1 only; every request needs the token (header or cookie) and a loopback Host header.
+ * Bound to 127.0.0.1 only; every request needs the token (Authorization header) or a live session (cookie), and
+ * a loopback Host header. Sessions live in memory: they expire after `sessionTtlMs` without use (each use renews
+ * them, and the cookie's Max-Age with them) and end with the process or a sign-out. Failed authentication is
+ * counted per client address; past `authFailures.max` in a window the address gets 429 until the window ends.
  */
 export interface HttpTransportOptions {
   handlers: Handlers;
@@ -24,9 +30,22 @@ export interface HttpTransportOptions {
   log: Logger;
   port: number;
   bodyLimitBytes?: number;
+  /** names the session cookie, so two nodes on one machine do not overwrite each other's sessions */
+  nodeId: string;
+  /** a session unused this long is refused (sliding expiry); default 7 days */
+  sessionTtlMs?: number;
+  /** failed authentications per client address per window before 429; default 30 per minute */
+  authFailures?: { max: number; windowMs: number };
+  /** clock for sessions and the failure limiter (tests) */
+  now?: () => number;
 }
 
-export const SESSION_COOKIE = 'outpost_session';
+export const DEFAULT_SESSION_TTL_MS = 7 * 24 * 3600_000;
+const MAX_SESSIONS = 1000;
+
+/** `outpost_session_<12 hex of the node id's SHA-256>`: unique per node, stable across restarts, cookie-safe. */
+export const sessionCookieName = (nodeId: string): string =>
+  `outpost_session_${createHash('sha256').update(nodeId, 'utf8').digest('hex').slice(0, 12)}`;
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
   "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -40,10 +59,16 @@ const contentTypes: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-export async function startHttpTransport(options: HttpTransportOptions): Promise<{ url: string; port: number; close(): Promise<void> }> {
+export async function startHttpTransport(options: HttpTransportOptions): Promise<{ url: string; port: number; sessionCookie: string; close(): Promise<void> }> {
   const app: FastifyInstance = Fastify({ bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024, logger: false });
   let boundPort = 0;
   const streams = new Set<FastifyReply>();
+  const now = options.now ?? Date.now;
+  const ttlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const cookieName = sessionCookieName(options.nodeId);
+  /** session id -> expiry (ms); in memory only */
+  const sessions = new Map<string, number>();
+  const failures = createFailureLimiter({ ...(options.authFailures ?? { max: 30, windowMs: 60_000 }), now });
 
   const tokenMatches = (candidate: string | undefined): boolean => {
     if (!candidate) return false;
@@ -51,10 +76,44 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     const b = Buffer.from(options.token);
     return a.length === b.length && timingSafeEqual(a, b);
   };
-  const presentedToken = (req: FastifyRequest): string | undefined => {
+  const cookieHeader = (id: string, maxAgeS: number) => `${cookieName}=${id}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict; Path=/`;
+  const newSession = (): string => {
+    const t = now();
+    for (const [id, expires] of sessions) if (expires <= t) sessions.delete(id);
+    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+    const id = randomBytes(32).toString('base64url');
+    sessions.set(id, t + ttlMs);
+    return id;
+  };
+  /** true for a live session, which is renewed (server side and the cookie's Max-Age) */
+  const useSession = (id: string | undefined, reply: FastifyReply): boolean => {
+    if (!id) return false;
+    const expires = sessions.get(id);
+    if (expires === undefined) return false;
+    const t = now();
+    if (expires <= t) {
+      sessions.delete(id);
+      return false;
+    }
+    sessions.set(id, t + ttlMs);
+    reply.header('Set-Cookie', cookieHeader(id, Math.floor(ttlMs / 1000)));
+    return true;
+  };
+  const authenticated = (req: FastifyRequest, reply: FastifyReply): boolean => {
     const header = req.headers.authorization;
-    if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-    return parseCookies(req.headers.cookie)[SESSION_COOKIE];
+    if (header?.startsWith('Bearer ')) return tokenMatches(header.slice(7).trim());
+    return useSession(parseCookies(req.headers.cookie)[cookieName], reply);
+  };
+  /** null when the caller may go on; otherwise the refusal was sent (401, or 429 for a blocked address) */
+  const refuse = (req: FastifyRequest, reply: FastifyReply, ok: () => boolean, message: string): FastifyReply | null => {
+    const blocked = failures.blockedFor(req.ip);
+    if (blocked === 0 && ok()) return null;
+    const wait = blocked || failures.fail(req.ip);
+    if (wait > 0) {
+      reply.header('Retry-After', String(Math.ceil(wait / 1000)));
+      return reply.code(429).send({ error: { code: 'rate_limited', message: `Too many failed sign-ins from this address: retry in ${Math.ceil(wait / 1000)} s.` } });
+    }
+    return reply.code(401).send({ error: { code: 'unauthorized', message } });
   };
 
   app.addHook('onRequest', async (req, reply) => {
@@ -95,15 +154,27 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
 
   app.get('/auth', async (req, reply) => {
     const token = (req.query as Record<string, string | undefined>).token;
-    if (!tokenMatches(token)) return reply.code(401).type('text/plain').send('Invalid or expired dashboard link.');
-    reply.header('Set-Cookie', `${SESSION_COOKIE}=${options.token}; HttpOnly; SameSite=Strict; Path=/`);
+    const refused = refuse(req, reply, () => tokenMatches(typeof token === 'string' ? token : undefined), 'Invalid dashboard link.');
+    if (refused) return refused;
+    reply.header('Set-Cookie', cookieHeader(newSession(), Math.floor(ttlMs / 1000)));
     return reply.redirect('/', 303);
   });
 
-  app.post<{ Params: { method: string } }>('/api/:method', async (req, reply) => {
-    if (!tokenMatches(presentedToken(req))) {
-      return reply.code(401).send({ error: { code: 'unauthorized', message: 'A valid API token is required (Authorization: Bearer <token>).' } });
+  // Sign out: the session ends on the node (a copied cookie no longer works), and the browser drops the cookie.
+  app.post('/auth/logout', async (req, reply) => {
+    const origin = req.headers.origin;
+    if (origin && origin !== `http://127.0.0.1:${boundPort}` && origin !== `http://localhost:${boundPort}`) {
+      return reply.code(403).send({ error: { code: 'forbidden', message: 'Cross-origin calls are refused.' } });
     }
+    const id = parseCookies(req.headers.cookie)[cookieName];
+    const existed = id !== undefined && sessions.delete(id);
+    reply.header('Set-Cookie', cookieHeader('', 0));
+    return reply.code(200).send({ signedOut: existed });
+  });
+
+  app.post<{ Params: { method: string } }>('/api/:method', async (req, reply) => {
+    const refused = refuse(req, reply, () => authenticated(req, reply), 'A valid API token is required (Authorization: Bearer <token>).');
+    if (refused) return refused;
     const origin = req.headers.origin;
     if (origin && origin !== `http://127.0.0.1:${boundPort}` && origin !== `http://localhost:${boundPort}`) {
       return reply.code(403).send({ error: { code: 'forbidden', message: 'Cross-origin calls are refused.' } });
@@ -116,9 +187,8 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
   });
 
   app.get('/api/events', async (req, reply) => {
-    if (!tokenMatches(presentedToken(req))) {
-      return reply.code(401).send({ error: { code: 'unauthorized', message: 'A valid API token is required.' } });
-    }
+    const refused = refuse(req, reply, () => authenticated(req, reply), 'A valid API token is required.');
+    if (refused) return refused;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -165,6 +235,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
   boundPort = typeof address === 'object' && address ? address.port : options.port;
   return {
     url: `http://127.0.0.1:${boundPort}`,
+    sessionCookie: cookieName,
     port: boundPort,
     async close() {
       for (const stream of streams) stream.raw.end();

@@ -184,3 +184,88 @@ test('events stream over SSE: a write emits agents.changed and queue.stats', asy
 test('a second node on the same data folder is refused with a clear error', async () => {
   await assert.rejects(startHeadlessNode({ dataDir, port: 0, background: false }), (e: unknown) => e instanceof OutpostError && e.code === 'locked' && /in use/.test(e.message));
 });
+
+test('the session cookie holds a random session id, not the token, under a name unique to the node', async () => {
+  const res = await fetch(`${node.url}/auth?token=${encodeURIComponent(token)}`, { redirect: 'manual' });
+  assert.equal(res.status, 303);
+  const cookie = res.headers.get('set-cookie') ?? '';
+  assert.ok(!cookie.includes(token) && !cookie.includes(encodeURIComponent(token)), 'the token is not in the cookie');
+  assert.match(cookie, /Max-Age=\d+/, 'a persistent cookie: closing the browser does not sign out');
+  assert.match(cookie, /Path=\//);
+  assert.ok(cookie.startsWith(`${node.sessionCookie}=`));
+  assert.match(node.sessionCookie, /^outpost_session_[0-9a-f]{12}$/);
+  const second = await startHeadlessNode({ dataDir: mkdtempSync(join(tmpdir(), 'outpost-http2-')), port: 0, name: 'other', background: false });
+  try {
+    assert.notEqual(second.sessionCookie, node.sessionCookie, 'two nodes, two cookie names');
+    // the first node's session does not open the second node
+    const session = cookie.split(';')[0]!.replace(node.sessionCookie, second.sessionCookie);
+    const call = await fetch(`${second.url}/api/app.info`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: session }, body: '{}' });
+    assert.equal(call.status, 401);
+  } finally {
+    await second.close();
+  }
+});
+
+test('sessions expire unless used (sliding), and a signed-out session is refused', async () => {
+  let clock = 1_000_000;
+  const timed = await startHeadlessNode({
+    dataDir: mkdtempSync(join(tmpdir(), 'outpost-http3-')), port: 0, name: 'timed', background: false,
+    http: { sessionTtlMs: 10_000, now: () => clock },
+  });
+  try {
+    const signIn = async () => {
+      const res = await fetch(timed.dashboardUrl, { redirect: 'manual' });
+      return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    };
+    const call = (cookie: string) =>
+      fetch(`${timed.url}/api/app.info`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: '{}' });
+    const session = await signIn();
+    clock += 8_000;
+    const used = await call(session);
+    assert.equal(used.status, 200);
+    assert.match(used.headers.get('set-cookie') ?? '', /Max-Age=10;/, 'the cookie is renewed on use');
+    clock += 8_000; // 16 s after sign-in, 8 s after the last use: alive only because use renewed it
+    assert.equal((await call(session)).status, 200);
+    clock += 10_001;
+    assert.equal((await call(session)).status, 401, 'expired after a full TTL without use');
+    assert.equal((await call(session)).status, 401);
+
+    const other = await signIn();
+    assert.equal((await call(other)).status, 200);
+    const out = await fetch(`${timed.url}/auth/logout`, { method: 'POST', headers: { Cookie: other } });
+    assert.equal(out.status, 200);
+    assert.match(out.headers.get('set-cookie') ?? '', /Max-Age=0/);
+    assert.equal((await call(other)).status, 401, 'revoked by signing out');
+    // the bearer token keeps working for the API
+    const bearer = await fetch(`${timed.url}/api/app.info`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${new URL(timed.dashboardUrl).searchParams.get('token')}` }, body: '{}' });
+    assert.equal(bearer.status, 200);
+  } finally {
+    await timed.close();
+  }
+});
+
+test('failed authentication is rate-limited per address: 429 after N failures, until the window ends', async () => {
+  let clock = 5_000_000;
+  const limited = await startHeadlessNode({
+    dataDir: mkdtempSync(join(tmpdir(), 'outpost-http4-')), port: 0, name: 'limited', background: false,
+    http: { authFailures: { max: 3, windowMs: 60_000 }, now: () => clock },
+  });
+  const good = new URL(limited.dashboardUrl).searchParams.get('token')!;
+  const call = (auth: string) =>
+    fetch(`${limited.url}/api/app.info`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${auth}` }, body: '{}' });
+  try {
+    assert.equal((await call(good)).status, 200);
+    assert.equal((await call('wrong-1')).status, 401);
+    assert.equal((await call('wrong-2')).status, 401);
+    const third = await call('wrong-3');
+    assert.equal(third.status, 429);
+    assert.ok(Number(third.headers.get('retry-after')) > 0);
+    assert.equal((await call('wrong-4')).status, 429);
+    assert.equal((await call(good)).status, 429, 'a blocked address is refused before its credential is checked');
+    assert.equal((await fetch(`${limited.dashboardUrl}`, { redirect: 'manual' })).status, 429, 'the dashboard link too');
+    clock += 60_000;
+    assert.equal((await call(good)).status, 200, 'the block ends with the window');
+  } finally {
+    await limited.close();
+  }
+});
