@@ -14,6 +14,7 @@ import {
 import type { Logger } from '../main/log';
 import type { HubDatabase } from './db/database';
 import type { HubAuth } from './auth';
+import { createFailureLimiter } from '../shared/auth/failure-limiter';
 import type { ChangeFeed } from './change-feed';
 import { findUnsafeJson } from '../shared/sync/json-safety';
 import { getRecords, headSeq, pullChangesJson, pushChanges } from './sync-store';
@@ -45,6 +46,8 @@ export interface HubAppOptions extends HubPluginContext {
   bodyLimitBytes: number;
   /** Requests per node (or per address, before authentication) per window; false turns the limit off. */
   rateLimit: { max: number; windowMs: number } | false;
+  /** Failed authentications per client address per window; past it the address gets 429 with no database query. */
+  authFailures?: { max: number; windowMs: number };
   /** Interval of SSE heartbeats; each one also re-checks the stream's token, so revocation ends it. */
   heartbeatMs: number;
   plugins: HubPlugin[];
@@ -156,19 +159,30 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
 
   // The sync API lives in its own encapsulated context: compression, rate limits and body checks apply here
   // and not to plugins mounted beside it (Git's smart HTTP brings its own gzip handling and body sizes).
+  const failures = createFailureLimiter(options.authFailures ?? { max: 30, windowMs: 60_000 });
+  const authFailed = (request: FastifyRequest, message: string): OutpostError => {
+    failures.fail(request.ip);
+    return new OutpostError('unauthorized', message);
+  };
   await app.register(async (api) => {
-    api.addHook('onRequest', async (request) => {
+    api.addHook('onRequest', async (request, reply) => {
       const kind = request.routeOptions.config.auth ?? 'node';
       if (kind === 'none') return;
+      // a blocked address is refused before its token costs a database query
+      const blocked = failures.blockedFor(request.ip);
+      if (blocked > 0) {
+        reply.header('retry-after', String(Math.ceil(blocked / 1000)));
+        throw new OutpostError('rate_limited', `Too many failed authentications from this address: retry in ${Math.ceil(blocked / 1000)} s.`);
+      }
       const token = bearerToken(request);
-      if (!token) throw new OutpostError('unauthorized', 'Missing token: send "Authorization: Bearer <token>".');
+      if (!token) throw authFailed(request, 'Missing token: send "Authorization: Bearer <token>".');
       if (kind === 'admin') {
-        if (!(await auth.isAdminToken(token))) throw new OutpostError('unauthorized', 'This needs the hub admin token (the admin-token file in the hub data folder).');
+        if (!(await auth.isAdminToken(token))) throw authFailed(request, 'This needs the hub admin token (the admin-token file in the hub data folder).');
         return;
       }
       const check = await auth.checkNodeToken(token);
-      if (check.status === 'revoked') throw new OutpostError('unauthorized', 'This node token was revoked: enroll the node again.');
-      if (check.status !== 'ok') throw new OutpostError('unauthorized', 'Invalid node token.');
+      if (check.status === 'revoked') throw authFailed(request, 'This node token was revoked: enroll the node again.');
+      if (check.status !== 'ok') throw authFailed(request, 'Invalid node token.');
       request.hubNode = { nodeId: check.nodeId, name: check.name };
     });
 

@@ -463,3 +463,25 @@ describe('hub on embedded PGlite', () => {
     assert.deepEqual(r.body.records[0]!.data, { kept: true });
   });
 });
+
+describe('failed authentication', () => {
+  test('is limited per address: 429 after N failures, then even a good token waits for the window', async () => {
+    const limitedDir = mkdtempSync(join(tmpdir(), 'outpost-hub-authlimit-'));
+    const limited = await startHub({ dataDir: limitedDir, authFailures: { max: 3, windowMs: 60_000 }, heartbeatMs: 150 });
+    try {
+      const n = await enrollNode(limited.url, limited.adminToken, 'victim');
+      assert.equal((await hubRequest(limited.url, '/v1/whoami', { token: n.token })).status, 200);
+      assert.equal((await hubRequest(limited.url, '/v1/whoami', { token: `${n.nodeId}.wrong-secret-wrong-secret-1` })).status, 401);
+      assert.equal((await hubRequest(limited.url, '/v1/nodes', { token: 'admin.wrong-token-of-enough-length', json: { name: 'x' } })).status, 401);
+      assert.equal((await hubRequest(limited.url, '/v1/whoami')).status, 401);
+      const blocked = await hubRequest(limited.url, '/v1/whoami', { token: `${n.nodeId}.wrong-secret-wrong-secret-2` });
+      assert.equal(blocked.status, 429);
+      assert.ok(Number(blocked.headers.get('retry-after')) > 0);
+      assert.equal((await hubRequest(limited.url, '/v1/whoami', { token: n.token })).status, 429, 'refused before the token is looked up');
+      assert.equal((await hubRequest(limited.url, '/health')).status, 200, 'unauthenticated routes stay open');
+    } finally {
+      await limited.close();
+      rmSync(limitedDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -29,6 +29,8 @@ export interface HubOptions {
   databaseUrl?: string;
   bodyLimitBytes?: number;
   rateLimit?: { max: number; windowMs: number } | false;
+  /** failed authentications per client address per window before 429 */
+  authFailures?: { max: number; windowMs: number };
   heartbeatMs?: number;
   /** Git smart HTTP for workspaces at /git/<workspace>.git (repositories under dataDir/git); on by default. */
   gitHosting?: boolean;
@@ -74,6 +76,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       version: HUB_VERSION,
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
       rateLimit: options.rateLimit ?? DEFAULTS.rateLimit,
+      ...(options.authFailures ? { authFailures: options.authFailures } : {}),
       heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
       plugins: [...(options.gitHosting === false ? [] : [gitHostingPlugin()]), ...(options.plugins ?? [])],
     });
