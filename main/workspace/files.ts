@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import { writeFileAtomic } from '../fs-atomic';
 import { isSafeWorkspacePath } from '../../shared/domain/workspace';
-import { looksBinary } from '../../shared/domain/workspace-merge';
+import { decodeText } from '../../shared/domain/workspace-merge';
 import { resolveWorkspaceFile } from './safe-path';
 
 /** The Git blob id of some content: how the store and Git agree on "the same content" without reading Git. */
@@ -61,16 +61,8 @@ export interface FileContent {
   oid: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-export function decode(bytes: Uint8Array): string | null {
-  if (looksBinary(bytes)) return null;
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return null;
-  }
-}
+/** The file's text byte for byte (BOM kept), or null for binary: the same rule as the worker's. */
+export const decode = decodeText;
 
 export async function readWorkspaceFile(root: string, path: string): Promise<(FileContent & FileFacts) | null> {
   let target: string;

@@ -86,3 +86,16 @@ export function looksBinary(bytes: Uint8Array): boolean {
   for (let i = 0; i < end; i++) if (bytes[i] === 0) return true;
   return false;
 }
+
+// ignoreBOM: a byte-order mark is content; TextDecoder strips it by default, and a merge or a save would drop it
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A file's bytes as text, byte for byte (BOM kept), or null for binary or invalid UTF-8. One rule for node and worker. */
+export function decodeText(bytes: Uint8Array): string | null {
+  if (looksBinary(bytes)) return null;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}

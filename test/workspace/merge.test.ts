@@ -233,3 +233,64 @@ test('the tree merge reports conflicts with base, local and remote, and modify/d
     t.cleanup();
   }
 });
+
+test('the tree merge keeps a UTF-8 BOM, CRLF line endings and a missing final newline, clean and conflicting alike (as git does)', async () => {
+  const t = tempDir('tree-bytes');
+  try {
+    const dir = t.dir;
+    const BOM = '\uFEFF';
+    sh(dir, ['init', '-q', '-b', 'main']);
+    sh(dir, ['config', 'core.autocrlf', 'false']);
+    const base = {
+      'bom.txt': `${BOM}a\nb\nc\nd\n`,
+      'crlf.txt': 'a\r\nb\r\nc\r\nd\r\n',
+      'nofinal.txt': 'a\nb\nc\nd',
+      'bomc.txt': `${BOM}one\r\ntwo`,
+    };
+    writeTree(dir, base);
+    sh(dir, ['add', '-A']);
+    sh(dir, ['commit', '-qm', 'base']);
+    sh(dir, ['branch', 'theirs']);
+    writeTree(dir, {
+      'bom.txt': `${BOM}A\nb\nc\nd\n`,
+      'crlf.txt': 'A\r\nb\r\nc\r\nd\r\n',
+      'nofinal.txt': 'A\nb\nc\nd',
+      'bomc.txt': `${BOM}one\r\nours`,
+    });
+    sh(dir, ['commit', '-qam', 'ours']);
+    sh(dir, ['checkout', '-q', 'theirs']);
+    writeTree(dir, {
+      'bom.txt': `${BOM}a\nb\nc\nD\n`,
+      'crlf.txt': 'a\r\nb\r\nc\r\nD\r\n',
+      'nofinal.txt': 'a\nb\nc\nD',
+      'bomc.txt': `${BOM}one\r\ntheirs`,
+    });
+    sh(dir, ['commit', '-qam', 'theirs']);
+    sh(dir, ['checkout', '-q', 'main']);
+    const tree = (rev: string) => sh(dir, ['rev-parse', `${rev}^{tree}`]);
+    const result = await mergeTrees(dir, tree('main~1'), tree('main'), tree('theirs'));
+    // the clean files: blob for blob what git merge-tree writes
+    // (merge-tree exits 1 for the conflicting file; its first line is still the merged tree)
+    const gitTree = spawnSync('git', ['merge-tree', '--write-tree', 'main', 'theirs'], { cwd: dir, encoding: 'utf8' }).stdout.split('\n')[0]!;
+    const blob = (treeOid: string, path: string) => sh(dir, ['rev-parse', `${treeOid}:${path}`]);
+    const ours = new Map(result.changes.map((c) => [c.path, c.oid]));
+    for (const path of ['bom.txt', 'crlf.txt', 'nofinal.txt']) {
+      assert.equal(ours.get(path), blob(gitTree, path), `${path}: same bytes as git's merge`);
+    }
+    const bomBytes = execFileSync('git', ['cat-file', 'blob', ours.get('bom.txt')!], { cwd: dir });
+    assert.deepEqual([...bomBytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the BOM is still the first three bytes');
+    // the conflicting file: every side's text keeps the BOM and the CRLF
+    const conflict = result.conflicts.find((c) => c.path === 'bomc.txt');
+    assert.ok(conflict);
+    assert.equal(result.conflicts.length, 1);
+    assert.deepEqual([conflict.base, conflict.local, conflict.remote], [`${BOM}one\r\ntwo`, `${BOM}one\r\nours`, `${BOM}one\r\ntheirs`]);
+    // and a resolution written from the local text is the local blob again, byte for byte
+    const resolved = await mergeTrees(dir, tree('main~1'), tree('main'), tree('theirs'), [
+      { path: 'bomc.txt', localOid: conflict.localOid, remoteOid: conflict.remoteOid, result: { text: conflict.local! } },
+    ]);
+    assert.equal(resolved.conflicts.length, 0);
+    assert.equal(blob(resolved.tree, 'bomc.txt'), blob(tree('main'), 'bomc.txt'));
+  } finally {
+    t.cleanup();
+  }
+});

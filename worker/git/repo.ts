@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import git from 'isomorphic-git';
-import { looksBinary } from '../../shared/domain/workspace-merge';
+import { decodeText as decodeSharedText } from '../../shared/domain/workspace-merge';
 import { resolveWorkspaceFile } from '../../main/workspace/safe-path';
 
 export const BRANCH = 'main';
@@ -54,17 +54,8 @@ export async function readBlobBytes(dir: string, oid: string): Promise<Uint8Arra
   return blob;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Text of a blob, or null when Git would call it binary (or it is not valid UTF-8). */
-export function decodeText(bytes: Uint8Array): string | null {
-  if (looksBinary(bytes)) return null;
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return null;
-  }
-}
+/** Text of a blob, or null when Git would call it binary (or it is not valid UTF-8); the BOM is kept. */
+export const decodeText = decodeSharedText;
 
 /** The blob id Git gives these bytes, computed without writing anything. */
 export function blobOid(bytes: Uint8Array): string {
