@@ -2,13 +2,16 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { OutpostError } from '../shared/errors';
 import { defaultDataDir } from '../main/paths';
+import { readHubToken } from './hub-token';
 
 const usage = `Outpost: an offline-first edge node for AI agents.
 
 Usage:
-  outpost node --data DIR [--port N] [--name NAME] [--hub URL --hub-token TOKEN]
+  outpost node --data DIR [--port N] [--name NAME] [--hub URL --hub-token-file PATH]
       Run a headless edge node: the services, the HTTP API on 127.0.0.1 and the dashboard.
       --port 0 picks a free port. Prints the listening URL and a dashboard link that signs you in.
+      The hub token: --hub-token-file PATH (first line), --hub-token - or --hub-token-stdin (standard
+      input), or --hub-token TOKEN (shows the token in the process list).
   outpost hub --data DIR [--port N] [--host H] [--database-url URL]
       Run Outpost Hub, the sync server nodes share (embedded PGlite under DIR unless a URL is given).
   outpost --version | --help`;
@@ -38,20 +41,23 @@ async function main(argv: string[]): Promise<void> {
         name: { type: 'string' },
         hub: { type: 'string' },
         'hub-token': { type: 'string' },
+        'hub-token-file': { type: 'string' },
+        'hub-token-stdin': { type: 'boolean' },
       },
       strict: true,
     });
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OutpostError('invalid_input', `--port must be 0-65535, got ${values.port}`);
-    if (Boolean(values.hub) !== Boolean(values['hub-token'])) {
-      throw new OutpostError('invalid_input', '--hub and --hub-token go together.');
+    const hubToken = readHubToken(values);
+    if (Boolean(values.hub) !== Boolean(hubToken)) {
+      throw new OutpostError('invalid_input', '--hub and a hub token (--hub-token-file, --hub-token - or --hub-token) go together.');
     }
     const { startHeadlessNode } = await import('../main/headless');
     const node = await startHeadlessNode({
       dataDir: resolve(values.data ?? defaultDataDir()),
       port,
       ...(values.name ? { name: values.name } : {}),
-      ...(values.hub && values['hub-token'] ? { hub: { url: values.hub, token: values['hub-token'] } } : {}),
+      ...(values.hub && hubToken ? { hub: { url: values.hub, token: hubToken } } : {}),
     });
     console.log(`outpost node listening on ${node.url}`);
     console.log(`dashboard: ${node.dashboardUrl}`);
