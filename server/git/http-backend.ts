@@ -34,6 +34,7 @@ export async function ensureBareRepo(reposDir: string, name: string): Promise<st
   await run('git', ['-C', dir, 'config', 'http.receivepack', 'true']);
   // a workspace's history is append-only for clients: no force-push rewrites it
   await run('git', ['-C', dir, 'config', 'receive.denyNonFastForwards', 'true']);
+  await run('git', ['-C', dir, 'config', 'receive.denyDeletes', 'true']);
   await run('git', ['-C', dir, 'config', 'receive.fsckObjects', 'true']);
   ensurePreReceiveHook(dir);
   return dir;
@@ -45,15 +46,28 @@ export async function ensureBareRepo(reposDir: string, name: string): Promise<st
  * Windows cannot write it), so one hostile push would wedge every node's workspace sync. Refused here.
  */
 const PRE_RECEIVE_HOOK = `#!/bin/sh
+# Outpost: no branch deletion, no non-fast-forward update, and every new commit (not only the tip) checked.
 zero=0000000000000000000000000000000000000000
 status=0
 while read old new ref; do
-  [ "$new" = "$zero" ] && continue
-  bad=$(git ls-tree -r -z --name-only "$new" | LC_ALL=C grep -z -m1 '[\\[:cntrl:]]' | tr '\\0' '\\n')
-  if [ -n "$bad" ]; then
-    echo "outpost: refused $ref: a workspace path may not contain a backslash or a control character: $bad" >&2
+  if [ "$new" = "$zero" ]; then
+    echo "outpost: refused $ref: a workspace branch cannot be deleted" >&2
     status=1
+    continue
   fi
+  if [ "$old" != "$zero" ] && ! git merge-base --is-ancestor "$old" "$new"; then
+    echo "outpost: refused $ref: not a fast-forward (a workspace history is append-only)" >&2
+    status=1
+    continue
+  fi
+  for commit in $(git rev-list "$new" --not --all); do
+    bad=$(git ls-tree -r -z --name-only "$commit" | LC_ALL=C grep -z -m1 '[\\[:cntrl:]]' | tr '\\0' '\\n')
+    if [ -n "$bad" ]; then
+      echo "outpost: refused $ref: commit $commit: a workspace path may not contain a backslash or a control character: $bad" >&2
+      status=1
+      break
+    fi
+  done
 done
 exit $status
 `;
