@@ -241,6 +241,17 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
       return reply.code(201).send(enrolled);
     });
 
+    // Rotation: the caller's admin token (and any other) stops working; the new one is answered once and
+    // written to the admin-token file of this hub's data folder.
+    api.post('/v1/admin/rotate', { config: { auth: 'admin' } }, async (request, reply) => {
+      if (request.body !== undefined && (typeof request.body !== 'object' || request.body === null || Object.keys(request.body).length > 0)) {
+        throw new OutpostError('invalid_input', 'Admin token rotation takes no input (send {} or no body).');
+      }
+      const token = await auth.rotateAdminToken(options.dataDir);
+      log.info('admin token rotated', {});
+      return reply.code(200).send({ token });
+    });
+
     api.delete<{ Params: { nodeId: string } }>('/v1/nodes/:nodeId', { config: { auth: 'admin' } }, async (request) => {
       const nodeId = parseInput(nodeIdSchema, request.params.nodeId, 'node id');
       await auth.revokeNode(nodeId);

@@ -22,6 +22,11 @@ export interface HubAuth {
   isAdminToken(token: string): Promise<boolean>;
   enrollNode(name: string, nodeId?: string): Promise<{ nodeId: string; token: string }>;
   revokeNode(nodeId: string): Promise<void>;
+  /**
+   * A new admin token replaces every old one: the new hash goes in and all others are deleted in one
+   * transaction, then the new token is written to `<dataDir>/admin-token` (0600).
+   */
+  rotateAdminToken(dataDir: string): Promise<string>;
 }
 
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -87,6 +92,16 @@ export function createHubAuth(db: HubDatabase): HubAuth {
         throw new OutpostError('conflict', `The node id ${JSON.stringify(nodeId)} is already enrolled (or was revoked); choose another id.`);
       }
       return { nodeId, token };
+    },
+    rotateAdminToken: async (dataDir) => {
+      const token = `admin.${newSecret()}`;
+      const hash = hashToken(token);
+      await db.transaction(async (tx) => {
+        await tx.query('INSERT INTO admin_tokens (token_hash) VALUES ($1)', [hash]);
+        await tx.query('DELETE FROM admin_tokens WHERE token_hash <> $1', [hash]);
+      });
+      writeFileAtomic(join(dataDir, ADMIN_TOKEN_FILE), token + '\n', 0o600);
+      return token;
     },
     revokeNode: async (nodeId) => {
       const { rows } = await db.query('UPDATE nodes SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id', [nodeId]);

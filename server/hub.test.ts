@@ -485,3 +485,32 @@ describe('failed authentication', () => {
     }
   });
 });
+
+describe('admin token rotation', () => {
+  test('POST /v1/admin/rotate answers a new admin token, revokes the old one and persists the new one', async () => {
+    const rotDir = mkdtempSync(join(tmpdir(), 'outpost-hub-rotate-'));
+    let rot = await startHub({ dataDir: rotDir, heartbeatMs: 150 });
+    try {
+      const old = rot.adminToken;
+      assert.equal((await hubRequest(rot.url, '/v1/admin/rotate', { json: {} })).status, 401, 'needs the admin token');
+      const n = await enrollNode(rot.url, old, 'before-rotation');
+      assert.equal((await hubRequest(rot.url, '/v1/admin/rotate', { token: n.token, json: {} })).status, 401, 'a node token cannot rotate');
+      const rotated = await hubRequest<{ token: string }>(rot.url, '/v1/admin/rotate', { token: old, json: {} });
+      assert.equal(rotated.status, 200);
+      const fresh = rotated.body.token;
+      assert.notEqual(fresh, old);
+      assert.equal((await hubRequest(rot.url, '/v1/nodes', { token: old, json: { name: 'x' } })).status, 401, 'the old token is revoked');
+      assert.equal((await hubRequest(rot.url, '/v1/nodes', { token: fresh, json: { name: 'y' } })).status, 201);
+      assert.equal(readFileSync(join(rotDir, 'admin-token'), 'utf8').trim(), fresh);
+      assert.equal(statSync(join(rotDir, 'admin-token')).mode & 0o777, 0o600);
+      assert.equal((await hubRequest(rot.url, '/v1/whoami', { token: n.token })).status, 200, 'node tokens are untouched');
+      await rot.close();
+      rot = await startHub({ dataDir: rotDir, heartbeatMs: 150 });
+      assert.equal(rot.adminToken, fresh);
+      assert.equal((await hubRequest(rot.url, '/v1/nodes', { token: old, json: { name: 'z' } })).status, 401, 'still revoked after a restart');
+    } finally {
+      await rot.close();
+      rmSync(rotDir, { recursive: true, force: true });
+    }
+  });
+});
