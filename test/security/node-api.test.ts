@@ -242,6 +242,22 @@ test('unknown methods, method names with paths and SQL: 404; no token or a wrong
   }
 });
 
+test('the session cookie: the API token or a forged session id under the cookie name is refused; the real one works', async () => {
+  const signIn = await fetch(node.dashboardUrl, { redirect: 'manual' });
+  const session = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+  assert.ok(session.startsWith(`${node.sessionCookie}=`) && !session.includes(token));
+  const call = (cookie: string) =>
+    fetch(`${node.url}/api/agents.list`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: '{}' });
+  assert.equal((await call(session)).status, 200);
+  // the old design took the API token as the cookie value; a session id is not derived from anything guessable
+  const id = session.slice(node.sessionCookie.length + 1);
+  const oneCharOff = id.slice(0, -1) + (id.endsWith('A') ? 'B' : 'A');
+  for (const forged of [token, oneCharOff, 'x'.repeat(43)]) {
+    count('forged session cookie');
+    assert.equal((await call(`${node.sessionCookie}=${forged}`)).status, 401, `cookie ${forged.slice(0, 8)}…`);
+  }
+});
+
 test('afterwards the node is healthy and the data intact', async () => {
   const info = await ok<{ nodeId: string }>('app.info', {});
   assert.ok(info.nodeId);
