@@ -86,3 +86,19 @@ test('the tray menu: Open, Sync now, Pause/Resume, Review conflicts (N), Quit', 
   assert.equal(model.at(-1)?.type === 'item' && model.at(-1)?.type, 'item');
   assert.equal((model.at(-1) as { action: string }).action, 'quit', 'Quit is last');
 });
+
+test('issue 11: the tray never says up to date before a sync, or with anything pending, failed or unpushed', () => {
+  const notSynced: Array<Partial<TrayFacts>> = [
+    { lastSyncAt: null },
+    { lastSyncAt: null, pending: 2 },
+    { failed: 1 },
+    { unpushedCommits: 1 },
+  ];
+  for (const facts of notSynced) {
+    const view = trayView({ ...base, ...facts }, now);
+    assert.notEqual(view.state, 'synced', JSON.stringify(facts));
+    assert.doesNotMatch(view.tooltip, /up to date|in sync/i, JSON.stringify(facts));
+  }
+  assert.match(trayView({ ...base, lastSyncAt: null }, now).tooltip, /Not synced yet/);
+  assert.equal(trayView({ ...base, unpushedCommits: 0 }, now).state, 'synced');
+});

@@ -1,4 +1,4 @@
-import type { SyncState } from '../../shared/domain/sync-status';
+import { isAllSynced, type SyncState } from '../../shared/domain/sync-status';
 
 /** The six looks of the tray icon; each has its own PNG in resources/tray/. */
 export const trayStates = ['synced', 'syncing', 'offline', 'paused', 'conflicts', 'error'] as const;
@@ -13,6 +13,8 @@ export interface TrayFacts {
   conflicts: number;
   lastSyncAt: string | null;
   lastError: string | null;
+  /** workspace Git commits not yet pushed to the hub, when known */
+  unpushedCommits?: number | null;
 }
 
 export interface TrayView {
@@ -56,7 +58,8 @@ export function trayStateOf(facts: TrayFacts): TrayState {
   // no hub configured: nothing leaves this machine, which looks like offline to the person
   if (facts.syncState === 'offline' || facts.syncState === 'disabled') return 'offline';
   if (facts.syncState === 'syncing' || facts.syncState === 'connecting') return 'syncing';
-  return facts.pending > 0 ? 'syncing' : 'synced';
+  // "synced" only by the one shared rule: a completed sync and nothing pending, failed or unpushed
+  return isAllSynced({ state: facts.syncState, ...facts }) ? 'synced' : 'syncing';
 }
 
 export function trayIconFile(state: TrayState): string {
@@ -66,7 +69,10 @@ export function trayIconFile(state: TrayState): string {
 function detailLabel(state: TrayState, facts: TrayFacts): string {
   if (facts.syncState === 'disabled') return 'Sync is off (no hub connected)';
   if (state === 'conflicts') return `${count(facts.conflicts, 'conflict')} to review`;
-  if (state === 'syncing' && facts.syncState === 'idle') return facts.mode === 'manual' ? 'Changes waiting (manual sync)' : 'Changes waiting to sync';
+  if (state === 'syncing' && facts.syncState === 'idle') {
+    if (facts.pending === 0 && facts.failed === 0 && (facts.unpushedCommits ?? 0) === 0 && facts.lastSyncAt === null) return 'Not synced yet';
+    return facts.mode === 'manual' ? 'Changes waiting (manual sync)' : 'Changes waiting to sync';
+  }
   return labels[state];
 }
 

@@ -12,5 +12,7 @@ test('each fact maps to its state, by precedence', () => {
   assert.equal(deriveSyncState({ ...base, reachable: false, cycleRunning: true }), 'offline');
   assert.equal(deriveSyncState({ ...base, fatalError: 'token refused', reachable: false }), 'error');
   assert.equal(deriveSyncState({ ...base, paused: true, fatalError: 'x' }), 'paused');
-  assert.equal(deriveSyncState({ ...base, hubConfigured: false, paused: true }), 'disabled');
+  // issue 11: a pause with no hub used to show nothing ('disabled'); paused is always shown
+  assert.equal(deriveSyncState({ ...base, hubConfigured: false, paused: true }), 'paused');
+  assert.equal(deriveSyncState({ ...base, hubConfigured: false }), 'disabled');
 });

@@ -17,13 +17,14 @@ export interface SyncFacts {
 }
 
 /**
- * One state, by precedence: a node with no hub is `disabled`; a pause wins over everything that follows; a fatal
+ * One state, by precedence: a pause wins over everything (with or without a hub); a node with no hub is `disabled`; a fatal
  * error needs a person; an unreachable hub is `offline` (a state, not an error); until the worker is up and the
  * hub has answered once it is `connecting`; then `syncing` while a cycle runs, else `idle`.
  */
 export function deriveSyncState(facts: SyncFacts): SyncState {
-  if (!facts.hubConfigured) return 'disabled';
+  // a pause shows whether or not a hub is set: the person asked for it and must see it took
   if (facts.paused) return 'paused';
+  if (!facts.hubConfigured) return 'disabled';
   if (facts.fatalError) return 'error';
   if (facts.reachable === false) return 'offline';
   if (!facts.workerReady || facts.reachable === null) return 'connecting';

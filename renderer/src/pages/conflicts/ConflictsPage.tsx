@@ -71,7 +71,7 @@ export function ConflictsPage({ param }: { param?: string }) {
               onPrev={() => move(-1)}
             />
           ) : (
-            list.data && <Empty>{tab === 'pending' ? 'No conflicts need you. Everything is in sync.' : 'Nothing here.'}</Empty>
+            list.data && <Empty>{tab === 'pending' ? 'No conflicts.' : 'Nothing here.'}</Empty>
           )}
         </div>
       </div>

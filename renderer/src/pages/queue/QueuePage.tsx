@@ -1,10 +1,10 @@
-import type { SyncStatus } from '../../../../shared/domain/sync-status';
+import { isAllSynced, type SyncStatus } from '../../../../shared/domain/sync-status';
 import { outpost } from '../../outpost';
 import { formatAge, formatBytes, formatTime, useAction, useApi } from '../../hooks';
 import { Empty, ErrorBanner, Loading, StatusBadge } from '../../components';
 
 const stateHelp: Record<SyncStatus['state'], string> = {
-  idle: 'Everything acknowledged by the hub is up to date.',
+  idle: 'Connected to the hub.',
   syncing: 'Sending and receiving changes now.',
   connecting: 'Reaching the hub…',
   offline: 'The hub is unreachable. Changes stay queued here and are sent when it is back.',
@@ -12,6 +12,15 @@ const stateHelp: Record<SyncStatus['state'], string> = {
   error: 'Sync stopped on an error. Fix the cause below, then press Sync now.',
   disabled: 'No hub is configured: this node keeps everything locally. Connect it to a hub in Settings.',
 };
+
+/** The idle line says "up to date" only by the shared rule (isAllSynced); otherwise what still waits. */
+function helpOf(st: SyncStatus): string {
+  if (st.state !== 'idle') return stateHelp[st.state];
+  if (isAllSynced(st)) return 'Everything acknowledged by the hub is up to date.';
+  if (st.lastSyncAt === null && st.pending === 0 && st.failed === 0) return 'Connected to the hub; not synced yet.';
+  const waiting = [st.pending > 0 && `${st.pending} pending`, st.failed > 0 && `${st.failed} failed`, st.conflicts > 0 && `${st.conflicts} in conflict`].filter(Boolean);
+  return `Not synced: ${waiting.join(', ') || 'changes waiting'}.`;
+}
 
 /** The sync queue: what is pending, what failed and why, and what to do about it. */
 export function QueuePage() {
@@ -37,7 +46,7 @@ export function QueuePage() {
         <div className="card sync-card" data-testid="sync-card">
           <div className="sync-row">
             <StatusBadge status={st.state} />
-            <span>{stateHelp[st.state]}</span>
+            <span data-testid="sync-help">{helpOf(st)}</span>
           </div>
           {st.lastError && <div className="banner error">Last error: {st.lastError}</div>}
           <dl className="facts">
