@@ -50,6 +50,8 @@ child.on('exit', (code) => {
   let summary = { passed: 0, failed: 1 };
   try { summary = JSON.parse(readFileSync(summaryFile, 'utf8')); } catch { /* runner died before reporting */ }
   const failed = summary.failed + (code !== 0 && summary.failed === 0 ? 1 : 0);
+  // a skipped or todo test fails the run (the reporter counts it as failed): name each one
+  for (const name of summary.notRun ?? []) console.log(`not run (counted as failed): ${name}`);
   console.log(`\n${summary.passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
 });
