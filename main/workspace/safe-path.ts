@@ -11,7 +11,7 @@ import { OutpostError } from '../../shared/errors';
  */
 export function resolveWorkspaceFile(root: string, path: string, options: { createParents?: boolean } = {}): string {
   if (!isSafeWorkspacePath(path)) {
-    throw new OutpostError('invalid_input', `The workspace path ${JSON.stringify(path.slice(0, 200))} is not allowed: it must be relative, normalized, inside the workspace and not under .git.`);
+    throw new OutpostError('invalid_input', `The workspace path ${JSON.stringify(path.slice(0, 200))} is not allowed: it must be relative, normalized, inside the workspace and not under .git, and a name every OS can write (no Windows device name such as CON or nul.txt, no trailing dot or space, no 8.3 short name such as GIT~1).`);
   }
   const realRoot = realpathSync(root);
   const target = join(realRoot, ...path.split('/'));

@@ -164,6 +164,7 @@ export class Workspace {
   async save(input: { path: string; content: string; expectedVersion?: number }, by = this.options.identity.nodeName): Promise<WorkspaceItem> {
     const item = await this.locked(async () => {
       resolveWorkspaceFile(this.root, input.path); // refuses escaping paths before anything is read or written
+      await this.refuseTwin(input.path);
       const onDisk = await readWorkspaceFile(this.root, input.path);
       let existing = await this.itemRow(input.path);
       if (onDisk && onDisk.oid !== (existing && !existing.deleted ? existing.content_oid : null)) {
@@ -672,6 +673,18 @@ export class Workspace {
     const s = this.options.settings.get();
     const name = s.workspace.authorName === 'Outpost' ? `Outpost (${this.options.identity.nodeName})` : s.workspace.authorName;
     return { name, email: s.workspace.authorEmail };
+  }
+
+  /** Two paths equal under case folding or Unicode normalization are one file on Windows and macOS: refused. */
+  private async refuseTwin(path: string): Promise<void> {
+    const res = await this.db.query<{ path: string }>(
+      `SELECT path FROM workspace_items WHERE NOT deleted AND path <> $1 AND lower(normalize(path, NFC)) = lower(normalize($1, NFC)) LIMIT 1`,
+      [path],
+    );
+    const twin = res.rows[0]?.path;
+    if (twin !== undefined) {
+      throw new OutpostError('invalid_input', `The workspace path ${JSON.stringify(path)} differs from the existing ${JSON.stringify(twin)} only by case or Unicode normalization: Windows and macOS would see one file.`);
+    }
   }
 
   private async itemRow(path: string): Promise<ItemRow | null> {

@@ -16,8 +16,20 @@ export function isSafeWorkspacePath(p: string): boolean {
   if (p.startsWith('/') || p.includes('\\') || p.includes('\0') || /^[A-Za-z]:/.test(p)) return false;
   const segments = p.split('/');
   return segments.every(
-    (s) => s !== '' && s !== '.' && s !== '..' && s.toLowerCase() !== '.git' && !/[\x00-\x1f<>:"|?*]/.test(s),
+    (s) =>
+      s !== '' && s !== '.' && s !== '..' && s.toLowerCase() !== '.git' && !/[\x00-\x1f<>:"|?*]/.test(s) && isPortableSegment(s),
   );
+}
+
+/**
+ * A name every OS can check out: a repository written on Linux is checked out on Windows and macOS too. Not a
+ * Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, also with an extension: `nul.txt`), no trailing dot
+ * or space (Windows drops them), no 8.3 short-name form (`GIT~1`: any `~digit`, which can alias `.git`).
+ */
+export function isPortableSegment(s: string): boolean {
+  if (/[. ]$/.test(s)) return false;
+  if (/~\d/.test(s)) return false;
+  return !/^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]) *(\..*)?$/i.test(s);
 }
 
 export type WorkspaceItemStatus = 'pending' | 'committed' | 'synced' | 'conflict';
