@@ -26,7 +26,8 @@ const tried: Record<string, number> = {};
 const count = (kind: string, n = 1) => (tried[kind] = (tried[kind] ?? 0) + n);
 
 before(async () => {
-  hub = await startTestHub({ rateLimit: false });
+  // this file sends hundreds of refused credentials on purpose; the failure limiter has its own test (server/hub.test.ts)
+  hub = await startTestHub({ rateLimit: false, authFailures: { max: 100_000, windowMs: 60_000 } });
   a = await hub.enroll('alpha', 'alpha');
   b = await hub.enroll('beta', 'beta');
   observer = await hub.enroll('observer', 'observer');

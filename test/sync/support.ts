@@ -14,9 +14,9 @@ export interface TestHub extends RunningHub {
 }
 
 /** A real hub in process on embedded PGlite, on a free loopback port. */
-export async function startTestHub(options: { dataDir?: string; port?: number; rateLimit?: { max: number; windowMs: number } | false } = {}): Promise<TestHub> {
+export async function startTestHub(options: { dataDir?: string; port?: number; rateLimit?: { max: number; windowMs: number } | false; authFailures?: { max: number; windowMs: number } } = {}): Promise<TestHub> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'outpost-hub-'));
-  const hub = await startHub({ dataDir, port: options.port ?? 0, rateLimit: options.rateLimit ?? false, heartbeatMs: 5000 });
+  const hub = await startHub({ dataDir, port: options.port ?? 0, rateLimit: options.rateLimit ?? false, heartbeatMs: 5000, ...(options.authFailures ? { authFailures: options.authFailures } : {}) });
   return {
     ...hub,
     dataDir,
