@@ -52,7 +52,14 @@ export interface Resolution {
 export const UNRULED_WEIGHT = 0.5;
 
 const everyPath = (rule: FieldRule) => (): FieldRule => rule;
-const LWW_RULE: FieldRule = { field: '*', strategy: 'lww', weight: 1 };
+/**
+ * Trust given to a leaf both sides changed differently under lww, decided by hybrid logical clock: above the
+ * default threshold (so it applies automatically and stays reviewable and undoable), below certainty.
+ */
+export const LWW_CONTESTED_WEIGHT = 0.9;
+/** lww decides only contested leaves: objects both sides changed are merged key by key first (no rule matches a path). */
+const LWW_LEAF_RULE: FieldRule = { field: '*', strategy: 'lww', weight: LWW_CONTESTED_WEIGHT };
+const noRule = (): undefined => undefined;
 const MERGE_RULE: FieldRule = { field: '*', strategy: 'merge', weight: 1 };
 
 /** The side whose write is later by hybrid logical clock; the clock string embeds the node id, so ties are rare and still ordered. */
@@ -116,8 +123,14 @@ export function resolveConflict(input: ConflictInput, settings: TableMergeSettin
 
   switch (settings.strategy) {
     case 'lww': {
-      const merged = mergeSides(input, everyPath(LWW_RULE), LWW_RULE);
-      return finish('lww', merged, `Both sides' separate edits kept; fields both changed take the newer (${newerSide(input.local, input.remote)}) write.`);
+      const merged = mergeSides(input, noRule, LWW_LEAF_RULE);
+      return finish(
+        'lww',
+        merged,
+        merged.decisions.length
+          ? `Both sides' separate edits kept, key by key; ${merged.decisions.length} value(s) both changed take the newer (${newerSide(input.local, input.remote)}) write.`
+          : 'The edits do not overlap: both sides merged key by key.',
+      );
     }
     case 'local':
     case 'remote': {

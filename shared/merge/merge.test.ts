@@ -53,6 +53,38 @@ test('lww keeps one-sided edits and gives contested fields to the newer write', 
   assert.deepEqual(r.decisions.map((d) => [d.path, d.took]), [['name', 'remote']]);
 });
 
+test('lww (the default) merges config key by key: edits to different keys all survive at full confidence', () => {
+  const local = { ...agentBase, config: { ...agentBase.config, temperature: 0.7 } };
+  const remote = { ...agentBase, config: { ...agentBase.config, model: 'large' } };
+  for (const localNewer of [false, true]) {
+    const r = resolveConflict(conflict(agentBase, local, remote, localNewer), settings('lww'));
+    assert.deepEqual(r.data, { ...agentBase, config: { model: 'large', temperature: 0.7, tools: ['search'] } });
+    assert.equal(r.confidence, 1, 'no leaf was changed by both sides');
+    assert.equal(r.automatic, true);
+    assert.deepEqual(r.decisions, []);
+  }
+  // nested deeper: keys of an object inside config merge too
+  const deepBase = { ...agentBase, config: { limits: { tokens: 100, calls: 5 } } };
+  const deep = resolveConflict(
+    conflict(deepBase, { ...deepBase, config: { limits: { tokens: 200, calls: 5 } } }, { ...deepBase, config: { limits: { tokens: 100, calls: 9 } } }),
+    settings('lww'),
+  );
+  assert.deepEqual(deep.data?.['config'], { limits: { tokens: 200, calls: 9 } });
+});
+
+test('lww decides by clock only a leaf both sides changed, with confidence below 1', () => {
+  const local = { ...agentBase, config: { ...agentBase.config, model: 'medium', temperature: 0.7 } };
+  const remote = { ...agentBase, config: { ...agentBase.config, model: 'large' } };
+  const remoteNewer = resolveConflict(conflict(agentBase, local, remote, false), settings('lww'));
+  assert.deepEqual(remoteNewer.data?.['config'], { model: 'large', temperature: 0.7, tools: ['search'] });
+  assert.ok(remoteNewer.confidence < 1);
+  assert.equal(remoteNewer.automatic, true, 'above the default threshold: applied, reviewable, undoable');
+  assert.deepEqual(remoteNewer.decisions.map((d) => [d.path, d.took]), [['config.model', 'remote']]);
+  const localNewer = resolveConflict(conflict(agentBase, local, remote, true), settings('lww'));
+  assert.equal((localNewer.data?.['config'] as JsonRecord)['model'], 'medium');
+  assert.deepEqual(localNewer.decisions.map((d) => [d.path, d.took]), [['config.model', 'local']]);
+});
+
 test('merge combines nested config, unions arrays, and leaves a leaf both changed below the threshold', () => {
   const local = { ...agentBase, config: { ...agentBase.config, temperature: 0.5, tools: ['search', 'code'] } };
   const remote = { ...agentBase, config: { ...agentBase.config, model: 'large', tools: ['search', 'browse'] } };
