@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject, Page, SyncedTable, VersionVector } from '../../shared/domain/records';
 import { OutpostError } from '../../shared/errors';
+import { incrementVv } from '../../shared/sync/version-vector';
 import { nowIso, paging, type StoreCore } from './core';
 import type { SyncQueue } from './queue';
 import type Database from 'better-sqlite3';
@@ -213,9 +214,7 @@ export class RecordRepository {
   }
 
   private nextVv(vvJson: string): VersionVector {
-    const vv = JSON.parse(vvJson) as VersionVector;
-    vv[this.core.nodeId] = (vv[this.core.nodeId] ?? 0) + 1;
-    return vv;
+    return incrementVv(JSON.parse(vvJson) as VersionVector, this.core.nodeId);
   }
 
   /** Statements for one set of patched fields (column names from the fixed spec only), built once. */
