@@ -1,7 +1,8 @@
-import type { PushResult, RecordState, WireChange, Patch } from '../shared/sync/wire';
+import type { PushResult, RecordState, WireChange } from '../shared/sync/wire';
+import { applyPatch } from '../shared/sync/delta';
+import { compareVv, descendsFrom } from '../shared/sync/version-vector';
 import { OutpostError } from '../shared/errors';
 import type { HubDatabase, Queryable } from './db/database';
-import type { VersionVector } from '../shared/domain/records';
 
 /**
  * The hub's record store: the append-only change log whose `seq` is the pull cursor. Each row holds a change as
@@ -27,51 +28,6 @@ type JsonRecord = NonNullable<RecordState['data']>;
 const keyOf = (table: string, recordId: string) => `${table}\u0000${recordId}`;
 
 /**
- * Applies a patch to a copy of `data`. A plain object built key by key (JSON.stringify takes its fast path; a
- * null-prototype object cost 0.8 µs more a patch to build and write); a key named `__proto__` (refused at the door,
- * but this must not depend on it) is defined as plain data instead of assigned, which would set a prototype.
- */
-export function applyPatch(data: JsonRecord, patch: Patch): JsonRecord {
-  const out: JsonRecord = {};
-  const unset = patch.unset.length > 0 ? new Set(patch.unset) : null;
-  for (const k of Object.keys(data)) if (!unset?.has(k)) put(out, k, data[k]!);
-  for (const k of Object.keys(patch.set)) put(out, k, patch.set[k]!);
-  return out;
-}
-
-function put(o: JsonRecord, key: string, value: JsonRecord[string]): void {
-  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-  else o[key] = value;
-}
-
-/**
- * How `a` relates to `b`, as compareVv answers, without building a set of keys (three comparisons per pushed
- * patch). Own keys only: a node id like `constructor` must not read a prototype's property.
- */
-export function causality(a: VersionVector, b: VersionVector): 'equal' | 'before' | 'after' | 'concurrent' {
-  let aAhead = false;
-  let bAhead = false;
-  for (const node of Object.keys(a)) {
-    const x = a[node]!;
-    const y = Object.hasOwn(b, node) ? b[node]! : 0;
-    if (x > y) aAhead = true;
-    else if (y > x) bAhead = true;
-  }
-  for (const node of Object.keys(b)) {
-    if (!Object.hasOwn(a, node) && b[node]! > 0) bAhead = true;
-  }
-  if (aAhead && bAhead) return 'concurrent';
-  if (aAhead) return 'after';
-  if (bAhead) return 'before';
-  return 'equal';
-}
-
-const descends = (a: VersionVector, b: VersionVector): boolean => {
-  const c = causality(a, b);
-  return c === 'equal' || c === 'after';
-};
-
-/**
  * What a change does to the current state: the next state, or null for a conflict. A full write or delete
  * applies when there is no record yet or its vv descends from the current one; a patch also needs the
  * current state to be exactly its base.
@@ -79,10 +35,10 @@ const descends = (a: VersionVector, b: VersionVector): boolean => {
 export function decide(change: WireChange, current: RecordState | undefined): { data: JsonRecord | null; deleted: boolean } | null {
   if (change.patch) {
     if (!current || current.deleted || !current.data || !change.baseVv) return null;
-    if (causality(current.vv, change.baseVv) !== 'equal' || !descends(change.vv, current.vv)) return null;
+    if (compareVv(current.vv, change.baseVv) !== 'equal' || !descendsFrom(change.vv, current.vv)) return null;
     return { data: applyPatch(current.data, change.patch), deleted: false };
   }
-  if (current && !descends(change.vv, current.vv)) return null;
+  if (current && !descendsFrom(change.vv, current.vv)) return null;
   return change.op === 'delete' ? { data: null, deleted: true } : { data: change.data ?? {}, deleted: false };
 }
 
@@ -276,7 +232,7 @@ function decideAll(changes: WireChange[], nodeId: string, before: Map<string, Re
     const state = current.get(key);
     // Every write advances its author's entry, so a vector equal to the current one is the write the hub
     // already holds, resent under a new change id: answering it as a duplicate keeps it out of the log twice.
-    if (state && state.seq > 0 && causality(change.vv, state.vv) === 'equal') {
+    if (state && state.seq > 0 && compareVv(change.vv, state.vv) === 'equal') {
       decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'duplicate', seq: state.seq } });
       continue;
     }

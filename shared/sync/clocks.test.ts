@@ -83,3 +83,17 @@ test('version vectors of nodes named like Object.prototype members (constructor,
     assert.ok(descendsFrom(merged, one) && descendsFrom(merged, { a: 2 }));
   }
 });
+
+test('compareVv answers as the definition on generated vectors, node ids named like prototype members included', () => {
+  const vv = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'node-1', 'toString', 'constructor', '__proto__'), fc.integer({ min: 0, max: 3 }), { maxKeys: 4 });
+  const entry = (v: Record<string, number>, k: string) => (Object.hasOwn(v, k) ? v[k]! : 0);
+  fc.assert(
+    fc.property(vv, vv, (a, b) => {
+      const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+      const ahead = [...keys].some((k) => entry(a, k) > entry(b, k));
+      const behind = [...keys].some((k) => entry(a, k) < entry(b, k));
+      assert.equal(compareVv(a, b), ahead && behind ? 'concurrent' : ahead ? 'after' : behind ? 'before' : 'equal');
+    }),
+    { numRuns: 2000 },
+  );
+});

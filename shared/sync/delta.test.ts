@@ -36,3 +36,18 @@ test('encodeUpsert sends the patch only when it is smaller than the full state',
 test('utf8Length matches Buffer.byteLength', () => {
   fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => utf8Length(s) === Buffer.byteLength(s, 'utf8')));
 });
+
+test('applyPatch: sets and unsets on a copy with a plain prototype; a field named __proto__ is data, set and unset alike', () => {
+  const base = { a: 1, b: { c: [1] }, d: 'x' };
+  const out = applyPatch(base, { set: { d: 'y', e: null }, unset: ['a'] });
+  assert.deepEqual(out, { b: { c: [1] }, d: 'y', e: null });
+  assert.deepEqual(base, { a: 1, b: { c: [1] }, d: 'x' }, 'the base is untouched');
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+  const hostileBase = JSON.parse('{"__proto__": {"polluted": true}, "k": 1}') as Record<string, unknown>;
+  const set = applyPatch(hostileBase, { set: JSON.parse('{"__proto__": 2}') as Record<string, null>, unset: [] });
+  assert.equal(Object.getPrototypeOf(set), Object.prototype);
+  assert.equal(JSON.stringify(set), '{"__proto__":2,"k":1}', 'the patched field is applied, as the hub applies it');
+  const unset = applyPatch(hostileBase, { set: {}, unset: ['__proto__'] });
+  assert.equal(JSON.stringify(unset), '{"k":1}');
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});

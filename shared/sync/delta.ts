@@ -18,14 +18,22 @@ export function diffRecord(base: RecordData, next: RecordData): Patch {
   return { set: set as Patch['set'], unset };
 }
 
-export function applyPatch(base: RecordData, patch: Patch): RecordData {
-  const out: RecordData = { ...base };
-  for (const key of patch.unset) delete out[key];
-  for (const [key, value] of Object.entries(patch.set)) {
-    if (key === '__proto__') continue; // never reachable from parsed JSON objects, but refuse it anyway
-    out[key] = value;
-  }
-  return out;
+/**
+ * Applies a patch to a copy of `base`: the one rule the node and the hub both use, so they cannot diverge on the
+ * same change. A plain object built key by key (JSON.stringify takes its fast path); a key named `__proto__`
+ * (legal in parsed JSON) is defined as plain data instead of assigned, which would set a prototype.
+ */
+export function applyPatch<T extends RecordData>(base: T, patch: Patch): T {
+  const out: RecordData = {};
+  const unset = patch.unset.length > 0 ? new Set(patch.unset) : null;
+  for (const key of Object.keys(base)) if (!unset?.has(key)) putField(out, key, base[key]);
+  for (const key of Object.keys(patch.set)) putField(out, key, patch.set[key]);
+  return out as T;
+}
+
+function putField(o: RecordData, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }
 
 export const isEmptyPatch = (patch: Patch): boolean => Object.keys(patch.set).length === 0 && patch.unset.length === 0;
