@@ -10,6 +10,7 @@ import {
   parsedPushRequestSchema,
   recordsRequestSchema,
   cursorSchema,
+  type PushResult,
 } from '../shared/sync/wire';
 import type { Logger } from '../main/log';
 import type { HubDatabase } from './db/database';
@@ -17,7 +18,7 @@ import type { HubAuth } from './auth';
 import { createFailureLimiter } from '../shared/auth/failure-limiter';
 import type { ChangeFeed } from './change-feed';
 import { findUnsafeJson } from '../shared/sync/json-safety';
-import { getRecords, headSeq, pullChangesJson, pushChanges } from './sync-store';
+import { DEFAULT_MAX_CLOCK_AHEAD_MS, getRecords, headSeq, pullChangesJson, pushChanges } from './sync-store';
 
 type AuthKind = 'none' | 'node' | 'admin';
 
@@ -50,6 +51,8 @@ export interface HubAppOptions extends HubPluginContext {
   authFailures?: { max: number; windowMs: number };
   /** Interval of SSE heartbeats; each one also re-checks the stream's token, so revocation ends it. */
   heartbeatMs: number;
+  /** How far past the hub's clock a change's hybrid logical clock may run; later ones are refused (clock_ahead). */
+  maxClockAheadMs?: number;
   plugins: HubPlugin[];
 }
 
@@ -159,6 +162,15 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
 
   // The sync API lives in its own encapsulated context: compression, rate limits and body checks apply here
   // and not to plugins mounted beside it (Git's smart HTTP brings its own gzip handling and body sizes).
+  // Changes refused since this hub process started, by refusal code: each one is also logged with its node.
+  const refused = new Map<string, number>();
+  const countRefusals = (nodeId: string, results: PushResult[]) => {
+    for (const r of results) {
+      if (r.status !== 'rejected') continue;
+      refused.set(r.error.code, (refused.get(r.error.code) ?? 0) + 1);
+      log.warn('change refused', { nodeId, changeId: r.changeId, code: r.error.code, reason: r.error.message });
+    }
+  };
   const failures = createFailureLimiter(options.authFailures ?? { max: 30, windowMs: 60_000 });
   const authFailed = (request: FastifyRequest, message: string): OutpostError => {
     failures.fail(request.ip);
@@ -259,6 +271,8 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
       return { revoked: true };
     });
 
+    api.get('/v1/admin/stats', { config: { auth: 'admin' } }, async () => ({ refused: Object.fromEntries(refused) }));
+
     api.get('/v1/whoami', async (request) => ({ nodeId: request.hubNode!.nodeId, name: request.hubNode!.name }));
 
     api.post('/v1/push', async (request) => {
@@ -269,7 +283,8 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
       if (foreign) {
         throw new OutpostError('forbidden', `A node pushes only its own changes: change ${foreign.changeId} names node ${foreign.nodeId}, this token is node ${node.nodeId}. Nothing was applied.`);
       }
-      const outcome = await pushChanges(db, node.nodeId, input.changes);
+      const outcome = await pushChanges(db, node.nodeId, input.changes, { nowMs: Date.now(), maxClockAheadMs: options.maxClockAheadMs ?? DEFAULT_MAX_CLOCK_AHEAD_MS });
+      countRefusals(node.nodeId, outcome.results);
       return { results: outcome.results };
     });
 

@@ -150,6 +150,45 @@ describe('hub on embedded PGlite', () => {
     assert.equal(staleResult.status, 'conflict');
   });
 
+  test("a change claiming another node's counter beyond the hub's state of the record is refused, counted and changes nothing", async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'fa');
+    const b = await enrollNode(hub.url, hub.adminToken, 'fb');
+    const stats = async () => (await hubRequest<{ refused: Record<string, number> }>(hub.url, '/v1/admin/stats', { token: hub.adminToken })).body.refused.forged_vv ?? 0;
+    const refusedBefore = await stats();
+    await push(a.token, [makeChange(a.nodeId, 'f-1', { [a.nodeId]: 1 }, { data: { name: 'from a' } })]);
+    // b claims a's counter 2 (a wrote only 1): it would overwrite a's next concurrent write with no conflict
+    const ahead = makeChange(b.nodeId, 'f-1', { [a.nodeId]: 2, [b.nodeId]: 1 }, { data: { name: 'forged' } });
+    // b sets a's entry of a record a never wrote to 2^53 - 1: a's writes there would never descend again
+    const stall = makeChange(b.nodeId, 'f-2', { [a.nodeId]: Number.MAX_SAFE_INTEGER, [b.nodeId]: 1 });
+    // a counter of a node the hub has never seen on this record at all
+    const proto = makeChange(b.nodeId, 'f-3', { 'never-wrote-here': 1, [b.nodeId]: 1 });
+    const r = await push(b.token, [ahead, stall, proto]);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.results.map((x) => (x.status === 'rejected' ? x.error.code : x.status)), ['forged_vv', 'forged_vv', 'forged_vv']);
+    const message = r.body.results[0]!.status === 'rejected' ? r.body.results[0]!.error.message : '';
+    assert.match(message, new RegExp(`counter 2 of node "${a.nodeId}".*hub holds 1`));
+    assert.equal(await stats(), refusedBefore + 3);
+    const state = await records(a.token, [{ table: 'agents', recordId: 'f-1' }, { table: 'agents', recordId: 'f-2' }, { table: 'agents', recordId: 'f-3' }]);
+    assert.deepEqual(state.body.records.map((x) => [x.recordId, x.data, x.vv]), [['f-1', { name: 'from a' }, { [a.nodeId]: 1 }]]);
+    // what b really saw of a's counter is accepted; the stats are the admin's, not a node's
+    const honest = makeChange(b.nodeId, 'f-1', { [a.nodeId]: 1, [b.nodeId]: 1 }, { data: { name: 'merged by b' } });
+    assert.equal((await push(b.token, [honest])).body.results[0]!.status, 'applied');
+    assert.equal((await hubRequest(hub.url, '/v1/admin/stats', { token: b.token })).status, 401);
+  });
+
+  test("a change stamped more than five minutes past the hub's clock is refused as clock_ahead (retryable); four minutes pass", async () => {
+    const a = await enrollNode(hub.url, hub.adminToken, 'ka');
+    const stamped = (recordId: string, aheadMs: number) =>
+      makeChange(a.nodeId, recordId, { [a.nodeId]: 1 }, { hlc: `${String(Date.now() + aheadMs).padStart(15, '0')}-000000-${a.nodeId}` });
+    const r = await push(a.token, [stamped('k-1', 3 * 3_600_000), stamped('k-2', 4 * 60_000)]);
+    assert.equal(r.status, 200);
+    const [far, near] = r.body.results;
+    assert.ok(far!.status === 'rejected' && far!.error.code === 'clock_ahead', JSON.stringify(far));
+    assert.match(far!.error.message, /180 min ahead of the hub's \(at most 5 min/);
+    assert.equal(near!.status, 'applied');
+    assert.deepEqual((await records(a.token, [{ table: 'agents', recordId: 'k-1' }])).body.records, []);
+  });
+
   test('patches apply on their exact base only; pull sends them as deltas on request; deletes leave tombstones', async () => {
     const a = await enrollNode(hub.url, hub.adminToken, 'pa');
     const b = await enrollNode(hub.url, hub.adminToken, 'pb');

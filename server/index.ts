@@ -32,6 +32,8 @@ export interface HubOptions {
   /** failed authentications per client address per window before 429 */
   authFailures?: { max: number; windowMs: number };
   heartbeatMs?: number;
+  /** How far past the hub's clock a change may be stamped (default 5 minutes); later ones are refused. */
+  maxClockAheadMs?: number;
   /** Git smart HTTP for workspaces at /git/<workspace>.git (repositories under dataDir/git); on by default. */
   gitHosting?: boolean;
   /** More plugins mounted beside the sync API. */
@@ -78,6 +80,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       rateLimit: options.rateLimit ?? DEFAULTS.rateLimit,
       ...(options.authFailures ? { authFailures: options.authFailures } : {}),
       heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
+      ...(options.maxClockAheadMs !== undefined ? { maxClockAheadMs: options.maxClockAheadMs } : {}),
       plugins: [...(options.gitHosting === false ? [] : [gitHostingPlugin()]), ...(options.plugins ?? [])],
     });
     const host = options.host ?? '127.0.0.1';

@@ -1,5 +1,6 @@
-import type { PushResult, RecordState, WireChange } from '../shared/sync/wire';
+import { REFUSAL, type PushResult, type RecordState, type WireChange } from '../shared/sync/wire';
 import { applyPatch } from '../shared/sync/delta';
+import { decodeHlc } from '../shared/sync/hlc';
 import { compareVv, descendsFrom } from '../shared/sync/version-vector';
 import { OutpostError } from '../shared/errors';
 import type { HubDatabase, Queryable } from './db/database';
@@ -110,8 +111,21 @@ export interface PushOutcome {
 }
 
 /** Pushes a batch as `nodeId` (the caller has checked that every change is authored by it). */
-export async function pushChanges(db: HubDatabase, nodeId: string, changes: WireChange[]): Promise<PushOutcome> {
-  const outcome = await appendChanges(db, nodeId, changes);
+export interface PushClock {
+  nowMs: number;
+  maxClockAheadMs: number;
+}
+
+/** How far past the hub's clock a change's hybrid logical clock may run by default. */
+export const DEFAULT_MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+
+export async function pushChanges(
+  db: HubDatabase,
+  nodeId: string,
+  changes: WireChange[],
+  clock: PushClock = { nowMs: Date.now(), maxClockAheadMs: DEFAULT_MAX_CLOCK_AHEAD_MS },
+): Promise<PushOutcome> {
+  const outcome = await appendChanges(db, nodeId, changes, clock);
   if (outcome.maxSeq !== null) await refreshPlannerStatistics(db, outcome.maxSeq);
   return outcome;
 }
@@ -156,18 +170,18 @@ type Logged = Map<string, { seq: number; nodeId: string }>;
  * applied change whose id the log already holds fails the log's unique index: the batch is then rolled back to a
  * savepoint and decided again with every id looked up, exactly as without the optimism.
  */
-async function appendChanges(db: HubDatabase, nodeId: string, changes: WireChange[]): Promise<PushOutcome> {
+async function appendChanges(db: HubDatabase, nodeId: string, changes: WireChange[], clock: PushClock): Promise<PushOutcome> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
     const keys = new Map<string, { table: string; recordId: string }>();
     for (const c of changes) keys.set(keyOf(c.table, c.recordId), { table: c.table, recordId: c.recordId });
     const before = await loadCurrent(tx, [...keys.values()]);
 
-    let plan = decideAll(changes, nodeId, before, new Map());
+    let plan = decideAll(changes, nodeId, before, new Map(), clock);
     const unapplied = plan.decisions.flatMap((d, i) => (d.kind === 'done' ? [changes[i]!.changeId] : []));
     if (unapplied.length > 0) {
       const logged = await lookupChangeIds(tx, unapplied);
-      if (logged.size > 0) plan = decideAll(changes, nodeId, before, logged);
+      if (logged.size > 0) plan = decideAll(changes, nodeId, before, logged, clock);
     }
     if (!plan.decisions.some((d) => d.kind === 'apply')) return answer(plan, null);
 
@@ -178,7 +192,7 @@ async function appendChanges(db: HubDatabase, nodeId: string, changes: WireChang
       if (!isChangeIdTaken(error)) throw error;
       await tx.query('ROLLBACK TO SAVEPOINT append'); // the seqs it took stay unused: a pull never sees them
     }
-    plan = decideAll(changes, nodeId, before, await lookupChangeIds(tx, changes.map((c) => c.changeId)));
+    plan = decideAll(changes, nodeId, before, await lookupChangeIds(tx, changes.map((c) => c.changeId)), clock);
     return answer(plan, plan.decisions.some((d) => d.kind === 'apply') ? await writePlan(tx, plan.decisions, nodeId) : null);
   });
 }
@@ -202,7 +216,7 @@ async function lookupChangeIds(tx: Queryable, changeIds: string[]): Promise<Logg
 }
 
 /** Decides in order against the evolving state (a copy of `before`), so several changes to one record chain up. */
-function decideAll(changes: WireChange[], nodeId: string, before: Map<string, RecordState>, logged: Logged): { decisions: Decision[]; current: Map<string, RecordState> } {
+function decideAll(changes: WireChange[], nodeId: string, before: Map<string, RecordState>, logged: Logged, clock: PushClock): { decisions: Decision[]; current: Map<string, RecordState> } {
   const current = new Map(before);
   const decisions: Decision[] = [];
   const appliedIds = new Map<string, number>(); // change id -> index into `decisions`
@@ -218,7 +232,7 @@ function decideAll(changes: WireChange[], nodeId: string, before: Map<string, Re
             : {
                 changeId: change.changeId,
                 status: 'rejected',
-                error: { code: 'conflict', message: 'This change id was already used by another node.' },
+                error: { code: REFUSAL.idTaken, message: 'This change id was already used by another node.' },
               },
       });
       continue;
@@ -234,6 +248,16 @@ function decideAll(changes: WireChange[], nodeId: string, before: Map<string, Re
     // already holds, resent under a new change id: answering it as a duplicate keeps it out of the log twice.
     if (state && state.seq > 0 && compareVv(change.vv, state.vv) === 'equal') {
       decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'duplicate', seq: state.seq } });
+      continue;
+    }
+    const ahead = decodeHlc(change.hlc).wallMs - clock.nowMs;
+    if (ahead > clock.maxClockAheadMs) {
+      decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'rejected', error: { code: REFUSAL.clockAhead, message: clockAheadMessage(ahead, clock.maxClockAheadMs) } } });
+      continue;
+    }
+    const forged = forgedEntry(change, nodeId, state);
+    if (forged) {
+      decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'rejected', error: { code: REFUSAL.forgedVv, message: forged } } });
       continue;
     }
     const next = decide(change, state);
@@ -256,6 +280,28 @@ function decideAll(changes: WireChange[], nodeId: string, before: Map<string, Re
     current.set(key, record);
   }
   return { decisions, current };
+}
+
+/** Says how far ahead, in the units a person sets a clock by. The node parses nothing out of it. */
+function clockAheadMessage(aheadMs: number, maxMs: number): string {
+  const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
+  return `This node's clock runs ${aheadMs < 120_000 ? `${Math.round(aheadMs / 1000)} s` : minutes(aheadMs)} ahead of the hub's (at most ${minutes(maxMs)} is accepted): correct the clock; the change stays queued until then.`;
+}
+
+/**
+ * A node learns other nodes' counters of a record only from the hub, so a change may not claim more of another
+ * node's entry than the hub's current state of that record holds. Without this a node could overwrite a concurrent
+ * write with no conflict recorded, or set another node's entry to 2^53 and stall it. Returns why, or null.
+ */
+export function forgedEntry(change: WireChange, author: string, state: RecordState | undefined): string | null {
+  for (const [id, counter] of Object.entries(change.vv)) {
+    if (id === author) continue;
+    const held = state && Object.hasOwn(state.vv, id) ? state.vv[id]! : 0;
+    if (counter > held) {
+      return `Change ${change.changeId} claims counter ${counter} of node ${JSON.stringify(id)} for ${change.table}/${change.recordId}, but the hub holds ${held}: a node may claim only counters it got from the hub. Nothing was applied.`.slice(0, 2000);
+    }
+  }
+  return null;
 }
 
 /** Appends the applied changes under one contiguous block of seqs (safe: every allocation happens under the append lock). */

@@ -83,6 +83,13 @@ export const recordStateSchema = z
   .strict();
 export type RecordState = z.infer<typeof recordStateSchema>;
 
+/**
+ * Why the hub refused a change for good or for now (a `rejected` push result's code). A forged vector claims a
+ * counter of another node beyond what the hub holds for that record; a clock ahead stamps a time past the hub's
+ * own by more than the hub allows (the change stays queued until the node's clock is right).
+ */
+export const REFUSAL = { forgedVv: 'forged_vv', clockAhead: 'clock_ahead', idTaken: 'conflict' } as const;
+
 export const pushResultSchema = z.discriminatedUnion('status', [
   z.object({ changeId: z.uuid(), status: z.literal('applied'), seq: cursorSchema }).strict(),
   z.object({ changeId: z.uuid(), status: z.literal('duplicate'), seq: cursorSchema }).strict(),
