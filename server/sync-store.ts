@@ -1,6 +1,6 @@
 import { REFUSAL, type PushResult, type RecordState, type WireChange } from '../shared/sync/wire';
 import { applyPatch } from '../shared/sync/delta';
-import { decodeHlc } from '../shared/sync/hlc';
+import { MAX_CLOCK_AHEAD_MS, decodeHlc } from '../shared/sync/hlc';
 import { compareVv, descendsFrom } from '../shared/sync/version-vector';
 import { OutpostError } from '../shared/errors';
 import type { HubDatabase, Queryable } from './db/database';
@@ -117,7 +117,7 @@ export interface PushClock {
 }
 
 /** How far past the hub's clock a change's hybrid logical clock may run by default. */
-export const DEFAULT_MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+export const DEFAULT_MAX_CLOCK_AHEAD_MS = MAX_CLOCK_AHEAD_MS;
 
 export async function pushChanges(
   db: HubDatabase,

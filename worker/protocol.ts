@@ -149,6 +149,8 @@ export const storeCallSchema = z.discriminatedUnion('op', [
               /** a 4xx-style refusal: straight to failed; otherwise one attempt is counted and it is retried later */
               permanent: z.boolean(),
               retryInMs: z.number().int().min(0).nullable(),
+              /** false: the refusal says nothing about the change (the node's clock): pending again, no attempt counted */
+              countAttempt: z.boolean().optional(),
             })
             .strict(),
         )
@@ -222,6 +224,8 @@ export const workerStatusSchema = z
     cycleRunning: z.boolean(),
     /** refused credentials: retrying will not help until the token changes */
     authError: z.string().max(2000).nullable(),
+    /** the hub refused this node's changes as stamped too far ahead of its clock: they stay queued until it is right */
+    clockError: z.string().max(2000).nullable(),
     lastError: z.string().max(2000).nullable(),
     lastSyncAt: z.string().nullable(),
     nextAttemptAt: z.string().nullable(),

@@ -52,6 +52,7 @@ export class SyncScheduler {
       reachable: null,
       cycleRunning: false,
       authError: null,
+      clockError: null,
       lastError: null,
       lastSyncAt: null,
       nextAttemptAt: null,
@@ -184,6 +185,9 @@ export class SyncScheduler {
           retryBaseMs: this.deps.retryBaseMs ? Math.max(10, this.deps.retryBaseMs / 4) : 250,
         });
         this.status.reachable = true;
+        // held changes are not offered again for a while: the error stands until the hub takes a change
+        if (counts.clockAhead) this.status.clockError = counts.clockAhead;
+        else if (counts.pushed > 0) this.status.clockError = null;
         this.status.lastError =
           counts.limited === 'none'
             ? 'The daily sync quota is used up: sync resumes tomorrow (UTC).'

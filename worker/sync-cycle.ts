@@ -1,5 +1,5 @@
 import { encodeUpsert } from '../shared/sync/delta';
-import type { PullResponse, PushResponse, WireChange } from '../shared/sync/wire';
+import { REFUSAL, type PullResponse, type PushResponse, type WireChange } from '../shared/sync/wire';
 import type { Allowance } from './bandwidth';
 import { Backoff, sleep } from './backoff';
 import type { BatchSizer } from './batch-sizer';
@@ -36,13 +36,17 @@ export interface CycleCounts {
   pullMs: number;
   /** the budget held some changes back (metered link, quota) */
   limited: Allowance;
+  /** the hub's word that this node's clock runs too far ahead (its changes were held), else null */
+  clockAhead: string | null;
 }
 
 const PRIORITY_CRITICAL = 10;
+/** how soon changes held for a clock that runs ahead are offered to the hub again */
+const CLOCK_RETRY_MS = 30_000;
 
 /** One full cycle: push everything the budget allows, in the store's lease order, then pull to the hub's head. */
 export async function runCycle(deps: CycleDeps): Promise<CycleCounts> {
-  const counts: CycleCounts = { pushed: 0, pulled: 0, conflicts: 0, failed: 0, pushMs: 0, pullMs: 0, limited: 'all' };
+  const counts: CycleCounts = { pushed: 0, pulled: 0, conflicts: 0, failed: 0, pushMs: 0, pullMs: 0, limited: 'all', clockAhead: null };
   const pushStart = Date.now();
   await pushAll(deps, counts);
   counts.pushMs = Date.now() - pushStart;
@@ -127,14 +131,18 @@ async function settle(deps: CycleDeps, counts: CycleCounts, items: OutgoingChang
     const queueId = byChange.get(r.changeId)!;
     if (r.status === 'applied' || r.status === 'duplicate') acks.push({ queueId, seq: r.seq });
     else if (r.status === 'conflict') conflicts.push({ queueId, current: r.current });
-    else failures.push({ queueId, message: `${r.error.code}: ${r.error.message}`, permanent: true, retryInMs: null });
+    else if (r.error.code === REFUSAL.clockAhead) {
+      // the change is fine, the node's clock is not: keep it queued (re-stamped once the clock is right, see the queue)
+      counts.clockAhead = r.error.message;
+      failures.push({ queueId, message: `${r.error.code}: ${r.error.message}`, permanent: false, retryInMs: CLOCK_RETRY_MS, countAttempt: false });
+    } else failures.push({ queueId, message: `${r.error.code}: ${r.error.message}`, permanent: true, retryInMs: null });
   }
   if (acks.length) await deps.call({ op: 'ack', items: acks });
   if (conflicts.length) await deps.call({ op: 'conflicts', items: conflicts });
   if (failures.length) await deps.call({ op: 'fail', items: failures });
   counts.pushed += acks.length;
   counts.conflicts += conflicts.length;
-  counts.failed += failures.length;
+  counts.failed += failures.filter((f) => f.permanent).length;
 }
 
 /** A push that got no usable answer: decide what its batch becomes. Returns to go on, throws to end the cycle. */

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { JsonObject, SyncedTable, VersionVector } from '../../shared/domain/records';
 import { queueStatuses, type QueueItem, type QueueOperation, type QueueStatus } from '../../shared/domain/queue';
 import { OutpostError } from '../../shared/errors';
+import { MAX_CLOCK_AHEAD_MS, decodeHlc } from '../../shared/sync/hlc';
 import { nowIso, paging, type StoreCore } from './core';
 import type { Shadows } from './shadow';
 import { rowData, rowDataSql, specOf, tableSpecs } from './tables';
@@ -277,6 +278,7 @@ export class SyncQueue {
             .run('The record no longer exists in the local database; nothing to send.', item.id);
           continue;
         }
+        if (decodeHlc(row.hlc as string).wallMs > nowMs + MAX_CLOCK_AHEAD_MS) row.hlc = this.restamp(item, row.hlc as string);
         const change = buildChange(item, row);
         marks.push([item.id, change.changeId, change.op, change.hlc]);
         this.pushed.set(item.id, { op: change.op, data: change.data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId });
@@ -288,6 +290,18 @@ export class SyncQueue {
       }
       return { leaseId, changes };
     });
+  }
+
+  /**
+   * A change stamped further ahead than the hub accepts was written while this node's clock ran ahead, and the
+   * clock has been set right since (else the stamp would not be ahead of it): the write's real time is unknown,
+   * so it takes the corrected clock's now rather than waiting hours for the wall clock to catch up with it.
+   */
+  private restamp(item: Candidate, stamp: string): string {
+    const fresh = this.core.clock.tick();
+    this.core.stmt(`UPDATE ${specOf(item.table_name).table} SET hlc = ? WHERE id = ? AND hlc = ?`).run(fresh, item.record_id, stamp);
+    this.core.log?.info('re-stamped a change written while the clock ran ahead', { table: item.table_name, recordId: item.record_id, was: stamp, now: fresh });
+    return fresh;
   }
 
   /** Snapshots of items no longer leased (their lease ended by a path that did not go through this class). */
@@ -476,7 +490,7 @@ export class SyncQueue {
       for (const f of failures) {
         const item = this.byId(f.queueId);
         if (!item || item.status !== 'processing') continue;
-        const attempts = item.attempts + 1;
+        const attempts = item.attempts + (f.countAttempt === false ? 0 : 1);
         const error = String(f.error ?? 'unknown error').slice(0, 2000);
         if (f.permanent || attempts >= maxAttempts) {
           this.pushed.delete(item.id);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { OutpostError } from '../../shared/errors';
 import { compareVv } from '../../shared/sync/version-vector';
+import { MAX_CLOCK_AHEAD_MS } from '../../shared/sync/hlc';
 import { openTestStore, remoteAgent } from './test-support';
 
 type TS = ReturnType<typeof openTestStore>;
@@ -184,7 +185,7 @@ test('apply: remote clocks are taken in, so the next local write sorts after the
   const ts = openTestStore();
   t.after(() => ts.cleanup());
   const { store } = ts;
-  const ahead = Date.now() + 3_600_000;
+  const ahead = Date.now() + MAX_CLOCK_AHEAD_MS - 10_000; // as far ahead as the hub lets a stamp be
   store.applyRemoteChanges([remoteAgent('r', { 'node-b': 1 }, {}, { wallMs: ahead })]);
   const mine = store.createAgent({ name: 'x', type: 'y' });
   assert.ok(mine.hlc > store.getAgent('r').hlc);

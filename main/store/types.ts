@@ -149,6 +149,8 @@ export interface Failure {
   retryAt: Date | null;
   /** 4xx-style errors that retrying will not fix: straight to failed */
   permanent?: boolean;
+  /** false: kept pending without counting an attempt (the refusal was about the node, not the change) */
+  countAttempt?: boolean;
 }
 
 export interface PushConflict {

@@ -56,6 +56,7 @@ export class StoreBridge {
             error: f.message,
             retryAt: f.retryInMs === null ? null : new Date(Date.now() + f.retryInMs),
             permanent: f.permanent,
+            ...(f.countAttempt === undefined ? {} : { countAttempt: f.countAttempt }),
           })),
         );
         for (const f of call.items) this.leased.delete(f.queueId);

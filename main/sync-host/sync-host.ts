@@ -145,7 +145,7 @@ export class SyncHost {
     const state = deriveSyncState({
       hubConfigured: this.hubConfigured(settings),
       paused: settings.sync.paused,
-      fatalError: ws?.authError ?? this.crashError,
+      fatalError: ws?.authError ?? ws?.clockError ?? this.crashError,
       reachable: ws?.reachable ?? null,
       workerReady: this.workerReady,
       cycleRunning: ws?.cycleRunning ?? false,
@@ -155,7 +155,7 @@ export class SyncHost {
       mode: settings.sync.mode,
       hubUrl: settings.sync.hubUrl,
       lastSyncAt: ws?.lastSyncAt ?? null,
-      lastError: ws?.authError ?? this.crashError ?? ws?.lastError ?? null,
+      lastError: ws?.authError ?? ws?.clockError ?? this.crashError ?? ws?.lastError ?? null,
       nextAttemptAt: ws?.nextAttemptAt ?? null,
       pending: stats.byStatus.pending + stats.byStatus.processing,
       failed: stats.byStatus.failed,

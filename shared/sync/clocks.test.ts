@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { HybridClock, compareHlc, decodeHlc, isHlc } from './hlc';
+import { HybridClock, MAX_CLOCK_AHEAD_MS, compareHlc, decodeHlc, isHlc } from './hlc';
 import { compareVv, descendsFrom, incrementVv, mergeVv, isVersionVector } from './version-vector';
 
 test('HLC: local ticks are strictly increasing even when the wall clock stands still or runs backwards', () => {
@@ -18,7 +18,7 @@ test('HLC: local ticks are strictly increasing even when the wall clock stands s
 
 test('HLC: after receiving a remote stamp, the next local stamp sorts after it (clock skew does not reorder causality)', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 1e12 }), fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 0, max: 999 }), (localWall, skew, counter) => {
+    fc.property(fc.integer({ min: 0, max: 1e12 }), fc.integer({ min: 0, max: MAX_CLOCK_AHEAD_MS }), fc.integer({ min: 0, max: 999 }), (localWall, skew, counter) => {
       const remote = new HybridClock('remote', () => localWall + skew);
       for (let i = 0; i < counter % 5; i++) remote.tick();
       const stamp = remote.tick();
@@ -29,12 +29,24 @@ test('HLC: after receiving a remote stamp, the next local stamp sorts after it (
   );
 });
 
-test('HLC: a remote stamp days in the future is not followed (it would pin every later write)', () => {
+test('HLC: a remote stamp past the clock-ahead bound is not followed (it would pin every later write)', () => {
   const clock = new HybridClock('a', () => 1_000_000);
-  const farFuture = new HybridClock('b', () => 1_000_000 + 30 * 86_400_000).tick();
-  clock.receive(farFuture);
-  assert.equal(decodeHlc(clock.tick()).wallMs, 1_000_000);
+  for (const ahead of [MAX_CLOCK_AHEAD_MS + 1, 30 * 86_400_000]) {
+    clock.receive(new HybridClock('b', () => 1_000_000 + ahead).tick());
+    assert.equal(decodeHlc(clock.tick()).wallMs, 1_000_000);
+  }
   assert.throws(() => decodeHlc('not a clock'), /Malformed/);
+});
+
+test('HLC: a node whose clock ran hours ahead and was corrected stamps from the corrected wall clock again', () => {
+  let wall = 1_700_000_000_000 + 3 * 3_600_000; // three hours ahead
+  const started = new HybridClock('a', () => wall).tick();
+  wall -= 3 * 3_600_000; // set right
+  const restarted = new HybridClock('a', () => wall, started); // the stamp it persisted is the start
+  assert.equal(decodeHlc(restarted.tick()).wallMs, wall);
+  // a small step back (NTP slew, within the bound) still never runs backwards
+  const slewed = new HybridClock('a', () => wall - 1000, restarted.current());
+  assert.equal(decodeHlc(slewed.tick()).wallMs, wall);
 });
 
 test('version vectors: before/after/equal/concurrent, merge is the least upper bound', () => {

@@ -11,7 +11,14 @@ export interface Hlc {
 
 const WALL_WIDTH = 15;
 const COUNTER_WIDTH = 6;
-const MAX_DRIFT_MS = 24 * 3600 * 1000; // refuse remote clocks this far in the future: they would pin ours
+/**
+ * How far ahead of the hub's clock a change may be stamped (the hub refuses later ones), and so how far ahead of
+ * its own wall clock a node follows any time: a remote stamp further ahead is not taken in (it would pin every
+ * later write), and a last stamp further ahead means this node's clock was set wrong and has been corrected, so
+ * it starts again from the wall clock rather than stamping ahead until the wall clock catches up. Neither breaks
+ * causality, which is the version vectors' job; stamps order only concurrent writes.
+ */
+export const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
 
 export function encodeHlc(h: Hlc): string {
   return `${String(h.wallMs).padStart(WALL_WIDTH, '0')}-${String(h.counter).padStart(COUNTER_WIDTH, '0')}-${h.nodeId}`;
@@ -40,6 +47,7 @@ export class HybridClock {
   /** A timestamp for a local event. */
   tick(): string {
     const wall = this.now();
+    if (this.last.wallMs > wall + MAX_CLOCK_AHEAD_MS) this.last = { wallMs: wall, counter: 0, nodeId: this.nodeId };
     this.last =
       wall > this.last.wallMs
         ? { wallMs: wall, counter: 0, nodeId: this.nodeId }
@@ -51,7 +59,7 @@ export class HybridClock {
   receive(remote: string): void {
     const r = decodeHlc(remote);
     const wall = this.now();
-    if (r.wallMs > wall + MAX_DRIFT_MS) return; // a clock days ahead is a fault, not a fact to follow
+    if (r.wallMs > wall + MAX_CLOCK_AHEAD_MS) return; // a clock that far ahead is a fault, not a fact to follow
     const maxWall = Math.max(wall, this.last.wallMs, r.wallMs);
     let counter = 0;
     if (maxWall === this.last.wallMs && maxWall === r.wallMs) counter = Math.max(this.last.counter, r.counter) + 1;

@@ -35,6 +35,8 @@ export async function startTestNode(options: {
   dataDir?: string;
   settings?: SettingsPatch;
   host?: Partial<Omit<SyncHostOptions, 'ctx' | 'store'>>;
+  /** this node's wall clock (a node whose clock is set wrong) */
+  now?: () => number;
 }): Promise<TestNode> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `outpost-${options.nodeId}-`));
   const settings = new SettingsStore(dataDir);
@@ -56,7 +58,7 @@ export async function startTestNode(options: {
   const store = new EdgeStore({
     path: join(dataDir, 'edge.db'),
     nodeId: options.nodeId,
-    clock: new HybridClock(options.nodeId),
+    clock: new HybridClock(options.nodeId, options.now),
     settings: () => settings.get(),
     onChange: (tables, ids) => {
       if (tables.some((t) => t === 'agents' || t === 'workflows' || t === 'executions')) {
