@@ -237,6 +237,15 @@ export const workerStatusSchema = z
   .strict();
 export type WorkerStatus = z.infer<typeof workerStatusSchema>;
 
+/**
+ * What a new hub URL or token makes unknown again: whether the hub answers, takes the token and the node's
+ * clock, and (for another hub) when this node last synced with it. Main applies it at once so its answer to a
+ * settings change never shows the old link's state; the worker applies it and then learns the new state.
+ */
+export function statusAfterLinkChange(status: WorkerStatus, hubChanged: boolean): WorkerStatus {
+  return { ...status, reachable: null, authError: null, clockError: null, ...(hubChanged ? { lastSyncAt: null } : {}) };
+}
+
 const requestIdSchema = z.number().int().min(0);
 
 export const mainToWorkerSchema = z.discriminatedUnion('type', [

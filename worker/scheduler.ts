@@ -5,7 +5,7 @@ import { Backoff, sleep } from './backoff';
 import { BatchSizer } from './batch-sizer';
 import { EventStream } from './event-stream';
 import { HubClient, HubError } from './hub-client';
-import type { WorkerConfig, WorkerStatus } from './protocol';
+import { statusAfterLinkChange, type WorkerConfig, type WorkerStatus } from './protocol';
 import { runCycle, type StoreCaller } from './sync-cycle';
 
 export interface SchedulerDeps {
@@ -112,8 +112,7 @@ export class SyncScheduler {
       this.client = config.hubUrl && config.token ? this.makeClient(config.hubUrl, config.token) : null;
     }
     if (linkChanged) {
-      this.status.authError = null;
-      this.status.reachable = null;
+      this.status = statusAfterLinkChange(this.status, !first && prev.hubUrl !== config.hubUrl);
       this.failureBackoff.reset();
     }
     // a pending retry or debounced push outlives a settings change; the periodic timer and probe start over

@@ -10,7 +10,7 @@ export function syncHandlers(
     'sync.now': () => host.syncNow(),
     'sync.pause': () => host.pause(),
     'sync.resume': () => host.resume(),
-    'sync.connect': ({ hubUrl, token }) => host.connect(hubUrl, token),
+    'sync.connect': ({ hubUrl, token, saveOffline }) => host.connect(hubUrl, token, { saveOffline: saveOffline === true }),
     'sync.disconnect': () => host.disconnect(),
   };
 }

@@ -45,7 +45,7 @@ test('no keyring: tokens are refused with the reason, and the person is told', {
 
     const answer = (await fake.ipcMain.invoke(APP, INVOKE_CHANNEL, {
       method: 'sync.connect',
-      input: { hubUrl: 'http://127.0.0.1:9/', token: 'tok_' + 'b'.repeat(40) },
+      input: { hubUrl: 'http://127.0.0.1:9/', token: 'tok_' + 'b'.repeat(40), saveOffline: true },
     })) as { ok: boolean; error?: { code: string; message: string } };
     assert.equal(answer.ok, false);
     assert.equal(answer.error?.code, 'unavailable');

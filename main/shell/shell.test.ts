@@ -114,8 +114,11 @@ test('the desktop shell, wired to a real node', { timeout: 120_000 }, async (t) 
 
     await t.test('secrets: the hub token is stored encrypted, never in plain text', async () => {
       const token = 'tok_' + 'a'.repeat(40);
-      const connected = await invoke(APP, 'sync.connect', { hubUrl: 'http://127.0.0.1:9/', token });
+      const refused = await invoke(APP, 'sync.connect', { hubUrl: 'http://127.0.0.1:9/', token });
+      assert.equal(refused.error?.code, 'unavailable', 'nothing listens there: not "connected"');
+      const connected = await invoke(APP, 'sync.connect', { hubUrl: 'http://127.0.0.1:9/', token, saveOffline: true });
       assert.equal(connected.ok, true, JSON.stringify(connected.error));
+      assert.equal((connected.value as { verified: boolean }).verified, false);
       const file = join(fake.state.userData, 'secrets.enc.json');
       assert.ok(existsSync(file));
       assert.ok(!readFileSync(file, 'utf8').includes(token));

@@ -1,17 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SyncCycleResult } from '../../shared/api/sync';
+import type { HubConnection, SyncCycleResult } from '../../shared/api/sync';
 import type { SyncStatus } from '../../shared/domain/sync-status';
 import type { QueueStats } from '../../shared/domain/queue';
 import type { Settings } from '../../shared/domain/settings';
 import { OutpostError, fromErrorShape, toErrorShape } from '../../shared/errors';
 import { deriveSyncState } from '../../shared/sync/sync-state';
 import { nodeIdFromToken } from '../../shared/sync/wire';
-import { parseMessage, workerToMainSchema, type MainToWorker, type WorkerConfig, type WorkerStatus } from '../../worker/protocol';
+import { parseMessage, statusAfterLinkChange, workerToMainSchema, type MainToWorker, type WorkerConfig, type WorkerStatus } from '../../worker/protocol';
 import { writeFileAtomic } from '../fs-atomic';
 import type { NodeContext } from '../services';
 import { forkSpawner, type WorkerHandle, type WorkerSpawner } from './spawner';
 import { StoreBridge } from './store-bridge';
+import { checkHub } from './hub-check';
 import type { SyncStorePort } from './store-port';
 
 export interface SyncHostOptions {
@@ -216,19 +217,25 @@ export class SyncHost {
   }
 
   /** Points the node at a hub: URL to settings, token to the secret store. The token must be this node's. */
-  async connect(hubUrl: string, token: string): Promise<SyncStatus> {
+  /** Saves a hub connection once the hub confirmed the token (or unchecked, when asked to save it offline). */
+  async connect(hubUrl: string, token: string, options: { saveOffline?: boolean } = {}): Promise<HubConnection> {
+    const nodeId = this.ctx.identity.nodeId;
     const tokenNode = nodeIdFromToken(token);
-    if (tokenNode && tokenNode !== this.ctx.identity.nodeId) {
-      throw new OutpostError(
-        'invalid_input',
-        `This token belongs to node ${tokenNode}, but this node is ${this.ctx.identity.nodeId}: enroll this node on the hub under its own id.`,
-      );
+    if (tokenNode && tokenNode !== nodeId) {
+      throw new OutpostError('invalid_input', `This token belongs to node ${tokenNode}, but this node is ${nodeId}: enroll this node on the hub under its own id.`);
     }
+    const hub = options.saveOffline ? null : await checkHub(hubUrl, token, nodeId, this.options.requestTimeoutMs);
     await this.ctx.secrets.set('hub.token', token);
+    const hubChanged = this.ctx.settings.get().sync.hubUrl !== hubUrl;
+    if (this.workerStatus && (hubChanged || this.token !== token)) this.workerStatus = statusAfterLinkChange(this.workerStatus, hubChanged);
     this.token = token;
-    if (this.ctx.settings.get().sync.hubUrl === hubUrl) this.configureWorker();
+    if (!hubChanged) this.configureWorker();
     else this.ctx.settings.set({ sync: { hubUrl } }); // the settings listener reconfigures the worker
-    return this.status();
+    const message = hub
+      ? `Connected: the hub (version ${hub.version}) knows this node as ${hub.nodeId}${hub.name ? ` ("${hub.name}")` : ''}.`
+      : 'Saved without checking: the hub was not asked whether it is reachable or takes this token. Sync starts when it answers; its status shows here.';
+    this.ctx.log.info(hub ? 'hub connection saved (checked)' : 'hub connection saved unchecked (offline set-up)', { hubUrl });
+    return { verified: hub !== null, message, status: this.status() };
   }
 
   async disconnect(): Promise<SyncStatus> {

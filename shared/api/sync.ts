@@ -14,6 +14,13 @@ export interface SyncCycleResult {
   durationMs: number;
 }
 
+/** What sync.connect did: whether the hub confirmed the token, in words a person can act on, and the status. */
+export interface HubConnection {
+  verified: boolean;
+  message: string;
+  status: SyncStatus;
+}
+
 export const syncMethods = {
   'queue.stats': method(z.object({}).strict()).returns<QueueStats>(),
   'queue.list': method(
@@ -34,9 +41,13 @@ export const syncMethods = {
   'sync.now': method(z.object({}).strict()).returns<SyncCycleResult>(),
   'sync.pause': method(z.object({}).strict()).returns<SyncStatus>(),
   'sync.resume': method(z.object({}).strict()).returns<SyncStatus>(),
-  /** Points the node at a hub: the URL goes to settings, the node token to the secret store (keychain). */
+  /**
+   * Points the node at a hub: the URL goes to settings, the node token to the secret store (keychain). The hub is
+   * asked first (health, then the token) and a refusal saves nothing; `saveOffline` saves without asking (set-up
+   * while the hub is out of reach), and the answer says it was not checked.
+   */
   'sync.connect': method(
-    z.object({ hubUrl: z.url().max(2000), token: z.string().min(20).max(500) }).strict(),
-  ).returns<SyncStatus>(),
+    z.object({ hubUrl: z.url().max(2000), token: z.string().min(20).max(500), saveOffline: z.boolean().optional() }).strict(),
+  ).returns<HubConnection>(),
   'sync.disconnect': method(z.object({}).strict()).returns<SyncStatus>(),
 };

@@ -1,6 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestHub, waitFor, type TestHub } from './support';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { freePort, startTestHub, waitFor, type TestHub } from './support';
 import { startTestNode, type TestNode } from './harness';
 
 let hub: TestHub;
@@ -109,9 +111,43 @@ test('sync.connect refuses a token of another node; disconnect turns sync off', 
   assert.equal((await a.host.disconnect()).state, 'disabled');
   assert.equal(await a.ctx.secrets.get('hub.token'), null);
   await assert.rejects(a.host.syncNow(), (e: Error & { code?: string }) => e.code === 'invalid_input');
-  await a.host.connect(hub.url, token);
+  const connected = await a.host.connect(hub.url, token);
+  assert.equal(connected.verified, true);
+  assert.match(connected.message, /^Connected: the hub \(version [^)]+\) knows this node as node-a \("a"\)/);
   await waitFor(() => a.host.status().state === 'idle', 10_000, 'idle after reconnect');
   assert.equal((await a.host.syncNow()).failed, 0);
+});
+
+test('sync.connect asks the hub first: nothing listening, a made-up token and a foreign hub are refused and save nothing; offline set-up says it is unchecked', async () => {
+  const idle = await freePort();
+  const saved = () => [a.ctx.settings.get().sync.hubUrl, a.ctx.secrets.get('hub.token')] as const;
+  const before = await Promise.all(saved());
+  const code = (expected: string, message: RegExp) => (e: Error & { code?: string }) => e.code === expected && message.test(e.message);
+  await assert.rejects(a.host.connect(`http://127.0.0.1:${idle}`, `node-a.${'x'.repeat(40)}`), code('unavailable', /^Unreachable: no hub answers at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/));
+  await assert.rejects(a.host.connect(hub.url, `node-a.${'made-up-secret'.repeat(3)}`), code('forbidden', /^Unauthorized: the hub at .* refused this node token/));
+  const stranger = createServer((_q, r) => r.writeHead(200, { 'content-type': 'text/html' }).end('<h1>router login</h1>'));
+  await new Promise<void>((r) => stranger.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(stranger.address() as AddressInfo).port}`;
+    await assert.rejects(a.host.connect(url, `node-a.${'x'.repeat(40)}`), code('unavailable', /answered, but it is not an Outpost hub/));
+  } finally {
+    stranger.close();
+  }
+  assert.deepEqual(await Promise.all(saved()), before, 'a refused connection changed nothing');
+
+  try {
+    const offline = await a.host.connect(`http://127.0.0.1:${idle}`, `node-a.${'x'.repeat(40)}`, { saveOffline: true });
+    assert.equal(offline.verified, false);
+    assert.match(offline.message, /^Saved without checking/);
+    assert.equal(a.ctx.settings.get().sync.hubUrl, `http://127.0.0.1:${idle}`);
+    assert.equal(offline.status.state, 'connecting', 'an unchecked hub is not shown as answering');
+    assert.equal(offline.status.lastSyncAt, null, 'nor as synced with it');
+    await waitFor(() => a.host.status().state === 'offline', 10_000, 'then offline: nothing answers there');
+  } finally {
+    const restored = await a.host.connect(before[0]!, before[1]!);
+    assert.equal(restored.verified, true);
+  }
+  await waitFor(() => a.host.status().state === 'idle', 10_000, 'idle again');
 });
 
 test('concurrent edits of one record: the conflict is recorded, the hook hears its id, nothing is overwritten', async () => {

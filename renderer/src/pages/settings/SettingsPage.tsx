@@ -87,11 +87,15 @@ function HubConnection({ settings, state, onChanged }: { settings: Settings; sta
   const [token, setToken] = useState('');
   const [error, setError] = useState<OutpostError>();
   const [busy, setBusy] = useState(false);
+  const [saveOffline, setSaveOffline] = useState(false);
+  const [notice, setNotice] = useState<{ verified: boolean; message: string }>();
   const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
     setError(undefined);
+    setNotice(undefined);
     try {
-      await fn();
+      const answer = await fn();
+      if (answer && typeof answer === 'object' && 'verified' in answer) setNotice(answer as { verified: boolean; message: string });
       setToken('');
       onChanged();
     } catch (e) {
@@ -102,7 +106,7 @@ function HubConnection({ settings, state, onChanged }: { settings: Settings; sta
   };
   const connect = (e: FormEvent) => {
     e.preventDefault();
-    void run(() => outpost.sync.connect({ hubUrl, token }));
+    void run(() => outpost.sync.connect({ hubUrl, token, saveOffline }));
   };
   return (
     <form className="card" aria-label="Hub connection" onSubmit={connect}>
@@ -111,15 +115,24 @@ function HubConnection({ settings, state, onChanged }: { settings: Settings; sta
       </h2>
       <p className="muted">
         {settings.sync.hubUrl
-          ? `Connected to ${settings.sync.hubUrl}. The node token is kept in the system keychain (a 0600 file on a headless node).`
+          ? `Syncs with ${settings.sync.hubUrl} (the badge says whether it answers). The node token is kept in the system keychain (a 0600 file on a headless node).`
           : 'Not connected: everything stays on this node. Enroll the node on a hub (POST /v1/nodes) and paste its URL and node token.'}
       </p>
       <ErrorBanner error={error} />
+      {notice && (
+        <div className={notice.verified ? 'banner ok' : 'banner warning'} role="status">
+          {notice.message}
+        </div>
+      )}
       <label>
         Hub URL <input type="url" required value={hubUrl} onChange={(e) => setHubUrl(e.target.value)} placeholder="https://hub.example.com" />
       </label>
       <label>
         Node token <input type="password" required minLength={20} value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" />
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={saveOffline} onChange={(e) => setSaveOffline(e.target.checked)} /> Save without checking the hub (it is out of
+        reach now)
       </label>
       <div className="buttons">
         <button type="submit" className="primary" disabled={busy}>{settings.sync.hubUrl ? 'Reconnect' : 'Connect'}</button>
