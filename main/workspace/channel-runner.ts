@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { fromErrorShape, OutpostError } from '../../shared/errors';
-import type { GitProgress, GitReply, GitRequest, GitResponses } from '../../worker/git/protocol';
+import { gitProgressSchema, gitReplySchema, gitResponseSchemas, type GitProgress, type GitRequest, type GitResponses } from '../../worker/git/protocol';
 import type { GitRunner } from './git-runner';
 
 /**
@@ -23,11 +24,25 @@ const LIMIT_MS: Record<GitRequest['kind'], number> = {
   'git.show': 60_000,
 };
 
+/** A reply that does not have its request's shape: nothing of it is used. */
+function malformed(kind: GitRequest['kind'], error: z.ZodError): OutpostError {
+  const issue = error.issues[0];
+  const where = issue ? `${issue.path.join('.') || 'the reply'}: ${issue.message}` : 'unknown shape';
+  return new OutpostError('internal', `The Git worker's answer to ${kind} is malformed (${where}); nothing of it was applied.`.slice(0, 500));
+}
+
 export function channelGitRunner(channel: WorkerChannel, options: { pingMs?: number } = {}): GitRunner & { dispose(): void } {
   let nextId = 1;
   const waiting = new Map<
     number,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: GitProgress) => void; timer: NodeJS.Timeout; instance?: string }
+    {
+      kind: GitRequest['kind'];
+      resolve: (v: unknown) => void;
+      reject: (e: Error) => void;
+      onProgress?: (p: GitProgress) => void;
+      timer: NodeJS.Timeout;
+      instance?: string;
+    }
   >();
   const pings = new Set<number>();
   const failDead = (alive: string) => {
@@ -47,7 +62,7 @@ export function channelGitRunner(channel: WorkerChannel, options: { pingMs?: num
   }, options.pingMs ?? 15_000);
   pinger.unref();
   const off = channel.on((payload) => {
-    const msg = payload as { id?: unknown; reply?: GitReply; progress?: GitProgress; accepted?: string; instance?: string };
+    const msg = payload as { id?: unknown; reply?: unknown; progress?: unknown; accepted?: unknown; instance?: unknown };
     if (typeof msg?.id !== 'number') return;
     if (pings.delete(msg.id)) {
       if (typeof msg.instance === 'string') failDead(msg.instance);
@@ -59,15 +74,20 @@ export function channelGitRunner(channel: WorkerChannel, options: { pingMs?: num
       w.instance = msg.accepted;
       return;
     }
-    if (msg.progress) {
-      w.onProgress?.(msg.progress);
+    if (msg.progress !== undefined) {
+      const progress = gitProgressSchema.safeParse(msg.progress);
+      if (progress.success) w.onProgress?.(progress.data);
       return;
     }
-    if (!msg.reply) return;
+    if (msg.reply === undefined) return;
     waiting.delete(msg.id);
     clearTimeout(w.timer);
-    if (msg.reply.ok) w.resolve(msg.reply.value);
-    else w.reject(fromErrorShape(msg.reply.error));
+    const reply = gitReplySchema.safeParse(msg.reply);
+    if (!reply.success) return w.reject(malformed(w.kind, reply.error));
+    if (!reply.data.ok) return w.reject(fromErrorShape(reply.data.error));
+    const value = gitResponseSchemas[w.kind].safeParse(reply.data.value);
+    if (!value.success) return w.reject(malformed(w.kind, value.error));
+    w.resolve(value.data);
   });
   return {
     request<K extends GitRequest['kind']>(req: GitRequest & { kind: K }, onProgress?: (p: GitProgress) => void): Promise<GitResponses[K]> {
@@ -78,7 +98,7 @@ export function channelGitRunner(channel: WorkerChannel, options: { pingMs?: num
           reject(new OutpostError('unavailable', `The Git worker did not answer ${req.kind} in time; it will be retried.`));
         }, LIMIT_MS[req.kind]);
         timer.unref();
-        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject, ...(onProgress ? { onProgress } : {}), timer });
+        waiting.set(id, { kind: req.kind, resolve: resolve as (v: unknown) => void, reject, ...(onProgress ? { onProgress } : {}), timer });
         channel.post({ id, request: req });
       });
     },

@@ -7,6 +7,7 @@ import { channelGitRunner, Workspace, type WorkerChannel } from '../../main/work
 import { SettingsStore } from '../../main/settings-store';
 import { createLogger } from '../../main/log';
 import { gitOk, tempDir } from './helpers';
+import type { GitRequest } from '../../worker/git/protocol';
 
 /** Main's end of the 'git' channel wired to the worker's registered handler, with structured cloning between. */
 function channelPair(): WorkerChannel & { sent: unknown[] } {
@@ -127,6 +128,48 @@ test('a request accepted by a worker that then died fails at once when a restart
     assert.ok(Date.now() - started < 5000);
   } finally {
     clearInterval(keepAlive);
+    runner.dispose();
+  }
+});
+
+test("a reply without its request's shape is refused whole: a path outside the workspace, a wrong type, a bad envelope", async () => {
+  const sha = 'a'.repeat(40);
+  const syncReply = (changed: unknown) => ({
+    ok: true,
+    value: { outcome: 'fast-forward', head: sha, remoteHead: sha, mergeCommit: null, pushed: false, attempts: 1, changed, skipped: [], conflicts: [] },
+  });
+  const replies: Array<[string, unknown, RegExp | null]> = [
+    ['a path that escapes', syncReply([{ path: '../../.ssh/authorized_keys', oid: sha, text: 'key', binary: false }]), /changed\.0\.path/],
+    ['a path under .git', syncReply([{ path: '.git/hooks/post-checkout', oid: sha, text: '#!/bin/sh', binary: false }]), /changed\.0\.path/],
+    ['an oid that is not one', syncReply([{ path: 'ok.md', oid: 'HEAD', text: 'x', binary: false }]), /changed\.0\.oid/],
+    ['an extra field', syncReply([{ path: 'ok.md', oid: sha, text: 'x', binary: false, mode: '100755' }]), /changed\.0/],
+    ['no envelope', { value: 1 }, /the reply|ok/],
+    ['a well-formed reply', syncReply([{ path: 'notes/ok.md', oid: sha, text: 'x', binary: false }]), null],
+  ];
+  let reply: unknown;
+  const listeners = new Set<(payload: unknown) => void>();
+  const channel: WorkerChannel = {
+    post(payload) {
+      const p = payload as { id: number; ping?: true };
+      if (!p.ping) setImmediate(() => listeners.forEach((l) => l({ id: p.id, reply })));
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const runner = channelGitRunner(channel);
+  const request: GitRequest & { kind: 'git.sync' } = { kind: 'git.sync', dir: '/w', remote: { url: 'http://h/x.git', username: 'n', password: 'p' }, author: { name: 'a', email: 'a@b' }, resolutions: [] };
+  try {
+    for (const [what, r, refused] of replies) {
+      reply = r;
+      if (refused) {
+        await assert.rejects(runner.request(request), (e: { code?: string; message: string }) => e.code === 'internal' && /malformed/.test(e.message) && refused.test(e.message), what);
+      } else {
+        assert.equal((await runner.request(request)).changed[0]!.path, 'notes/ok.md', what);
+      }
+    }
+  } finally {
     runner.dispose();
   }
 });

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { workspacePathSchema } from '../../shared/domain/workspace';
+
 /**
  * Messages between main and the Git module in the utility process. Every request names the workspace folder
  * (`dir`); the worker keeps one long-lived isomorphic-git cache per folder. Requests carry a `kind` starting
@@ -23,35 +26,54 @@ export interface GitResolution {
   result: { text: string } | { oid: string } | { deleted: true };
 }
 
-export type GitConflictKind = 'modify-modify' | 'modify-delete' | 'binary';
+export const gitConflictKinds = ['modify-modify', 'modify-delete', 'binary'] as const;
+export type GitConflictKind = (typeof gitConflictKinds)[number];
 
-export interface GitConflict {
-  path: string;
-  kind: GitConflictKind;
-  baseOid: string | null;
-  localOid: string | null;
-  remoteOid: string | null;
-  /** text content of each side (null: absent on that side, or binary) */
-  base: string | null;
-  local: string | null;
-  remote: string | null;
-}
+/*
+ * Replies are declared as schemas: main checks every reply from the utility process against them (a worker bug or
+ * a compromised process must not hand main a path outside the workspace or a value of the wrong shape), and the
+ * types below are derived from the same declarations.
+ */
+const oid = z.string().regex(/^[0-9a-f]{40}$/);
+const text = z.string().max(64 * 1024 * 1024);
+const anyPath = z.string().max(4096);
+
+export const gitConflictSchema = z
+  .object({
+    path: workspacePathSchema,
+    kind: z.enum(gitConflictKinds),
+    baseOid: oid.nullable(),
+    localOid: oid.nullable(),
+    remoteOid: oid.nullable(),
+    /** text content of each side (null: absent on that side, or binary) */
+    base: text.nullable(),
+    local: text.nullable(),
+    remote: text.nullable(),
+  })
+  .strict();
+export type GitConflict = z.infer<typeof gitConflictSchema>;
 
 /** A path the worker changed in the working tree (merge, fast-forward, checkout): main mirrors it in PGlite. */
-export interface GitChangedPath {
-  path: string;
-  /** null: deleted */
-  oid: string | null;
-  text: string | null;
-  binary: boolean;
-}
+export const gitChangedPathSchema = z
+  .object({
+    path: workspacePathSchema,
+    /** null: deleted */
+    oid: oid.nullable(),
+    text: text.nullable(),
+    binary: z.boolean(),
+  })
+  .strict();
+export type GitChangedPath = z.infer<typeof gitChangedPathSchema>;
 
-export interface GitCommitInfo {
-  oid: string;
-  message: string;
-  author: { name: string; email: string; timestamp: number };
-  parents: string[];
-}
+export const gitCommitInfoSchema = z
+  .object({
+    oid,
+    message: z.string().max(1024 * 1024),
+    author: z.object({ name: z.string().max(1000), email: z.string().max(1000), timestamp: z.number().int() }).strict(),
+    parents: z.array(oid).max(64),
+  })
+  .strict();
+export type GitCommitInfo = z.infer<typeof gitCommitInfoSchema>;
 
 export type GitRequest =
   | { kind: 'git.init'; dir: string }
@@ -68,46 +90,51 @@ export type GitRequest =
   | { kind: 'git.show'; dir: string; oid: string; path: string }
   | { kind: 'git.head'; dir: string };
 
-export type GitSyncOutcome = 'up-to-date' | 'pushed' | 'fast-forward' | 'merged' | 'conflicts' | 'no-remote-branch';
+export const gitSyncOutcomes = ['up-to-date', 'pushed', 'fast-forward', 'merged', 'conflicts', 'no-remote-branch'] as const;
+export type GitSyncOutcome = (typeof gitSyncOutcomes)[number];
 
-export interface GitSyncResult {
-  outcome: GitSyncOutcome;
-  head: string | null;
-  remoteHead: string | null;
-  /** set when a merge commit was made */
-  mergeCommit: string | null;
-  pushed: boolean;
-  attempts: number;
-  changed: GitChangedPath[];
-  /** working-tree paths not overwritten because they changed locally during the sync */
-  skipped: string[];
-  conflicts: GitConflict[];
-}
+const MAX_PATHS = 1_000_000;
+export const gitSyncResultSchema = z
+  .object({
+    outcome: z.enum(gitSyncOutcomes),
+    head: oid.nullable(),
+    remoteHead: oid.nullable(),
+    /** set when a merge commit was made */
+    mergeCommit: oid.nullable(),
+    pushed: z.boolean(),
+    attempts: z.number().int().min(0).max(1000),
+    changed: z.array(gitChangedPathSchema).max(MAX_PATHS),
+    /** working-tree paths not overwritten because they changed locally during the sync (or unsafe to write) */
+    skipped: z.array(anyPath).max(MAX_PATHS),
+    conflicts: z.array(gitConflictSchema).max(MAX_PATHS),
+  })
+  .strict();
+export type GitSyncResult = z.infer<typeof gitSyncResultSchema>;
 
-export interface GitResponses {
-  'git.init': { head: string | null; created: boolean };
-  'git.commit': { oid: string | null; committed: { path: string; oid: string | null }[] };
-  'git.sync': GitSyncResult;
-  'git.log': GitCommitInfo[];
-  'git.show': { oid: string | null; text: string | null; binary: boolean };
-  'git.head': { head: string | null };
-}
+export const gitResponseSchemas = {
+  'git.init': z.object({ head: oid.nullable(), created: z.boolean() }).strict(),
+  'git.commit': z.object({ oid: oid.nullable(), committed: z.array(z.object({ path: workspacePathSchema, oid: oid.nullable() }).strict()).max(MAX_PATHS) }).strict(),
+  'git.sync': gitSyncResultSchema,
+  'git.log': z.array(gitCommitInfoSchema).max(100_000),
+  'git.show': z.object({ oid: oid.nullable(), text: text.nullable(), binary: z.boolean() }).strict(),
+  'git.head': z.object({ head: oid.nullable() }).strict(),
+} satisfies Record<GitRequest['kind'], z.ZodType>;
+export type GitResponses = { [K in keyof typeof gitResponseSchemas]: z.infer<(typeof gitResponseSchemas)[K]> };
 
 export type GitResponse<K extends GitRequest['kind']> = GitResponses[K];
 
 /** Progress the worker reports while a request runs (fetch/push phases). */
-export interface GitProgress {
-  kind: 'git.progress';
-  dir: string;
-  phase: string;
-  loaded: number;
-  total: number;
-}
+export const gitProgressSchema = z
+  .object({ kind: z.literal('git.progress'), dir: z.string().max(4096), phase: z.string().max(100), loaded: z.number().min(0), total: z.number().min(0) })
+  .strict();
+export type GitProgress = z.infer<typeof gitProgressSchema>;
 
 /** The reply envelope on the wire. Errors carry an OutpostError shape. */
-export type GitReply =
-  | { ok: true; value: unknown }
-  | { ok: false; error: { code: string; message: string } };
+export const gitReplySchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: z.unknown() }).strict(),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string().max(64), message: z.string().max(4000) }).loose() }).strict(),
+]);
+export type GitReply = z.infer<typeof gitReplySchema>;
 
 export function isGitRequest(msg: unknown): msg is GitRequest {
   return (
