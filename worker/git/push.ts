@@ -128,10 +128,10 @@ function pktLine(text: string): Buffer {
   return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
 }
 
-/** pkt-line payloads of a response (flush packets skipped). */
-function* pktLines(bytes: Uint8Array): Generator<string> {
+/** pkt-line payloads of a response (flush packets skipped), every byte kept (a leading U+FEFF is data here). */
+export function* pktLines(bytes: Uint8Array): Generator<string> {
   let i = 0;
-  const text = new TextDecoder();
+  const text = new TextDecoder('utf-8', { ignoreBOM: true });
   while (i + 4 <= bytes.length) {
     const len = Number.parseInt(text.decode(bytes.subarray(i, i + 4)), 16);
     if (Number.isNaN(len)) return;
