@@ -1,6 +1,7 @@
 // The headless node's API: latency of one agents.update over the HTTP transport (p50/p99) against the same
 // update called in process on the store (the transport's overhead as a ratio), the node's cold start to
-// API ready against a bare `node -e ''`, and its idle memory (node process + sync worker).
+// API ready against a bare `node -e ''`, and its idle memory (node process + sync worker). Every answer is checked
+// (HTTP 200, the expected record and version) on both sides; any other answer throws and the bench exits nonzero.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,37 +30,60 @@ function childrenOf(pid: number): number[] {
   return out.stdout.split('\n').filter(Boolean).map(Number);
 }
 
+interface AgentReply {
+  id: string;
+  version: number;
+}
+
+/** A refused or failed call answers fast and would flatter the figures, so any unexpected answer ends the bench. */
+function expectNext(what: string, got: AgentReply, id: string | null, version: number): AgentReply {
+  if ((id !== null && got.id !== id) || got.version !== version) {
+    throw new Error(`${what} answered ${JSON.stringify(got).slice(0, 200)}, expected ${id ?? 'a new agent'} at version ${version}`);
+  }
+  return got;
+}
+
 async function latency() {
   const dataDir = mkdtempSync(join(tmpdir(), 'outpost-bench-api-'));
   const node = await startHeadlessNode({ dataDir, port: 0, background: false });
-  const token = new URL(node.dashboardUrl).searchParams.get('token')!;
-  const post = async (method: string, body: unknown) => {
-    const res = await fetch(`${node.url}/api/${method}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-    });
-    return res.json() as Promise<{ id: string; version: number }>;
-  };
-  let agent = await post('agents.create', { name: 'bench', type: 'latency', config: { model: 'x', temperature: 0.2 } });
-  for (let i = 0; i < 200; i++) agent = await post('agents.update', { id: agent.id, expectedVersion: agent.version, patch: { config: { step: i } } });
-  const http: number[] = [];
-  for (let i = 0; i < UPDATES; i++) {
-    const t0 = performance.now();
-    agent = await post('agents.update', { id: agent.id, expectedVersion: agent.version, patch: { config: { step: i } } });
-    http.push(performance.now() - t0);
+  try {
+    const token = new URL(node.dashboardUrl).searchParams.get('token')!;
+    const post = async (method: string, body: unknown): Promise<AgentReply> => {
+      const res = await fetch(`${node.url}/api/${method}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`${method}: HTTP ${res.status} ${text.slice(0, 300)}`);
+      return JSON.parse(text) as AgentReply;
+    };
+    const update = async (agent: AgentReply, step: number) =>
+      expectNext('agents.update', await post('agents.update', { id: agent.id, expectedVersion: agent.version, patch: { config: { step } } }), agent.id, agent.version + 1);
+    let agent = expectNext('agents.create', await post('agents.create', { name: 'bench', type: 'latency', config: { model: 'x', temperature: 0.2 } }), null, 1);
+    for (let i = 0; i < 200; i++) agent = await update(agent, i);
+    const http: number[] = [];
+    for (let i = 0; i < UPDATES; i++) {
+      const t0 = performance.now();
+      agent = await update(agent, i);
+      http.push(performance.now() - t0);
+    }
+    // the baseline makes the same check on each answer
+    const direct: number[] = [];
+    let current = node.node.store.getAgent(agent.id);
+    for (let i = 0; i < UPDATES; i++) {
+      const t0 = performance.now();
+      const next = node.node.store.updateAgent({ id: current.id, expectedVersion: current.version, patch: { config: { step: i } } });
+      expectNext('store.updateAgent', next, current.id, current.version + 1);
+      current = next;
+      direct.push(performance.now() - t0);
+    }
+    http.sort((a, b) => a - b);
+    direct.sort((a, b) => a - b);
+    return { http, direct };
+  } finally {
+    await node.close();
   }
-  const direct: number[] = [];
-  let current = node.node.store.getAgent(agent.id);
-  for (let i = 0; i < UPDATES; i++) {
-    const t0 = performance.now();
-    current = node.node.store.updateAgent({ id: current.id, expectedVersion: current.version, patch: { config: { step: i } } });
-    direct.push(performance.now() - t0);
-  }
-  await node.close();
-  http.sort((a, b) => a - b);
-  direct.sort((a, b) => a - b);
-  return { http, direct };
 }
 
 async function coldStart() {
@@ -69,17 +93,24 @@ async function coldStart() {
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     const node = await startNodeProcess({ dataDir: mkdtempSync(join(tmpdir(), 'outpost-bench-cold-')) });
-    await node.call('app.info');
-    starts.push(performance.now() - t0);
-    await new Promise((r) => setTimeout(r, 3000)); // idle: let start-up garbage settle
-    const pids = [node.process.pid!, ...childrenOf(node.process.pid!)];
-    rss.push(pids.reduce((sum, pid) => sum + rssKiB(pid), 0));
-    await node.stop();
+    try {
+      // call() throws on any status but 2xx; the body must be this node's
+      const info = await node.call<{ name?: string }>('app.info');
+      if (info.name !== 'Outpost') throw new Error(`app.info answered ${JSON.stringify(info).slice(0, 200)}`);
+      starts.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 3000)); // idle: let start-up garbage settle
+      const pids = [node.process.pid!, ...childrenOf(node.process.pid!)];
+      rss.push(pids.reduce((sum, pid) => sum + rssKiB(pid), 0));
+    } finally {
+      await node.stop();
+    }
   }
   const bare: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    await new Promise((r) => spawn(process.execPath, ['-e', ''], { stdio: 'ignore' }).on('exit', r));
+    await new Promise<void>((resolve, reject) =>
+      spawn(process.execPath, ['-e', ''], { stdio: 'ignore' }).on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bare node exited with ${code}`)))),
+    );
     bare.push(performance.now() - t0);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
