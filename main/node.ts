@@ -137,6 +137,8 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
     await syncHost.start();
     // Git work (hashing, zlib, network) runs in the sync worker, off main's event loop
     workspace.setGitRunner(channelGitRunner(syncHost.channel('git')));
+    syncHost.attachWorkspace(() => workspace.unsynced());
+    cleanups.push(workspace.onUnsyncedChanged(() => syncHost.workspaceChanged()));
     cleanups.push(() => syncHost.stop());
 
     if (options.background !== false) {

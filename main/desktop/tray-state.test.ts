@@ -6,7 +6,7 @@ import { relativeTime, trayStates, trayView, type TrayFacts } from './tray-state
 import { trayMenuModel, type MenuFacts } from './menu-model';
 
 const now = new Date('2026-11-22T10:00:00Z');
-const base: TrayFacts = { syncState: 'idle', mode: 'periodic', pending: 0, failed: 0, conflicts: 0, lastSyncAt: '2026-11-22T09:55:00Z', lastError: null };
+const base: TrayFacts = { syncState: 'idle', mode: 'periodic', pending: 0, failed: 0, conflicts: 0, lastSyncAt: '2026-11-22T09:55:00Z', lastError: null, workspaceUnsynced: 0 };
 
 test('sync facts map to one tray state by precedence', () => {
   const cases: Array<[Partial<TrayFacts>, string]> = [
@@ -92,7 +92,8 @@ test('issue 11: the tray never says up to date before a sync, or with anything p
     { lastSyncAt: null },
     { lastSyncAt: null, pending: 2 },
     { failed: 1 },
-    { unpushedCommits: 1 },
+    { workspaceUnsynced: 1 },
+    { workspaceUnsynced: null },
   ];
   for (const facts of notSynced) {
     const view = trayView({ ...base, ...facts }, now);
@@ -100,5 +101,5 @@ test('issue 11: the tray never says up to date before a sync, or with anything p
     assert.doesNotMatch(view.tooltip, /up to date|in sync/i, JSON.stringify(facts));
   }
   assert.match(trayView({ ...base, lastSyncAt: null }, now).tooltip, /Not synced yet/);
-  assert.equal(trayView({ ...base, unpushedCommits: 0 }, now).state, 'synced');
+  assert.equal(trayView({ ...base, workspaceUnsynced: 0 }, now).state, 'synced');
 });

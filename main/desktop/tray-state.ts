@@ -13,8 +13,8 @@ export interface TrayFacts {
   conflicts: number;
   lastSyncAt: string | null;
   lastError: string | null;
-  /** workspace Git commits not yet pushed to the hub, when known */
-  unpushedCommits?: number | null;
+  /** workspace changes not on the hub yet (SyncStatus.workspaceUnsynced) */
+  workspaceUnsynced: number | null;
 }
 
 export interface TrayView {
@@ -45,6 +45,7 @@ export function trayView(facts: TrayFacts, now: Date): TrayView {
   const lines = [`Outpost: ${detailLabel(state, facts)}`];
   lines.push(`${count(facts.pending, 'change')} pending · last sync ${relativeTime(facts.lastSyncAt, now)}`);
   if (facts.failed > 0) lines.push(`${count(facts.failed, 'change')} failed`);
+  if ((facts.workspaceUnsynced ?? 0) > 0) lines.push(`${count(facts.workspaceUnsynced ?? 0, 'workspace change')} not on the hub`);
   if (state === 'error' && facts.lastError) lines.push(facts.lastError);
   let tooltip = lines.join('\n');
   if (tooltip.length > TOOLTIP_MAX) tooltip = `${tooltip.slice(0, TOOLTIP_MAX - 1)}…`;
@@ -70,7 +71,7 @@ function detailLabel(state: TrayState, facts: TrayFacts): string {
   if (facts.syncState === 'disabled') return 'Sync is off (no hub connected)';
   if (state === 'conflicts') return `${count(facts.conflicts, 'conflict')} to review`;
   if (state === 'syncing' && facts.syncState === 'idle') {
-    if (facts.pending === 0 && facts.failed === 0 && (facts.unpushedCommits ?? 0) === 0 && facts.lastSyncAt === null) return 'Not synced yet';
+    if (facts.pending === 0 && facts.failed === 0 && (facts.workspaceUnsynced ?? 0) === 0 && facts.lastSyncAt === null) return 'Not synced yet';
     return facts.mode === 'manual' ? 'Changes waiting (manual sync)' : 'Changes waiting to sync';
   }
   return labels[state];

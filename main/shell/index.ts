@@ -163,6 +163,7 @@ async function start(links: { takeLaunchLink: () => DeepLink | null; setLinkOpen
       conflicts,
       lastSyncAt: status?.lastSyncAt ?? null,
       lastError: status?.lastError ?? null,
+      workspaceUnsynced: status?.workspaceUnsynced ?? null,
     };
     tray.render(facts, {
       paused: settings.get().sync.paused,

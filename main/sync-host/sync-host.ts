@@ -163,8 +163,24 @@ export class SyncHost {
       conflicts: stats.conflictsByStatus.pending,
       throughput: ws?.throughput ?? { pushedPerSec: 0, pulledPerSec: 0 },
       bytes: ws?.bytes ?? { raw: 0, wire: 0 },
+      workspaceUnsynced: this.workspaceUnsynced(),
     };
   }
+
+  /**
+   * Where the status gets the workspace's count of changes not on the hub (main/node.ts attaches the workspace);
+   * a host without a workspace has none. Call `workspaceChanged` when the count may have moved.
+   */
+  attachWorkspace(unsynced: () => number | null): void {
+    this.workspaceUnsynced = unsynced;
+    this.publishStatus(true);
+  }
+
+  workspaceChanged(): void {
+    this.publishStatus(true);
+  }
+
+  private workspaceUnsynced: () => number | null = () => 0;
 
   /** One full push+pull cycle; answers its counts. */
   syncNow(): Promise<SyncCycleResult> {

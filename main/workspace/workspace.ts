@@ -67,6 +67,9 @@ export class Workspace {
   private closed = false;
   private readonly conflictListeners = new Set<() => void>();
   private lastProgress = { phase: '', at: 0 };
+  private unsyncedCount: number | null = null;
+  private unsyncedTimer: NodeJS.Timeout | null = null;
+  private readonly unsyncedListeners = new Set<() => void>();
 
   private constructor(
     private readonly options: WorkspaceOptions,
@@ -86,6 +89,39 @@ export class Workspace {
     void this.gitOp(async () => {
       this.git = runner;
     });
+    this.countUnsynced();
+  }
+
+  /**
+   * Changes not on the hub yet: items saved but not committed plus commits not pushed (null until first
+   * counted). Recounted after every change, commit and sync; listeners hear when the count moved.
+   */
+  unsynced(): number | null {
+    return this.unsyncedCount;
+  }
+
+  onUnsyncedChanged(listener: () => void): () => void {
+    this.unsyncedListeners.add(listener);
+    return () => this.unsyncedListeners.delete(listener);
+  }
+
+  private countUnsynced(): void {
+    if (this.unsyncedTimer || this.closed) return;
+    this.unsyncedTimer = setTimeout(() => {
+      void this.status()
+        .then((s) => {
+          this.unsyncedTimer = null;
+          const count = s.pending + s.unpushedCommits;
+          if (count === this.unsyncedCount) return;
+          this.unsyncedCount = count;
+          for (const listener of this.unsyncedListeners) listener();
+        })
+        .catch((error: unknown) => {
+          this.unsyncedTimer = null;
+          if (!this.closed) this.options.log.warn('workspace: could not count unsynced changes', { error });
+        });
+    }, 100);
+    this.unsyncedTimer.unref();
   }
 
   /**
@@ -109,6 +145,7 @@ export class Workspace {
       await ws.scan();
       if (options.watch !== false) ws.startWatching();
       if (options.autoCommit !== false) ws.scheduleAutoCommit();
+      ws.countUnsynced();
       return ws;
     } catch (error) {
       await db?.close().catch(() => undefined);
@@ -120,6 +157,7 @@ export class Workspace {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.unsyncedTimer) clearTimeout(this.unsyncedTimer);
     this.watcher?.close();
     if (this.scanTimer) clearTimeout(this.scanTimer);
     if (this.autoTimer) clearTimeout(this.autoTimer);
@@ -306,9 +344,10 @@ export class Workspace {
               (SELECT count(*)::int FROM workspace_conflicts WHERE status = 'pending') AS conflicts`,
     );
     const remote = await this.remote().catch(() => null);
-    const { head } = await this.git.request({ kind: 'git.head', dir: this.root });
+    const { head, unpushed } = await this.git.request({ kind: 'git.head', dir: this.root });
     return {
       head,
+      unpushedCommits: unpushed,
       remoteUrl: remote ? stripCredentials(remote.url) : null,
       pending: counts.rows[0]?.pending ?? 0,
       conflicts: counts.rows[0]?.conflicts ?? 0,
@@ -706,6 +745,7 @@ export class Workspace {
         return await fn();
       } finally {
         this.busy = false;
+        this.countUnsynced(); // a commit or sync moves what is not on the hub yet
       }
     });
     this.gitChain = run.catch(() => undefined);
@@ -778,6 +818,7 @@ export class Workspace {
 
   private emitChanged(paths: string[]): void {
     this.options.events?.emit('workspace.changed', { paths: paths.slice(0, 1000) });
+    this.countUnsynced();
   }
 
   private async emitConflicts(): Promise<void> {

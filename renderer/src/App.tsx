@@ -3,6 +3,7 @@ import { pages, routes } from './pages/index';
 import { outpost } from './outpost';
 import { useApi, useEventValue } from './hooks';
 import { ErrorBanner } from './components';
+import { isAllSynced, notYetSynced } from '../../shared/domain/sync-status';
 
 function useHashRoute(): string {
   const [hash, setHash] = useState(() => window.location.hash.replace(/^#\/?/, ''));
@@ -47,13 +48,14 @@ export function App() {
           <a key={p.id} href={`#/${p.id}`} className={p.id === page.id && !special ? 'active' : ''}>
             {p.title}
             {p.id === 'conflicts' && pendingConflicts > 0 && <span className="count">{pendingConflicts}</span>}
-            {p.id === 'queue' && stats.data && stats.data.byStatus.pending > 0 && (
-              <span className="count muted">{stats.data.byStatus.pending}</span>
+            {p.id === 'queue' && status && status.pending + status.failed > 0 && (
+              <span className="count muted" title="changes pending or failed">{status.pending + status.failed}</span>
             )}
           </a>
         ))}
-        <div className="sync-state" data-state={status?.state ?? 'unknown'}>
-          sync: {status?.state ?? '…'}
+        <div className="sync-state" data-state={status?.state ?? 'unknown'} data-synced={status ? String(isAllSynced(status)) : 'unknown'}>
+          sync: {!status ? '…' : isAllSynced(status) ? 'up to date' : status.state === 'idle' ? 'changes waiting' : status.state}
+          {status && !isAllSynced(status) && status.state === 'idle' && <small>{notYetSynced(status).join(' · ')}</small>}
         </div>
       </nav>
       <main className="content">

@@ -89,6 +89,8 @@ export interface WorkspaceItemAtCommit {
 
 export interface WorkspaceStatus {
   head: string | null;
+  /** commits the hub lacks, as of the last fetch or push */
+  unpushedCommits: number;
   remoteUrl: string | null; // without credentials
   pending: number;
   conflicts: number;

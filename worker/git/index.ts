@@ -1,7 +1,7 @@
 import { OutpostError, toErrorShape } from '../../shared/errors';
 import { autoCommitMessage, commitPaths } from './commit';
 import { logCommits, showAt } from './history';
-import { ensureRepo, headOid } from './repo';
+import { ensureRepo, headOid, unpushedCommits } from './repo';
 import { syncWithRemote } from './sync';
 import type { GitProgress, GitReply, GitRequest, GitResponses } from './protocol';
 
@@ -36,7 +36,7 @@ export async function handleGitRequest<K extends GitRequest['kind']>(
         return { created, head: await headOid(req.dir) };
       }
       case 'git.head':
-        return { head: await headOid(req.dir) };
+        return { head: await headOid(req.dir), unpushed: await unpushedCommits(req.dir) };
       case 'git.commit': {
         await ensureRepo(req.dir);
         return commitPaths(req.dir, req.changed, req.removed, req.message, req.author);

@@ -117,7 +117,8 @@ export const gitResponseSchemas = {
   'git.sync': gitSyncResultSchema,
   'git.log': z.array(gitCommitInfoSchema).max(100_000),
   'git.show': z.object({ oid: oid.nullable(), text: text.nullable(), binary: z.boolean() }).strict(),
-  'git.head': z.object({ head: oid.nullable() }).strict(),
+  /** the branch head and how many of its commits the remote lacks (as of the last fetch or push) */
+  'git.head': z.object({ head: oid.nullable(), unpushed: z.number().int().min(0) }).strict(),
 } satisfies Record<GitRequest['kind'], z.ZodType>;
 export type GitResponses = { [K in keyof typeof gitResponseSchemas]: z.infer<(typeof gitResponseSchemas)[K]> };
 

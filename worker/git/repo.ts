@@ -82,3 +82,42 @@ export function writeWorkFile(dir: string, path: string, bytes: Uint8Array | nul
   fs.writeFileSync(tmp, bytes, { mode: executable ? 0o755 : 0o644 });
   fs.renameSync(tmp, target);
 }
+
+/** Reachable commits, by oid: from each start, following every parent (merges too). */
+async function reachable(dir: string, starts: string[], stopAt: ReadonlySet<string> = new Set()): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const todo = starts.filter((s) => !stopAt.has(s));
+  while (todo.length > 0) {
+    const oid = todo.pop()!;
+    if (seen.has(oid)) continue;
+    seen.add(oid);
+    const { commit } = await git.readCommit({ ...repo(dir), oid });
+    for (const parent of commit.parent) if (!seen.has(parent) && !stopAt.has(parent)) todo.push(parent);
+  }
+  return seen;
+}
+
+const unpushedMemo = new Map<string, { head: string; remote: string | null; count: number }>();
+const remoteHistory = new Map<string, { remote: string; commits: Set<string> }>();
+
+/**
+ * Commits on the branch the remote does not have, as of the last fetch or push (the remote-tracking ref): what
+ * "synced" waits for. Remembered per (head, remote) pair, so asking again after nothing moved reads no commits, and the remote's
+ * history per remote head, so a new local commit reads only the commits the remote lacks.
+ */
+export async function unpushedCommits(dir: string): Promise<number> {
+  const head = await headOid(dir);
+  if (!head) return 0;
+  const remote = await remoteOid(dir);
+  const memo = unpushedMemo.get(dir);
+  if (memo && memo.head === head && memo.remote === remote) return memo.count;
+  let theirs = new Set<string>();
+  if (remote) {
+    const known = remoteHistory.get(dir);
+    theirs = known?.remote === remote ? known.commits : await reachable(dir, [remote]);
+    remoteHistory.set(dir, { remote, commits: theirs });
+  }
+  const count = (await reachable(dir, [head], theirs)).size;
+  unpushedMemo.set(dir, { head, remote, count });
+  return count;
+}

@@ -1,4 +1,4 @@
-import { isAllSynced, type SyncStatus } from '../../../../shared/domain/sync-status';
+import { isAllSynced, notYetSynced, type SyncStatus } from '../../../../shared/domain/sync-status';
 import { outpost } from '../../outpost';
 import { formatAge, formatBytes, formatTime, useAction, useApi } from '../../hooks';
 import { Empty, ErrorBanner, Loading, StatusBadge } from '../../components';
@@ -17,8 +17,8 @@ const stateHelp: Record<SyncStatus['state'], string> = {
 function helpOf(st: SyncStatus): string {
   if (st.state !== 'idle') return stateHelp[st.state];
   if (isAllSynced(st)) return 'Everything acknowledged by the hub is up to date.';
-  if (st.lastSyncAt === null && st.pending === 0 && st.failed === 0) return 'Connected to the hub; not synced yet.';
-  const waiting = [st.pending > 0 && `${st.pending} pending`, st.failed > 0 && `${st.failed} failed`, st.conflicts > 0 && `${st.conflicts} in conflict`].filter(Boolean);
+  const waiting = notYetSynced(st);
+  if (waiting.length === 1 && st.lastSyncAt === null) return 'Connected to the hub; not synced yet.';
   return `Not synced: ${waiting.join(', ') || 'changes waiting'}.`;
 }
 
