@@ -15,7 +15,7 @@ import {
 import type { Logger } from '../main/log';
 import type { HubDatabase } from './db/database';
 import type { HubAuth } from './auth';
-import { createFailureLimiter } from '../shared/auth/failure-limiter';
+import { createFailureLimiter, type FailureLimiter } from '../shared/auth/failure-limiter';
 import type { ChangeFeed } from './change-feed';
 import { findUnsafeJson } from '../shared/sync/json-safety';
 import { DEFAULT_MAX_CLOCK_AHEAD_MS, getRecords, headSeq, pullChangesJson, pushChanges } from './sync-store';
@@ -31,16 +31,27 @@ declare module 'fastify' {
   }
 }
 
-/** What a plugin mounted on the hub (e.g. Git hosting under /git/) gets to work with. */
-export interface HubPluginContext {
+/** The hub's services, shared by the sync API and the plugins. */
+export interface HubServices {
   auth: HubAuth;
   db: HubDatabase;
   dataDir: string;
   log: Logger;
 }
+
+/**
+ * What a plugin mounted on the hub (e.g. Git hosting under /git/) gets to work with: the services, and the
+ * guards every route sits behind (the failed-authentication limiter is the sync API's own instance, so a
+ * guessing client is blocked on both; the request rate and body size are the hub's settings).
+ */
+export interface HubPluginContext extends HubServices {
+  failures: FailureLimiter;
+  rateLimit: { max: number; windowMs: number } | false;
+  bodyLimitBytes: number;
+}
 export type HubPlugin = (app: FastifyInstance, context: HubPluginContext) => Promise<void>;
 
-export interface HubAppOptions extends HubPluginContext {
+export interface HubAppOptions extends HubServices {
   feed: ChangeFeed;
   version: string;
   /** Largest request body accepted, counted after decompression (a compression bomb is refused). */
@@ -305,7 +316,9 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
   // ---- Extension point: plugins mounted beside the sync API (Git hosting: server/git/ at /git/<workspace>.git/*).
   // They get `auth.authenticateNodeToken` to check the node token sent as the HTTP basic password.
   for (const plugin of options.plugins) {
-    await app.register(async (scope) => plugin(scope, { auth, db, dataDir: options.dataDir, log }));
+    await app.register(async (scope) =>
+      plugin(scope, { auth, db, dataDir: options.dataDir, log, failures, rateLimit: options.rateLimit, bodyLimitBytes: options.bodyLimitBytes }),
+    );
   }
 
   app.addHook('preClose', async () => {

@@ -36,6 +36,8 @@ export interface HubOptions {
   maxClockAheadMs?: number;
   /** Git smart HTTP for workspaces at /git/<workspace>.git (repositories under dataDir/git); on by default. */
   gitHosting?: boolean;
+  /** Git hosting's caps: repositories held, inflated pack size, push bytes on the wire (default: the body limit) */
+  git?: { maxRepos?: number; maxPackBytes?: number; maxBodyBytes?: number };
   /** More plugins mounted beside the sync API. */
   plugins?: HubPlugin[];
   log?: Logger;
@@ -81,7 +83,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       ...(options.authFailures ? { authFailures: options.authFailures } : {}),
       heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
       ...(options.maxClockAheadMs !== undefined ? { maxClockAheadMs: options.maxClockAheadMs } : {}),
-      plugins: [...(options.gitHosting === false ? [] : [gitHostingPlugin()]), ...(options.plugins ?? [])],
+      plugins: [...(options.gitHosting === false ? [] : [gitHostingPlugin(options.git ?? {})]), ...(options.plugins ?? [])],
     });
     const host = options.host ?? '127.0.0.1';
     await app.listen({ port: options.port ?? 0, host });
@@ -111,7 +113,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 }
 
 const USAGE = `usage: outpost hub --data DIR [--port N] [--host H] [--database-url URL]
-                   [--body-limit-mb N] [--rate-limit N_PER_MINUTE | --rate-limit 0 (off)]
+                   [--body-limit-mb N] [--rate-limit N_PER_MINUTE | --rate-limit 0 (off)] [--git-max-repos N]
   Without --database-url (or OUTPOST_HUB_DATABASE_URL) the hub runs on embedded PGlite under DIR/hub-db.`;
 
 function parseHubArgs(argv: string[]): HubOptions {
@@ -126,6 +128,7 @@ function parseHubArgs(argv: string[]): HubOptions {
       'database-url': { type: 'string' },
       'body-limit-mb': { type: 'string' },
       'rate-limit': { type: 'string' },
+      'git-max-repos': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -139,6 +142,11 @@ function parseHubArgs(argv: string[]): HubOptions {
   const options: HubOptions = { dataDir: values.data, port, host: values.host };
   const url = values['database-url'] ?? process.env.OUTPOST_HUB_DATABASE_URL;
   if (url) options.databaseUrl = url;
+  if (values['git-max-repos'] !== undefined) {
+    const n = Number(values['git-max-repos']);
+    if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new OutpostError('invalid_input', '--git-max-repos must be a whole number from 1 to 100000.');
+    options.git = { maxRepos: n };
+  }
   if (values['body-limit-mb']) {
     const mb = Number(values['body-limit-mb']);
     if (!(mb > 0 && mb <= 1024)) throw new OutpostError('invalid_input', '--body-limit-mb must be between 0 and 1024.');

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { NON_PORTABLE_PATH_ERE } from '../../shared/domain/workspace';
 
 /**
  * Git smart HTTP through the system `git http-backend`, run as a CGI program per request (what Git's own
@@ -19,23 +20,54 @@ export interface BackendRequest {
   headers: IncomingMessage['headers'];
   body: Readable;
   remoteUser: string;
+  /** bytes of request body accepted on the wire; past it the request ends with 413 */
+  maxBodyBytes: number;
 }
 
-/** Creates `<name>.git` (bare, branch main, pushes allowed over HTTP) if missing. */
-export async function ensureBareRepo(reposDir: string, name: string): Promise<string> {
+export interface RepoLimits {
+  /** repositories this hub holds at most; a new name past it is refused */
+  maxRepos: number;
+  /** largest pack a push may send, inflated (git's receive.maxInputSize) */
+  maxPackBytes: number;
+}
+
+/** A request the hub refuses before git sees it, with the HTTP status to answer. */
+export class GitRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const configured = new Set<string>();
+
+/** Creates `<name>.git` (bare, branch main, pushes allowed over HTTP) if missing, within the repository cap. */
+export async function ensureBareRepo(reposDir: string, name: string, limits: RepoLimits): Promise<string> {
   if (!REPO_NAME.test(name)) throw new Error('bad repository name');
   const dir = join(reposDir, `${name}.git`);
   if (existsSync(join(dir, 'HEAD'))) {
     ensurePreReceiveHook(dir); // repositories made before the hook existed get it too
+    if (!configured.has(dir)) {
+      await run('git', ['-C', dir, 'config', 'receive.maxInputSize', String(limits.maxPackBytes)]);
+      configured.add(dir);
+    }
     return dir;
   }
   mkdirSync(reposDir, { recursive: true });
+  const held = readdirSync(reposDir).filter((entry) => entry.endsWith('.git')).length;
+  if (held >= limits.maxRepos) {
+    throw new GitRefusal(403, `This hub holds its maximum of ${limits.maxRepos} workspace repositories: ${name}.git cannot be created (raise --git-max-repos).`);
+  }
   await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', dir]);
   await run('git', ['-C', dir, 'config', 'http.receivepack', 'true']);
   // a workspace's history is append-only for clients: no force-push rewrites it
   await run('git', ['-C', dir, 'config', 'receive.denyNonFastForwards', 'true']);
   await run('git', ['-C', dir, 'config', 'receive.denyDeletes', 'true']);
   await run('git', ['-C', dir, 'config', 'receive.fsckObjects', 'true']);
+  await run('git', ['-C', dir, 'config', 'receive.maxInputSize', String(limits.maxPackBytes)]);
+  configured.add(dir);
   ensurePreReceiveHook(dir);
   return dir;
 }
@@ -43,7 +75,8 @@ export async function ensureBareRepo(reposDir: string, name: string): Promise<st
 /**
  * git's fsck already refuses `..`, `.git` and `/` in tree entries; a path with a backslash or a control
  * character still passes it, yet a node cannot check it out (isomorphic-git refuses to read such a tree, and
- * Windows cannot write it), so one hostile push would wedge every node's workspace sync. Refused here.
+ * Windows cannot write it), so one hostile push would wedge every node's workspace sync. Refused here, with names
+ * no other OS can check out (the portable-name rule of shared/domain/workspace.ts, as an ERE) and ASCII case twins.
  */
 const PRE_RECEIVE_HOOK = `#!/bin/sh
 # Outpost: no branch deletion, no non-fast-forward update, and every new commit (not only the tip) checked.
@@ -64,6 +97,18 @@ while read old new ref; do
     bad=$(git ls-tree -r -z --name-only "$commit" | LC_ALL=C grep -z -m1 '[\\[:cntrl:]]' | tr '\\0' '\\n')
     if [ -n "$bad" ]; then
       echo "outpost: refused $ref: commit $commit: a workspace path may not contain a backslash or a control character: $bad" >&2
+      status=1
+      break
+    fi
+    bad=$(git ls-tree -r -z --name-only "$commit" | LC_ALL=C grep -z -m1 -iE '${NON_PORTABLE_PATH_ERE}' | tr '\\0' '\\n')
+    if [ -n "$bad" ]; then
+      echo "outpost: refused $ref: commit $commit: not a portable name (a Windows device name, a trailing dot or space, or an 8.3 short name like GIT~1): $bad" >&2
+      status=1
+      break
+    fi
+    twin=$(git ls-tree -r -t -z --name-only "$commit" | tr '\\0' '\\n' | LC_ALL=C sort -f | LC_ALL=C uniq -di | head -n 1)
+    if [ -n "$twin" ]; then
+      echo "outpost: refused $ref: commit $commit: two paths differ only in letter case, which Windows and macOS check out as one: $twin" >&2
       status=1
       break
     fi
@@ -100,6 +145,15 @@ export function serveGitBackend(reposDir: string, req: BackendRequest, res: Serv
     const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    let received = 0;
+    let tooLarge = false;
+    req.body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= req.maxBodyBytes || tooLarge) return;
+      tooLarge = true; // git gets no more of it: the push fails whole, nothing of it lands
+      req.body.unpipe(child.stdin);
+      child.kill();
+    });
     req.body.pipe(child.stdin);
     child.stdin.on('error', () => {}); // the backend may stop reading early (bad request): its answer says why
     req.body.on('error', () => child.kill());
@@ -120,6 +174,15 @@ export function serveGitBackend(reposDir: string, req: BackendRequest, res: Serv
       if (rest.length > 0) res.write(rest);
     });
     child.on('close', (code) => {
+      if (tooLarge && !res.headersSent) {
+        res.statusCode = 413;
+        res.setHeader('content-type', 'text/plain');
+        res.setHeader('connection', 'close');
+        res.end(`The push is larger than this hub accepts (${req.maxBodyBytes} bytes on the wire): push fewer or smaller files.\n`);
+        req.body.resume();
+        resolve();
+        return;
+      }
       if (!headersDone) {
         if (!res.headersSent) {
           res.statusCode = 500;

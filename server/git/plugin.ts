@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { REPO_NAME, ensureBareRepo, serveGitBackend } from './http-backend';
+import rateLimit from '@fastify/rate-limit';
+import type { FailureLimiter } from '../../shared/auth/failure-limiter';
+import { GitRefusal, REPO_NAME, ensureBareRepo, serveGitBackend, type RepoLimits } from './http-backend';
 
 /**
  * Git hosting for the hub: `/git/<workspace>.git/*` over smart HTTP, served by the system `git http-backend`.
@@ -12,7 +14,16 @@ export interface GitHostingOptions {
   /** the hub's node-token check: null for a bad or revoked token */
   authenticate(token: string): Promise<{ nodeId: string } | null>;
   log?: { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void };
+  /** the hub's failed-authentication limiter: a blocked address is answered 429 before its token is checked */
+  failures?: FailureLimiter;
+  /** requests per address per window (the hub's setting), or false */
+  rateLimit?: { max: number; windowMs: number } | false;
+  /** request body bytes a push may send on the wire */
+  maxBodyBytes: number;
+  limits: RepoLimits;
 }
+
+export const GIT_DEFAULTS = { maxRepos: 100, maxPackBytes: 512 * 1024 * 1024 };
 
 const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
 
@@ -20,6 +31,15 @@ export async function registerGitHosting(app: FastifyInstance, options: GitHosti
   // Bodies are streamed to git untouched (the git CLI gzips them; http-backend inflates them itself).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  if (options.rateLimit) {
+    await app.register(rateLimit, {
+      global: true,
+      max: options.rateLimit.max,
+      timeWindow: options.rateLimit.windowMs,
+      keyGenerator: (request) => `git:${request.ip}`,
+      errorResponseBuilder: (_request, context) => ({ statusCode: 429, message: `Too many Git requests: at most ${context.max} per ${context.after}.` }),
+    });
+  }
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(request.url, 'http://hub.invalid');
@@ -27,8 +47,13 @@ export async function registerGitHosting(app: FastifyInstance, options: GitHosti
     if (!match || !REPO_NAME.test(match[1]!) || !isBackendPath(match[2]!, url.searchParams.get('service'))) {
       return reply.code(404).type('text/plain').send('Not a workspace repository path.\n');
     }
+    const blocked = options.failures?.blockedFor(request.ip) ?? 0;
+    if (blocked > 0) {
+      return reply.code(429).header('retry-after', String(Math.ceil(blocked / 1000))).type('text/plain').send(`Too many failed authentications from this address: retry in ${Math.ceil(blocked / 1000)} s.\n`);
+    }
     const node = await authenticate(request, options);
     if (!node) {
+      if (request.headers.authorization) options.failures?.fail(request.ip); // git's first, credential-less probe is no failure
       return reply
         .code(401)
         .header('www-authenticate', 'Basic realm="Outpost Hub", charset="UTF-8"')
@@ -36,7 +61,17 @@ export async function registerGitHosting(app: FastifyInstance, options: GitHosti
         .send('Authentication required: use the node token as the password (any username).\n');
     }
     const name = match[1]!;
-    await ensureBareRepo(options.reposDir, name);
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > options.maxBodyBytes) {
+      return reply.code(413).type('text/plain').send(`The push is larger than this hub accepts (${options.maxBodyBytes} bytes on the wire): push fewer or smaller files.\n`);
+    }
+    try {
+      await ensureBareRepo(options.reposDir, name, options.limits);
+    } catch (error) {
+      if (!(error instanceof GitRefusal)) throw error;
+      options.log?.warn('git request refused', { workspace: name, nodeId: node.nodeId, reason: error.message });
+      return reply.code(error.status).type('text/plain').send(`${error.message}\n`);
+    }
     reply.hijack();
     await serveGitBackend(
       options.reposDir,
@@ -47,6 +82,7 @@ export async function registerGitHosting(app: FastifyInstance, options: GitHosti
         headers: request.headers,
         body: request.raw,
         remoteUser: node.nodeId,
+        maxBodyBytes: options.maxBodyBytes,
       },
       reply.raw,
     );
@@ -76,15 +112,29 @@ async function authenticate(request: FastifyRequest, options: GitHostingOptions)
   }
 }
 
-/** The hub's plugin shape (server/app.ts HubPlugin): repositories under `<hub data>/git`. */
-export function gitHostingPlugin(reposDir?: string) {
+/**
+ * The hub's plugin shape (server/app.ts HubPlugin): repositories under `<hub data>/git`, behind the hub's
+ * failed-authentication limiter, request rate and body limit (`maxBodyBytes` overrides the last for pushes).
+ */
+export function gitHostingPlugin(options: { reposDir?: string; maxRepos?: number; maxPackBytes?: number; maxBodyBytes?: number } = {}) {
   return async (
     app: FastifyInstance,
-    context: { auth: { authenticateNodeToken(token: string): Promise<{ nodeId: string } | null> }; dataDir: string; log: GitHostingOptions['log'] },
+    context: {
+      auth: { authenticateNodeToken(token: string): Promise<{ nodeId: string } | null> };
+      dataDir: string;
+      log: GitHostingOptions['log'];
+      failures: FailureLimiter;
+      rateLimit: { max: number; windowMs: number } | false;
+      bodyLimitBytes: number;
+    },
   ): Promise<void> =>
     registerGitHosting(app, {
-      reposDir: reposDir ?? join(context.dataDir, 'git'),
+      reposDir: options.reposDir ?? join(context.dataDir, 'git'),
       authenticate: (token) => context.auth.authenticateNodeToken(token),
       log: context.log,
+      failures: context.failures,
+      rateLimit: context.rateLimit,
+      maxBodyBytes: options.maxBodyBytes ?? context.bodyLimitBytes,
+      limits: { maxRepos: options.maxRepos ?? GIT_DEFAULTS.maxRepos, maxPackBytes: options.maxPackBytes ?? GIT_DEFAULTS.maxPackBytes },
     });
 }

@@ -26,11 +26,20 @@ export function isSafeWorkspacePath(p: string): boolean {
  * Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, also with an extension: `nul.txt`), no trailing dot
  * or space (Windows drops them), no 8.3 short-name form (`GIT~1`: any `~digit`, which can alias `.git`).
  */
+const RESERVED_DEVICE = '(con|prn|aux|nul|(com|lpt)([0-9]|\u00b9|\u00b2|\u00b3))';
+const RESERVED_SEGMENT = new RegExp(`^${RESERVED_DEVICE} *(\\..*)?$`, 'i');
+
 export function isPortableSegment(s: string): boolean {
   if (/[. ]$/.test(s)) return false;
-  if (/~\d/.test(s)) return false;
-  return !/^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]) *(\..*)?$/i.test(s);
+  if (/~[0-9]/.test(s)) return false;
+  return !RESERVED_SEGMENT.test(s);
 }
+
+/**
+ * The same rule as a POSIX extended regular expression over whole paths, for the hub's pre-receive hook
+ * (`grep -iE`, byte-wise under LC_ALL=C: the superscript digits are alternatives, not a bracket class).
+ */
+export const NON_PORTABLE_PATH_ERE = `(^|/)${RESERVED_DEVICE} *(\\.[^/]*)?(/|$)|[. ](/|$)|~[0-9]`;
 
 export type WorkspaceItemStatus = 'pending' | 'committed' | 'synced' | 'conflict';
 

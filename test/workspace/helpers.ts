@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerGitHosting } from '../../server/git/index';
+import { GIT_DEFAULTS, registerGitHosting, type GitHostingOptions } from '../../server/git/index';
 
 /** A temp folder removed by the returned cleanup. */
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
@@ -12,10 +12,21 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 }
 
 /** A real Git smart-HTTP server (system git http-backend) on 127.0.0.1:0 that accepts one token. */
-export async function startGitHost(reposDir: string, token: string): Promise<{ app: FastifyInstance; base: string; close: () => Promise<void> }> {
+export async function startGitHost(
+  reposDir: string,
+  token: string,
+  limits: Partial<Pick<GitHostingOptions, 'maxBodyBytes' | 'failures' | 'rateLimit'> & GitHostingOptions['limits']> = {},
+): Promise<{ app: FastifyInstance; base: string; close: () => Promise<void> }> {
   const app = Fastify();
   await app.register(async (scope) =>
-    registerGitHosting(scope, { reposDir, authenticate: async (t) => (t === token ? { nodeId: 'n-test' } : null) }),
+    registerGitHosting(scope, {
+      reposDir,
+      authenticate: async (t) => (t === token ? { nodeId: 'n-test' } : null),
+      maxBodyBytes: limits.maxBodyBytes ?? 32 * 1024 * 1024,
+      limits: { maxRepos: limits.maxRepos ?? GIT_DEFAULTS.maxRepos, maxPackBytes: limits.maxPackBytes ?? GIT_DEFAULTS.maxPackBytes },
+      ...(limits.failures ? { failures: limits.failures } : {}),
+      ...(limits.rateLimit ? { rateLimit: limits.rateLimit } : {}),
+    }),
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
