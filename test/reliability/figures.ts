@@ -1,10 +1,14 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { test, type TestContext, type TestOptions } from 'node:test';
 
 /**
  * The figures of the reliability and security suite, kept in docs/RELIABILITY.md. Every suite (hostile
  * input, faults, soak) records its own section after it ran; the file is rebuilt from all sections, which
  * live in a JSON comment at its end so that a later run of one suite keeps the others' figures.
+ *
+ * Figures are recorded only for a run in which every test of the suite passed (see `trackedSuite`); a run
+ * that failed records nothing of what it measured and is shown as failed (when, which tests) instead.
  */
 export interface SuiteFigures {
   /** what ran, e.g. "soak (short, CI)" */
@@ -24,10 +28,25 @@ export interface SuiteFigures {
 }
 
 interface Stored extends SuiteFigures {
+  /** runs that passed (their figures are the ones shown) */
   runs: number;
+  /** the last run that passed; '' when none did */
   lastRunAt: string;
   totals: { faults: number; hostile: number; writesAcknowledged: number; writesLost: number; duplicates: number };
+  failedRuns?: number;
+  /** the last run that failed: nothing it measured was recorded */
+  lastFailure?: { at: string; tests: string[] };
+  /** FORMAT when recorded by this code; sections without it were written before runs were checked */
+  format?: number;
 }
+
+/**
+ * Sections written since figures are recorded only for passing runs (and counted from what fired) carry this;
+ * older ones (whose runs were recorded whatever their outcome, some figures written in) are shown apart as
+ * unchecked, left out of the totals, and start again from their next run.
+ */
+const FORMAT = 2;
+const current = (s: Stored | undefined): Stored | undefined => (s?.format === FORMAT ? s : undefined);
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 export const RELIABILITY_FILE = process.env.OUTPOST_RELIABILITY_FILE ?? join(ROOT, 'docs/RELIABILITY.md');
@@ -52,7 +71,7 @@ export function recordFigures(key: string, figures: SuiteFigures, file = RELIABI
   mkdirSync(dirname(file), { recursive: true });
   withLock(`${file}.lock`, () => {
     const sections = readSections(file);
-    const previous = sections[key];
+    const previous = current(sections[key]);
     const totals = {
       faults: sum(figures.faults),
       hostile: sum(figures.hostile),
@@ -60,11 +79,85 @@ export function recordFigures(key: string, figures: SuiteFigures, file = RELIABI
       writesLost: figures.writesLost ?? 0,
       duplicates: figures.duplicates ?? 0,
     };
-    sections[key] = { ...figures, runs: (previous?.runs ?? 0) + 1, lastRunAt: new Date().toISOString(), totals };
+    sections[key] = {
+      ...figures,
+      runs: (previous?.runs ?? 0) + 1,
+      lastRunAt: new Date().toISOString(),
+      totals,
+      format: FORMAT,
+      ...(previous?.failedRuns ? { failedRuns: previous.failedRuns } : {}),
+      ...(previous?.lastFailure ? { lastFailure: previous.lastFailure } : {}),
+    };
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, render(sections));
     renameSync(temp, file);
   });
+}
+
+/**
+ * Records that a run of one suite failed: none of its figures are kept (the section keeps those of the last
+ * run that passed, if any) and the report shows the suite's last run as failed, with the tests that failed.
+ */
+export function recordFailedRun(key: string, title: string, tests: string[], file = RELIABILITY_FILE): void {
+  mkdirSync(dirname(file), { recursive: true });
+  withLock(`${file}.lock`, () => {
+    const sections = readSections(file);
+    const previous: Stored = current(sections[key]) ?? { title, durationMs: 0, runs: 0, lastRunAt: '', totals: { faults: 0, hostile: 0, writesAcknowledged: 0, writesLost: 0, duplicates: 0 } };
+    sections[key] = { ...previous, title, format: FORMAT, failedRuns: (previous.failedRuns ?? 0) + 1, lastFailure: { at: new Date().toISOString(), tests } };
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, render(sections));
+    renameSync(temp, file);
+  });
+}
+
+type TestFn = (t: TestContext) => unknown;
+
+export interface TrackedSuite {
+  /** node:test's `test`, with the outcome of each test tracked */
+  test(name: string, fn: TestFn): void;
+  test(name: string, options: TestOptions, fn: TestFn): void;
+  /** tests that did not pass (failed, timed out, or never ran): empty when the whole suite passed */
+  notPassed(): string[];
+  /**
+   * From `after()`: records the figures when every tracked test passed, and otherwise records the run as
+   * failed without any of its figures. `figures` is only called for a passing run; if it throws (a figure
+   * could not be computed), the run is recorded as failed too, and the error rethrown.
+   */
+  finish(figures: () => Omit<SuiteFigures, 'title'>): void;
+}
+
+/** A suite whose figures are recorded only if all its tests passed. */
+export function trackedSuite(key: string, title: string, file = RELIABILITY_FILE): TrackedSuite {
+  const names: string[] = [];
+  const passed = new Set<string>();
+  function track(name: string, a: TestOptions | TestFn, b?: TestFn): void {
+    const options = typeof a === 'function' ? {} : a;
+    const fn = typeof a === 'function' ? a : b!;
+    if (names.includes(name)) throw new Error(`two tests named ${JSON.stringify(name)} in ${key}`);
+    names.push(name);
+    test(name, options, async (t) => {
+      await fn(t);
+      // a test that timed out fails even if its body finishes later
+      if (!t.signal.aborted) passed.add(name);
+    });
+  }
+  const notPassed = () => names.filter((n) => !passed.has(n));
+  return {
+    test: track,
+    notPassed,
+    finish(figures) {
+      const failed = names.length === 0 ? ['(no test ran)'] : notPassed();
+      if (failed.length > 0) return recordFailedRun(key, title, failed, file);
+      let computed: Omit<SuiteFigures, 'title'>;
+      try {
+        computed = figures();
+      } catch (error) {
+        recordFailedRun(key, title, [`figures not computed: ${(error as Error).message}`], file);
+        throw error;
+      }
+      recordFigures(key, { title, ...computed }, file);
+    },
+  };
 }
 
 function withLock(lock: string, fn: () => void): void {
@@ -92,9 +185,16 @@ function withLock(lock: string, fn: () => void): void {
 const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
+const utc = (iso: string) => iso.replace('T', ' ').slice(0, 19);
+
 function render(sections: Record<string, Stored>): string {
-  const entries = Object.entries(sections).sort(([a], [b]) => (a < b ? -1 : 1));
+  const everything = Object.entries(sections).sort(([a], [b]) => (a < b ? -1 : 1));
+  const entries = everything.filter(([, s]) => current(s));
+  const unchecked = everything.filter(([, s]) => !current(s));
   const all = entries.map(([, s]) => s);
+  // the last run failed when it came after the last run that passed (ISO times compare as strings)
+  const lastFailed = (s: Stored) => s.lastFailure !== undefined && s.lastFailure.at > s.lastRunAt;
+  const failing = entries.filter(([, s]) => lastFailed(s));
   const total = (pick: (s: Stored) => number) => all.reduce((n, s) => n + pick(s), 0);
   const faultKinds = new Map<string, number>();
   const hostileKinds = new Map<string, number>();
@@ -125,13 +225,19 @@ function render(sections: Record<string, Stored>): string {
     'Every case of the security suites must get a clear 4xx and leave the service healthy with its data intact;',
     'writes lost and duplicates must be 0.',
     '',
-    '## Summary (last run of each suite)',
+    'Every figure is counted by the suite from what happened (faults the injectors report as fired, writes the',
+    'checker found on the hub or lost) and recorded only for a run in which all of the suite\'s tests passed; a',
+    'run that failed records none of its figures and shows under "Failed runs".',
+    '',
+    '## Summary (last passing run of each suite)',
     '',
     table(
       ['figure', 'value'],
       [
         ['suites recorded', all.length],
-        ['runs (all suites, cumulative)', total((s) => s.runs)],
+        ['suites whose last run failed', failing.length],
+        ['passing runs (all suites, cumulative)', total((s) => s.runs)],
+        ['failed runs (all suites, cumulative)', total((s) => s.failedRuns ?? 0)],
         ['faults injected', total((s) => s.totals.faults)],
         ['hostile inputs tried', total((s) => s.totals.hostile)],
         ['writes acknowledged', total((s) => s.totals.writesAcknowledged)],
@@ -151,12 +257,14 @@ function render(sections: Record<string, Stored>): string {
     '## Suites',
     '',
     table(
-      ['suite', 'runs', 'last run (UTC)', 'duration', 'faults', 'hostile', 'acked writes', 'lost', 'duplicates', 'time to converge'],
+      ['suite', 'last run', 'passing runs', 'failed runs', 'last passing run (UTC)', 'duration', 'faults', 'hostile', 'acked writes', 'lost', 'duplicates', 'time to converge'],
       entries.map(([, s]) => [
         s.title,
+        lastFailed(s) ? `**FAILED** ${utc(s.lastFailure!.at)}` : 'passed',
         s.runs,
-        s.lastRunAt.replace('T', ' ').slice(0, 19),
-        `${(s.durationMs / 1000).toFixed(1)} s`,
+        s.failedRuns ?? 0,
+        s.lastRunAt ? utc(s.lastRunAt) : 'never',
+        s.runs ? `${(s.durationMs / 1000).toFixed(1)} s` : '-',
         s.totals.faults,
         s.totals.hostile,
         s.writesAcknowledged ?? '-',
@@ -166,11 +274,32 @@ function render(sections: Record<string, Stored>): string {
       ]),
     ),
     '',
+    ...(failing.length
+      ? [
+          '## Failed runs',
+          '',
+          'The last run of these suites failed; the figures above are those of their last passing run (if any).',
+          '',
+          ...failing.map(([, s]) => `- ${s.title}, ${utc(s.lastFailure!.at)}: did not pass: ${s.lastFailure!.tests.join('; ')}`),
+          '',
+        ]
+      : []),
     ...entries.flatMap(([, s]) =>
       s.notes && Object.keys(s.notes).length
         ? [`### ${s.title}`, '', ...Object.entries(s.notes).map(([k, v]) => `- ${k}: ${v}`), '']
         : [],
     ),
+    ...(unchecked.length
+      ? [
+          '## Not rerun since runs are checked',
+          '',
+          'Recorded before figures were kept only for passing runs and counted from what fired (some were written in),',
+          'so they are not in the totals above; each is replaced by the next run of its suite.',
+          '',
+          ...unchecked.map(([, s]) => `- ${s.title}: last recorded ${utc(s.lastRunAt)} (${s.runs} runs, outcome not recorded)`),
+          '',
+        ]
+      : []),
     `${MARK}${JSON.stringify(sections)} -->`,
     '',
   ];
