@@ -4,18 +4,23 @@
  * UTF-8, SQL and hostile strings in values and field names, and the auth cases: no token, a malformed or
  * forged token, a revoked token, another node's id, a replayed change id, a tampered cursor. Every case gets
  * a clear 4xx, nothing is applied by a refused request, and the data pushed before is intact afterwards.
+ * The counts of hostile inputs are recorded only if every test passed.
  */
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { startTestHub, type TestHub } from '../sync/support';
 import { hubRequest, makeChange, type HubResponse } from '../../server/test-support/hub-client';
-import { nodeIdSchema, type PushResult, type RecordState, type WireChange } from '../../shared/sync/wire';
+import { pushRequestSchema, type PushResult, type RecordState, type WireChange } from '../../shared/sync/wire';
+import { findUnsafeJson } from '../../shared/sync/json-safety';
 import { errorCodes } from '../../shared/errors';
-import { recordFigures } from '../reliability/figures';
+import { trackedSuite } from '../reliability/figures';
 import { HOSTILE_KEYS, HOSTILE_STRINGS, invalidUtf8Body } from './hostile';
 
+const suite = trackedSuite('security-hub', 'hostile input: hub API');
+const test = suite.test;
 let hub: TestHub;
 let a: { nodeId: string; token: string };
 let b: { nodeId: string; token: string };
@@ -34,7 +39,7 @@ before(async () => {
 });
 after(async () => {
   await hub?.destroy();
-  recordFigures('security-hub', { title: 'hostile input: hub API', hostile: tried, durationMs: Date.now() - started });
+  suite.finish(() => ({ hostile: tried, durationMs: Date.now() - started }));
 });
 
 type ErrorBody = { error?: { code: string; message: string } };
@@ -45,6 +50,24 @@ function assertClearRefusal(r: HubResponse<unknown>, what: string, status?: numb
   assert.ok(r.status >= 400 && r.status < 500, `${what}: expected a 4xx, got ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
   assert.ok(body?.error && Object.hasOwn(errorCodes, body.error.code), `${what}: error code ${JSON.stringify(r.body).slice(0, 200)}`);
   assert.ok(body.error.message.length > 0, `${what}: a message`);
+}
+
+/** One HTTP/1.1 request written as raw bytes (for what a client library refuses to send), and the status line's code. */
+function rawHttp(baseUrl: string, request: string): Promise<{ status: number; text: string }> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(url.port), url.hostname, () => socket.end(request));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')));
+    socket.on('data', (d: string) => (text += d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = /^HTTP\/1\.[01] (\d{3}) /.exec(text)?.[1];
+      if (status) resolve({ status: Number(status), text });
+      else reject(new Error(`not an HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
+    });
+  });
 }
 
 const push = (token: string, changes: unknown[]) => hubRequest<{ results: PushResult[] } & ErrorBody>(hub.url, '/v1/push', { token, json: { changes } });
@@ -70,36 +93,64 @@ test('baseline: each node pushes records to compare with at the end', async () =
   }
 });
 
-test('generated mutations of a valid push are refused with 400 and apply nothing', { timeout: 60_000 }, async () => {
+test('generated mutations of a valid push are refused with 400 and apply nothing', { timeout: 60_000 }, async (t) => {
   const before = await head();
   const fields = ['changeId', 'table', 'recordId', 'hlc', 'vv', 'nodeId', 'op', 'priority', 'baseVv', 'data', 'patch'] as const;
+  // a valid change whose record, history or clock was mutated may meet existing state (a conflict) or be refused
+  // on its merits (forged_vv, clock_ahead); any other valid mutation must simply apply
+  const stateful = new Set<string>(['table', 'recordId', 'hlc', 'vv', 'baseVv']);
   const badValue = fc.oneof(
     fc.constantFrom<unknown>(null, '', -1, 1.5, 1e308, true, [], {}, 'x'.repeat(300), "'; DROP TABLE change_log; --", { $ne: null }, [1, [2, [3]]]),
     fc.jsonValue({ maxDepth: 3 }),
   );
   let n = 0;
+  let expectedValid = 0;
+  let answeredValid = 0;
+  let applied = 0;
+  const appliedChanges: WireChange[] = [];
+  const refusedIds: string[] = [];
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...fields), badValue, fc.boolean(), async (field, value, drop) => {
-      const change: Record<string, unknown> = { ...makeChange(a.nodeId, `mut-${n++}`, { [a.nodeId]: 1 }) };
+      const recordId = `mut-${n++}`;
+      const change: Record<string, unknown> = { ...makeChange(a.nodeId, recordId, { [a.nodeId]: 1 }) };
       if (drop) delete change[field];
       else change[field] = value;
       count('mutated push (wrong type, missing field)');
+      // what the hub must answer, from the input alone: the body as it arrives, through the wire schema and the
+      // JSON safety check; a valid change naming another node is 403
+      const body = JSON.parse(JSON.stringify({ changes: [change] })) as unknown;
+      const valid = pushRequestSchema.safeParse(body).success && findUnsafeJson(body) === null;
+      const otherNode = valid && (body as { changes: WireChange[] }).changes[0]!.nodeId !== a.nodeId;
+      if (valid && !otherNode) expectedValid++;
+      const what = `${drop ? 'without' : 'bad'} ${field} ${JSON.stringify(value).slice(0, 100)}`;
       const r = await push(a.token, [change]);
       if (r.status === 200) {
-        // a few mutations are still valid (another valid data object, a null baseVv): then it applied normally
+        answeredValid++;
+        assert.ok(valid && !otherNode, `${what}: accepted, but the schema refuses it`);
         const result = r.body.results[0]!;
-        assert.ok(result.status === 'applied' || result.status === 'conflict', JSON.stringify(result));
+        if (result.status === 'applied') {
+          applied++;
+          appliedChanges.push((body as { changes: WireChange[] }).changes[0]!);
+        } else {
+          assert.ok(stateful.has(field) && (result.status === 'conflict' || result.status === 'rejected'), `${what}: ${JSON.stringify(result)}`);
+        }
         return;
       }
-      // a generated string can be a well-formed id of another node: pushing as another node is 403, not 400
-      const otherNode = !drop && field === 'nodeId' && nodeIdSchema.safeParse(value).success && value !== a.nodeId;
-      assertClearRefusal(r, `${drop ? 'without' : 'bad'} ${field} ${JSON.stringify(value).slice(0, 100)}`, otherNode ? 403 : 400);
+      assert.ok(!valid || otherNode, `${what}: refused (${r.status}), but the schema accepts it`);
+      assertClearRefusal(r, what, otherNode ? 403 : 400);
+      if (!(field === 'recordId' || field === 'table')) refusedIds.push(recordId);
     }),
     { numRuns: 150 },
   );
-  // only the changes the hub answered "applied" moved its head
-  const applied = (await head()) - before;
-  assert.ok(applied >= 0 && applied < 150);
+  t.diagnostic(`${n} mutations: ${expectedValid} still valid by the wire schema, ${applied} applied`);
+  assert.equal(n, 150);
+  assert.equal(answeredValid, expectedValid, 'the hub accepted exactly the valid mutations');
+  // the head moved by exactly the number of changes answered "applied", each of them is on the hub as pushed,
+  // and nothing of a refused push is
+  assert.equal((await head()) - before, applied, 'one log entry per applied change, none for the others');
+  const states = appliedChanges.length ? await records(appliedChanges.map((c) => ({ table: c.table, recordId: c.recordId }))) : [];
+  for (const c of appliedChanges) assert.ok(states.some((st) => st.table === c.table && st.recordId === c.recordId), `${c.table}/${c.recordId} applied`);
+  assert.deepEqual(refusedIds.length ? await records(refusedIds.map((recordId) => ({ table: 'agents', recordId }))) : [], [], 'refused pushes applied nothing');
 });
 
 test('random bodies on every route: 4xx with a code, never a 5xx', { timeout: 60_000 }, async () => {
@@ -107,7 +158,6 @@ test('random bodies on every route: 4xx with a code, never a 5xx', { timeout: 60
     { path: '/v1/push', method: 'POST', token: () => a.token },
     { path: '/v1/records', method: 'POST', token: () => a.token },
     { path: '/v1/nodes', method: 'POST', token: () => hub.adminToken },
-    { path: '/v1/whoami', method: 'POST', token: () => a.token },
   ];
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...routes), fc.jsonValue({ maxDepth: 5 }), async (route, body) => {
@@ -118,6 +168,29 @@ test('random bodies on every route: 4xx with a code, never a 5xx', { timeout: 60
     }),
     { numRuns: 120 },
   );
+});
+
+test('a wrong method on a real route: 404 with a code, while the route answers its own method', async () => {
+  const cases: Array<[method: string, path: string, right: string]> = [
+    ['POST', '/v1/whoami', 'GET'],
+    ['PUT', '/v1/push', 'POST'],
+    ['GET', '/v1/push', 'POST'],
+    ['DELETE', '/v1/records', 'POST'],
+    ['POST', '/v1/pull?since=0', 'GET'],
+    ['PATCH', '/v1/nodes', 'POST'],
+  ];
+  for (const [method, path, right] of cases) {
+    count('wrong method on a real route');
+    const body = { changes: [makeChange(a.nodeId, 'wrong-method', { [a.nodeId]: 1 })] };
+    const wrong = await hubRequest(hub.url, path, { method, token: a.token, ...(method === 'GET' ? {} : { json: body }) });
+    assertClearRefusal(wrong, `${method} ${path}`, 404);
+    assert.equal((wrong.body as ErrorBody).error!.code, 'not_found');
+    // the route itself exists: its own method gets past routing (answered, or refused on the body, never 404)
+    const own = await hubRequest(hub.url, path, { method: right, token: path === '/v1/nodes' ? hub.adminToken : a.token, ...(right === 'POST' ? { json: {} } : {}) });
+    assert.notEqual(own.status, 404, `${right} ${path} is a route: ${JSON.stringify(own.body).slice(0, 200)}`);
+    assert.ok(own.status < 500, `${right} ${path}: ${own.status}`);
+  }
+  assert.deepEqual(await records([{ table: 'agents', recordId: 'wrong-method' }]), [], 'nothing applied by a wrong method');
 });
 
 test('bombs, huge and malformed bodies: 413/415/400, never a crash', async () => {
@@ -201,6 +274,15 @@ test('auth: no token, malformed, forged and revoked tokens get 401; admin routes
       assertClearRefusal(r, `${kind} ${path}`, 401);
     }
   }
+  // a NUL in the header: fetch refuses to send such a header, so it is written raw, and the hub itself answers
+  for (const path of ['/v1/whoami', '/v1/pull?since=0']) {
+    count('auth: NUL in the token header (raw HTTP)');
+    const answer = await rawHttp(hub.url, `GET ${path} HTTP/1.1\r\nHost: ${new URL(hub.url).host}\r\nAuthorization: Bearer ${a.token}\u0000\r\nConnection: close\r\n\r\n`);
+    assert.equal(answer.status, 400, `NUL header ${path}: ${answer.text.slice(0, 200)}`);
+    assert.doesNotMatch(answer.text, /"nodeId"/, 'nothing answered as if authenticated');
+  }
+  assert.equal((await hubRequest(hub.url, '/health')).status, 200, 'the hub is healthy after the raw requests');
+  assert.equal((await hubRequest<{ nodeId: string }>(hub.url, '/v1/whoami', { token: a.token })).body.nodeId, a.nodeId, 'and the honest token still works');
   for (const [method, path, json] of [['POST', '/v1/nodes', { name: 'sneaky' }], ['DELETE', '/v1/nodes/beta', undefined]] as const) {
     count('auth: node token on an admin route');
     assertClearRefusal(await hubRequest(hub.url, path, { method, token: a.token, json }), `node token ${method} ${path}`, 401);
