@@ -132,6 +132,7 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
     const autoResolver = new AutoResolver({ store, settings: () => settings.get(), log, afterBatch: () => conflicts.refreshPending() });
 
     const syncHost = new SyncHost({ ctx, store, ...(options.spawner ? { spawner: options.spawner } : {}) });
+    conflicts.setLabels({ self: () => `${settings.get().node.name} (${nodeId})`, node: (id) => syncHost.nodes.label(id) });
     syncRef.host = syncHost;
     syncHost.onConflictsRecorded((ids) => void autoResolver.onConflictsRecorded(ids));
     await syncHost.start();

@@ -284,6 +284,12 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
 
     api.get('/v1/admin/stats', { config: { auth: 'admin' } }, async () => ({ refused: Object.fromEntries(refused) }));
 
+    // The enrollment names of the hub's nodes, so a node can say whose write it conflicts with ("laptop", not an id).
+    api.get('/v1/nodes', async () => {
+      const { rows } = await db.query<{ id: string; name: string }>('SELECT id, name FROM nodes WHERE revoked_at IS NULL ORDER BY id LIMIT 10000');
+      return { nodes: rows.map((r) => ({ nodeId: r.id, name: r.name })) };
+    });
+
     api.get('/v1/whoami', async (request) => ({ nodeId: request.hubNode!.nodeId, name: request.hubNode!.name }));
 
     api.post('/v1/push', async (request) => {

@@ -73,6 +73,14 @@ describe('hub on embedded PGlite', () => {
     assert.deepEqual(who.body, { nodeId: 'edge-box-7', name: 'edge box' });
     assert.equal((await hubRequest(hub.url, '/v1/whoami')).status, 401);
     assert.equal((await hubRequest(hub.url, '/v1/whoami', { token: `${chosen.nodeId}.forged-secret-forged-secret` })).status, 401);
+    // the enrollment names of the other nodes (what a conflict names its sides by); a revoked node is not listed
+    const names = await hubRequest<{ nodes: { nodeId: string; name: string }[] }>(hub.url, '/v1/nodes', { token: a.token });
+    assert.deepEqual(names.body.nodes.find((n) => n.nodeId === 'edge-box-7'), { nodeId: 'edge-box-7', name: 'edge box' });
+    const gone = await enrollNode(hub.url, hub.adminToken, 'retired');
+    assert.equal((await hubRequest(hub.url, `/v1/nodes/${gone.nodeId}`, { token: hub.adminToken, method: 'DELETE' })).status, 200);
+    const after = await hubRequest<{ nodes: { nodeId: string }[] }>(hub.url, '/v1/nodes', { token: a.token });
+    assert.equal(after.body.nodes.some((n) => n.nodeId === gone.nodeId), false);
+    assert.equal((await hubRequest(hub.url, '/v1/nodes')).status, 401);
   });
 
   test('push, then pull from another node in seq order; the pusher skips its own changes but its cursor moves', async () => {

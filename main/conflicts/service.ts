@@ -6,7 +6,7 @@ import { applyRecordChoice, smartMerge, type JsonRecord } from '../../shared/mer
 import type { EventBus } from '../events';
 import type { Logger } from '../log';
 import type { RecordConflictStore, TextConflictSource } from './ports';
-import { parseConflictId, recordDetail, recordSummary, textDetail, textSummary, toConflictInput, withMergeProposal } from './views';
+import { idLabels, parseConflictId, recordDetail, recordSummary, textDetail, textSummary, toConflictInput, withMergeProposal, type NodeLabels } from './views';
 
 export interface ConflictListInput {
   status?: ConflictStatus;
@@ -25,6 +25,14 @@ export class ConflictService {
   private lastPending: number | null = null;
   private emitting = false;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private get labels(): NodeLabels {
+    return this.deps.labels ?? idLabels;
+  }
+
+  /** Names the sides once the sync host (which knows the hub's node names) exists. */
+  setLabels(labels: NodeLabels): void {
+    this.deps.labels = labels;
+  }
 
   constructor(
     private readonly deps: {
@@ -34,6 +42,8 @@ export class ConflictService {
       log: Logger;
       /** who a person's resolution is recorded as */
       personName: () => string;
+      /** how the two sides of a conflict are named (default: ids) */
+      labels?: NodeLabels;
     },
   ) {
     // Others emit the count too (the sync host after a pull counts record conflicts only; the workspace, text
@@ -53,7 +63,7 @@ export class ConflictService {
       this.deps.texts && (input.table === undefined || input.table === 'workspace') && input.automatic !== true
         ? await this.deps.texts.list({ ...(input.status ? { status: input.status } : {}), offset: 0, limit: Math.min(want, 1000) })
         : { items: [], total: 0 };
-    const merged = [...records.items, ...texts.items.map(textSummary)].sort((a, b) =>
+    const merged = [...records.items, ...texts.items.map((t) => textSummary(t, this.labels))].sort((a, b) =>
       a.detectedAt === b.detectedAt ? (a.id < b.id ? 1 : -1) : a.detectedAt < b.detectedAt ? 1 : -1,
     );
     return { items: merged.slice(input.offset, want), total: records.total + texts.total, offset: input.offset, limit: input.limit };
@@ -62,15 +72,15 @@ export class ConflictService {
   private listRecords(input: ConflictListInput, want: number): { items: ConflictSummary[]; total: number } {
     const store = this.deps.records;
     const base = { ...(input.status ? { status: input.status } : {}), ...(input.table && input.table !== 'workspace' ? { table: input.table } : {}) };
-    const summarize = (c: Parameters<typeof recordSummary>[0]) => recordSummary(c, store.getConflict(c.id));
+    const summarize = (c: Parameters<typeof recordSummary>[0]) => recordSummary(c, store.getConflict(c.id), this.labels);
     const page = store.listConflicts({ ...base, ...(input.automatic !== undefined ? { automatic: input.automatic } : {}), offset: 0, limit: Math.min(want, 1000) });
     return { items: page.items.map(summarize), total: page.total };
   }
 
   async get(id: string): Promise<ConflictDetail> {
     const ref = this.ref(id);
-    if (ref.kind === 'record') return recordDetail(this.deps.records.getConflict(ref.id));
-    return textDetail(await this.texts().get(ref.id));
+    if (ref.kind === 'record') return recordDetail(this.deps.records.getConflict(ref.id), this.labels);
+    return textDetail(await this.texts().get(ref.id), this.labels);
   }
 
   /** A person's choice, written like any local change (it syncs, and every node converges to it). */
@@ -97,7 +107,7 @@ export class ConflictService {
         how = typeof choice === 'string' ? choice : 'fields';
       }
       const resolved = this.deps.records.resolveConflict(ref.id, { resolvedData: data, strategy: `manual:${how}`, resolvedBy, confidence: 1, automatic: false });
-      detail = recordDetail(resolved);
+      detail = recordDetail(resolved, this.labels);
     } else {
       const conflict = withMergeProposal(await this.texts().get(ref.id));
       if (conflict.status === 'resolved') throw new OutpostError('conflict', `Conflict ${id} is already resolved.`);
@@ -110,7 +120,7 @@ export class ConflictService {
       } else if (choice.text !== undefined) text = choice.text;
       else throw new OutpostError('invalid_input', 'A text conflict is resolved with local, remote, merge or the edited text, not field choices.');
       const how = typeof choice === 'string' ? choice : 'text';
-      detail = textDetail(await this.texts().resolve(ref.id, { text, strategy: `manual:${how}`, resolvedBy }));
+      detail = textDetail(await this.texts().resolve(ref.id, { text, strategy: `manual:${how}`, resolvedBy }), this.labels);
     }
     this.deps.log.info('conflict resolved by a person', { id, strategy: detail.strategy });
     await this.refreshPending();
@@ -125,7 +135,7 @@ export class ConflictService {
     if (current.status !== 'resolved' || !current.automatic) {
       throw new OutpostError('conflict', `Conflict ${id} was not resolved automatically, so there is nothing to undo.`);
     }
-    const detail = recordDetail(this.deps.records.undoResolution(ref.id));
+    const detail = recordDetail(this.deps.records.undoResolution(ref.id), this.labels);
     this.deps.log.info('automatic resolution undone', { id, strategy: current.strategy });
     await this.refreshPending();
     return detail;
@@ -138,11 +148,11 @@ export class ConflictService {
       const current = this.deps.records.getConflict(ref.id);
       if (current.status !== 'pending') throw new OutpostError('conflict', `Conflict ${id} is ${current.status}; only a pending conflict can be escalated.`);
       if (!this.deps.records.escalateConflict) throw new OutpostError('unavailable', 'This node cannot escalate record conflicts.');
-      detail = recordDetail(this.deps.records.escalateConflict(ref.id));
+      detail = recordDetail(this.deps.records.escalateConflict(ref.id), this.labels);
     } else {
       const texts = this.texts();
       if (!texts.escalate) throw new OutpostError('unavailable', 'This node cannot escalate text conflicts.');
-      detail = textDetail(await texts.escalate(ref.id));
+      detail = textDetail(await texts.escalate(ref.id), this.labels);
     }
     await this.refreshPending();
     return detail;

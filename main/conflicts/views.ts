@@ -34,7 +34,23 @@ export function similarKeyOf(table: string, type: string, changes: { field: stri
   return `${table}|${type}|${fields.join(',')}`;
 }
 
-export function recordSummary(summary: RecordConflict, detail: RecordConflictDetail): ConflictSummary {
+/** How the nodes on each side of a conflict are named (main/sync-host/node-directory.ts gives the names). */
+export interface NodeLabels {
+  self(): string;
+  node(nodeId: string): string;
+}
+export const idLabels: NodeLabels = { self: () => 'this node', node: (id) => id };
+
+/** The record's own name on either side (agents and workflows have one), else its id. */
+function titleOf(detail: RecordConflictDetail): string {
+  for (const side of [detail.local, detail.remote, detail.base]) {
+    const name = side?.name;
+    if (typeof name === 'string' && name.trim() !== '') return name;
+  }
+  return detail.recordId;
+}
+
+export function recordSummary(summary: RecordConflict, detail: RecordConflictDetail, labels: NodeLabels = idLabels): ConflictSummary {
   const changes = changedFields(detail.base, detail.local, detail.remote);
   return {
     id: `r:${summary.id}`,
@@ -42,6 +58,8 @@ export function recordSummary(summary: RecordConflict, detail: RecordConflictDet
     type: summary.type,
     table: summary.table,
     recordId: summary.recordId,
+    title: titleOf(detail),
+    sides: { local: labels.self(), remote: labels.node(detail.remoteNodeId) },
     status: summary.status,
     detectedAt: summary.detectedAt,
     resolvedAt: summary.resolvedAt,
@@ -54,10 +72,10 @@ export function recordSummary(summary: RecordConflict, detail: RecordConflictDet
   };
 }
 
-export function recordDetail(c: RecordConflictDetail): ConflictDetail {
+export function recordDetail(c: RecordConflictDetail, labels: NodeLabels = idLabels): ConflictDetail {
   const changes = changedFields(c.base, c.local, c.remote);
   return {
-    ...recordSummary(c, c),
+    ...recordSummary(c, c, labels),
     base: c.base,
     local: c.local,
     remote: c.remote,
@@ -71,13 +89,16 @@ export function recordDetail(c: RecordConflictDetail): ConflictDetail {
   };
 }
 
-export function textSummary(t: TextConflict): ConflictSummary {
+export function textSummary(t: TextConflict, labels: NodeLabels = idLabels): ConflictSummary {
   return {
     id: `w:${t.id}`,
     kind: 'text',
     type: t.type,
     table: 'workspace',
     recordId: t.path,
+    title: t.path,
+    // Git commits name their author, not the node: the other side is the hub's branch
+    sides: { local: labels.self(), remote: "the hub's workspace" },
     status: t.status,
     detectedAt: t.detectedAt,
     resolvedAt: t.resolvedAt,
@@ -97,7 +118,7 @@ export function withMergeProposal(t: TextConflict): TextConflict & { mergeClean?
   return { ...t, merged: merge.text, mergeClean: merge.clean };
 }
 
-export function textDetail(conflict: TextConflict): ConflictDetail {
+export function textDetail(conflict: TextConflict, labels: NodeLabels = idLabels): ConflictDetail {
   const t = withMergeProposal(conflict);
   const suggestions: Suggestion[] = [];
   if (t.status !== 'resolved') {
@@ -118,7 +139,7 @@ export function textDetail(conflict: TextConflict): ConflictDetail {
     }
   }
   return {
-    ...textSummary(t),
+    ...textSummary(t, labels),
     base: t.base,
     local: t.local,
     remote: t.remote,

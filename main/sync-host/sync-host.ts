@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { HubConnection, SyncCycleResult } from '../../shared/api/sync';
 import type { SyncStatus } from '../../shared/domain/sync-status';
 import type { QueueStats } from '../../shared/domain/queue';
-import type { Settings } from '../../shared/domain/settings';
+import { defaultSettings, type Settings } from '../../shared/domain/settings';
 import { OutpostError, fromErrorShape, toErrorShape } from '../../shared/errors';
 import { deriveSyncState } from '../../shared/sync/sync-state';
 import { nodeIdFromToken } from '../../shared/sync/wire';
@@ -13,6 +13,7 @@ import type { NodeContext } from '../services';
 import { forkSpawner, type WorkerHandle, type WorkerSpawner } from './spawner';
 import { StoreBridge } from './store-bridge';
 import { checkHub } from './hub-check';
+import { NodeDirectory } from './node-directory';
 import type { SyncStorePort } from './store-port';
 
 export interface SyncHostOptions {
@@ -52,6 +53,11 @@ export class SyncHost {
   private workerStartedAt = 0;
   private workerStatus: WorkerStatus | null = null;
   private token: string | null = null;
+  /** the enrollment names of the hub's nodes (conflicts name their sides by them) */
+  readonly nodes = new NodeDirectory(() => {
+    const url = this.ctx.settings.get().sync.hubUrl;
+    return url && this.token ? { url, token: this.token } : null;
+  });
   private crashes: number[] = [];
   private consecutiveCrashes = 0;
   private crashError: string | null = null;
@@ -247,6 +253,11 @@ export class SyncHost {
     this.token = token;
     if (!hubChanged) this.configureWorker();
     else this.ctx.settings.set({ sync: { hubUrl } }); // the settings listener reconfigures the worker
+    if (hub) {
+      this.nodes.learn(hub.nodeId, hub.name);
+      // the enrollment name replaces the default every node starts with, so the other side sees who this is
+      if (hub.name && this.ctx.settings.get().node.name === defaultSettings().node.name) this.ctx.settings.set({ node: { name: hub.name } });
+    }
     const message = hub
       ? `Connected: the hub (version ${hub.version}) knows this node as ${hub.nodeId}${hub.name ? ` ("${hub.name}")` : ''}.`
       : 'Saved without checking: the hub was not asked whether it is reachable or takes this token. Sync starts when it answers; its status shows here.';

@@ -11,6 +11,10 @@ export interface ConflictSummary {
   type: RecordConflictType | 'modify-modify' | 'modify-delete' | 'binary';
   table: SyncedTable | 'workspace';
   recordId: string; // record id, or the workspace path
+  /** what a person knows it by: the record's name (else its id), or the workspace path */
+  title: string;
+  /** whose writes they are: this node and the other side, by enrollment name and id */
+  sides: { local: string; remote: string };
   status: ConflictStatus;
   detectedAt: string;
   resolvedAt: string | null;

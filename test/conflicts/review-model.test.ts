@@ -20,6 +20,8 @@ function detail(overrides: Partial<ConflictDetail> = {}): ConflictDetail {
     type: 'update-update',
     table: 'agents',
     recordId: 'x',
+    title: 'L',
+    sides: { local: 'this node', remote: 'a' },
     status: 'pending',
     detectedAt: '2026-01-01T00:00:00.000Z',
     resolvedAt: null,

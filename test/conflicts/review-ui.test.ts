@@ -71,12 +71,22 @@ test('a conflict is resolved field by field in the review page, and both nodes s
   const pending = await b.call<ResultPage<ConflictSummary>>('conflicts.list', { status: 'pending' });
   assert.equal(pending.total, 1);
   const conflictId = pending.items[0]!.id;
+  // titled by the record's name; the sides named by their enrollment names (asked of the hub once), not an id alone
+  const [idA, idB] = await Promise.all([a, b].map(async (n) => (await n.call<{ nodeId: string }>('app.info')).nodeId));
+  assert.equal(pending.items[0]!.title, 'Scout West');
+  let sides = pending.items[0]!.sides;
+  for (const until = Date.now() + 10_000; sides.remote !== `east (${idA})` && Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    sides = (await b.call<ConflictDetail>('conflicts.get', { id: conflictId })).sides;
+  }
+  assert.deepEqual(sides, { local: `west (${idB})`, remote: `east (${idA})` });
 
   await page.goto(b.dashboardUrl);
   await page.waitForURL(`${b.url}/`);
   await page.goto(`${b.url}/#/conflicts`);
   const review = page.locator(`article[data-conflict="${conflictId}"]`);
   await review.waitFor();
+  await review.getByTestId('conflict-sides').filter({ hasText: `this node: west (${idB}) · other side: east (${idA})` }).waitFor();
+  await page.locator('.conflict-list button', { hasText: 'Scout West' }).waitFor();
   // the badge in the navigation counts it
   await page.locator('nav a[href="#/conflicts"] .count', { hasText: '1' }).waitFor();
   // the three suggestions, with trade-offs
@@ -198,7 +208,7 @@ test('an automatic resolution is listed for review and undone from the page', as
 
   await page.goto(`${b.url}/#/conflicts`);
   await page.getByRole('tab', { name: 'Resolved automatically' }).click();
-  await page.locator('.conflict-list button', { hasText: 'agents / solo' }).click();
+  await page.locator('.conflict-list button', { hasText: 'agents · solo' }).click();
   const review = page.locator(`article[data-conflict="${solo.id}"]`);
   await review.getByRole('region', { name: 'Resolution' }).waitFor();
   await review.getByRole('button', { name: 'Undo automatic resolution' }).click();

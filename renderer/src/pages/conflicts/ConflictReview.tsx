@@ -119,8 +119,11 @@ function ReviewBody({ detail, pending, onNext, onPrev, onResolved, reload }: Omi
     <article className="review" aria-label={`Conflict ${detail.id}`} data-conflict={detail.id}>
       <header className="review-head">
         <h2>
-          {detail.table} / <code>{detail.recordId}</code>
+          {detail.title} <small className="muted">{detail.table} / <code>{detail.recordId}</code></small>
         </h2>
+        <span className="muted small" data-testid="conflict-sides">
+          this node: {detail.sides.local} · other side: {detail.sides.remote}
+        </span>
         <StatusBadge status={detail.status} />
         <span className="badge">{detail.type}</span>
         {detail.automatic && <span className="badge">auto: {detail.strategy} ({Math.round((detail.confidence ?? 0) * 100)}%)</span>}

@@ -99,8 +99,9 @@ function ConflictList({
       {items.map((c) => (
         <li key={c.id}>
           <button type="button" className={c.id === selected ? 'on' : ''} aria-current={c.id === selected} onClick={() => onSelect(c.id)} data-conflict={c.id}>
-            <span className="title">
-              {c.table} / {c.recordId}
+            <span className="title">{c.title}</span>
+            <span className="meta">
+              {c.table === 'workspace' ? 'workspace file' : `${c.table} · ${c.recordId}`} · {c.sides.local} vs {c.sides.remote}
             </span>
             <span className="meta">
               <StatusBadge status={c.status} /> {c.type}
