@@ -1,28 +1,50 @@
 import { hubRequest } from '../../server/test-support/hub-client';
 import { compareVv } from '../../shared/sync/version-vector';
 import { jsonEqual } from '../../shared/merge/index';
-import type { Agent, Page, VersionVector } from '../../shared/domain/records';
+import { syncedTables, type Page, type SyncedTable, type VersionVector } from '../../shared/domain/records';
 import type { ConflictDetail, ConflictSummary } from '../../shared/domain/conflicts';
-import type { WorkspaceItem, WorkspaceItemSummary } from '../../shared/domain/workspace';
-import type { ClusterNode } from './cluster';
+import type { WorkspaceCommit, WorkspaceItem, WorkspaceItemAtCommit, WorkspaceItemSummary } from '../../shared/domain/workspace';
 
 /**
- * The soak's checker. Given what the API acknowledged during the run, it checks the end state:
- * - convergence: every node holds exactly the hub's live records (and the same workspace items);
- * - nothing lost: every acknowledged write is causally in the final state (the final version vector descends
- *   from it), and a write no later write saw is either the final state or one side of a recorded conflict;
+ * The checker of the soak and the fault suites. Given what the API acknowledged during the run, it checks the
+ * end state:
+ * - convergence: every node holds exactly the hub's live records of every synced table (agents, workflows,
+ *   executions), and the same workspace items;
+ * - nothing lost: every acknowledged record write is causally in the final state (the final version vector
+ *   descends from it), and a write no later write saw is either the final state or one side of a conflict
+ *   recorded for that same record; every acknowledged workspace save is the final content, in the item's
+ *   history, or one side of a conflict recorded for that item;
  * - nothing applied twice: each change id appears once in the hub's change log, and no write (author, record,
  *   version vector) was logged under two change ids.
  */
 export interface AckedWrite {
   node: string;
+  table: SyncedTable;
   recordId: string;
   vv: VersionVector;
-  /** the domain fields written; null for a delete */
+  /** the domain fields written (see `domainOf`); null for a delete */
   data: Domain | null;
 }
-export type Domain = { name: unknown; type: unknown; status: unknown; config: unknown };
-export const domainOf = (data: Record<string, unknown>): Domain => ({ name: data['name'], type: data['type'], status: data['status'], config: data['config'] });
+export type Domain = Record<string, unknown>;
+
+/**
+ * The fields a write sets, per table: what the API lets a caller write. Left out: the id, createdAt/updatedAt,
+ * the sync columns, and counters the node maintains itself (a workflow's lastExecution and executionCount).
+ */
+export const DOMAIN_FIELDS: Record<SyncedTable, readonly string[]> = {
+  agents: ['name', 'type', 'status', 'config'],
+  workflows: ['name', 'definition', 'status', 'agentId'],
+  executions: ['workflowId', 'status', 'inputData', 'outputData', 'errorMessage'],
+};
+export const domainOf = (table: SyncedTable, data: Record<string, unknown>): Domain =>
+  Object.fromEntries(DOMAIN_FIELDS[table].map((f) => [f, data[f] ?? null]));
+export const recordKey = (table: string, recordId: string) => `${table}/${recordId}`;
+
+/** What the checker needs of a node: its name and its API. */
+export interface CheckedNode {
+  name: string;
+  call<T = unknown>(method: string, input?: unknown): Promise<T>;
+}
 
 export interface HubRecord {
   data: Record<string, unknown> | null;
@@ -30,7 +52,7 @@ export interface HubRecord {
 }
 
 export interface HubLog {
-  /** latest state per agents record */
+  /** latest state per record of every synced table, keyed by `recordKey(table, recordId)` */
   records: Map<string, HubRecord>;
   changes: number;
   duplicateChangeIds: string[];
@@ -54,9 +76,9 @@ export async function readHubLog(hubUrl: string, observerToken: string): Promise
     for (const c of page.body.changes) {
       changes++;
       ids.set(c.changeId, (ids.get(c.changeId) ?? 0) + 1);
-      const writeKey = `${c.table}/${c.recordId}@${c.nodeId}:${JSON.stringify(Object.entries(c.vv).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+      const writeKey = `${recordKey(c.table, c.recordId)}@${c.nodeId}:${JSON.stringify(Object.entries(c.vv).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
       writes.set(writeKey, (writes.get(writeKey) ?? 0) + 1);
-      if (c.table === 'agents') records.set(c.recordId, { data: c.op === 'delete' ? null : c.data!, vv: c.vv });
+      records.set(recordKey(c.table, c.recordId), { data: c.op === 'delete' ? null : c.data!, vv: c.vv });
     }
     since = page.body.cursor;
     if (!page.body.hasMore) break;
@@ -69,16 +91,17 @@ export async function readHubLog(hubUrl: string, observerToken: string): Promise
   };
 }
 
-export async function listAllAgents(node: ClusterNode): Promise<Agent[]> {
-  const out: Agent[] = [];
+/** Every live record of one table on a node. */
+export async function listAll(node: CheckedNode, table: SyncedTable): Promise<Array<{ id: string } & Record<string, unknown>>> {
+  const out: Array<{ id: string } & Record<string, unknown>> = [];
   for (let offset = 0; ; offset += 1000) {
-    const page = await node.call<Page<Agent>>('agents.list', { offset, limit: 1000 });
+    const page = await node.call<Page<{ id: string } & Record<string, unknown>>>(`${table}.list`, { offset, limit: 1000 });
     out.push(...page.items);
     if (out.length >= page.total || page.items.length === 0) return out;
   }
 }
 
-export async function allConflicts(node: ClusterNode, status?: 'pending' | 'resolved' | 'escalated'): Promise<ConflictSummary[]> {
+export async function allConflicts(node: CheckedNode, status?: 'pending' | 'resolved' | 'escalated'): Promise<ConflictSummary[]> {
   const out: ConflictSummary[] = [];
   for (let offset = 0; ; offset += 1000) {
     const page = await node.call<Page<ConflictSummary>>('conflicts.list', { ...(status ? { status } : {}), offset, limit: 1000 });
@@ -87,7 +110,7 @@ export async function allConflicts(node: ClusterNode, status?: 'pending' | 'reso
   }
 }
 
-export async function workspaceSnapshot(node: ClusterNode): Promise<Map<string, string>> {
+export async function workspaceSnapshot(node: CheckedNode): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let offset = 0; ; offset += 1000) {
     const page = await node.call<Page<WorkspaceItemSummary>>('workspace.list', { offset, limit: 1000 });
@@ -98,52 +121,117 @@ export async function workspaceSnapshot(node: ClusterNode): Promise<Map<string, 
 
 const sortById = <T extends readonly [string, unknown]>(rows: T[]) => rows.sort(([a], [b]) => (a < b ? -1 : 1));
 
-/** Differences between each node's live records and the hub's (empty when converged). */
-export async function convergenceProblems(nodes: ClusterNode[], hub: HubLog): Promise<string[]> {
-  const live = sortById([...hub.records].filter(([, r]) => r.data !== null).map(([id, r]) => [id, domainOf(r.data!)] as const));
+/** Differences between each node's live records and the hub's, table by table (empty when converged). */
+export async function convergenceProblems(nodes: CheckedNode[], hub: HubLog, tables: readonly SyncedTable[] = syncedTables): Promise<string[]> {
   const problems: string[] = [];
-  for (const node of nodes) {
-    const mine = sortById((await listAllAgents(node)).map((a) => [a.id, domainOf(a as unknown as Record<string, unknown>)] as const));
-    if (!jsonEqual(mine, live)) {
+  for (const table of tables) {
+    const prefix = recordKey(table, '');
+    const live = sortById(
+      [...hub.records]
+        .filter(([key, r]) => key.startsWith(prefix) && r.data !== null)
+        .map(([key, r]) => [key.slice(prefix.length), domainOf(table, r.data!)] as const),
+    );
+    for (const node of nodes) {
+      const mine = sortById((await listAll(node, table)).map((a) => [a.id, domainOf(table, a)] as const));
+      if (jsonEqual(mine, live)) continue;
       const hubIds = new Map(live);
       const nodeIds = new Map(mine);
       const missing = [...hubIds.keys()].filter((id) => !nodeIds.has(id));
       const extra = [...nodeIds.keys()].filter((id) => !hubIds.has(id));
       const differ = [...nodeIds.keys()].filter((id) => hubIds.has(id) && !jsonEqual(hubIds.get(id), nodeIds.get(id)));
-      problems.push(`${node.name}: ${mine.length} records vs the hub's ${live.length}; missing ${JSON.stringify(missing.slice(0, 5))}, extra ${JSON.stringify(extra.slice(0, 5))}, different ${JSON.stringify(differ.slice(0, 5))}`);
+      problems.push(`${node.name} ${table}: ${mine.length} records vs the hub's ${live.length}; missing ${JSON.stringify(missing.slice(0, 5))}, extra ${JSON.stringify(extra.slice(0, 5))}, different ${JSON.stringify(differ.slice(0, 5))}`);
     }
   }
   return problems;
 }
 
-/** Acknowledged writes that are neither in the final state nor in a recorded conflict. */
-export async function lostWrites(nodes: ClusterNode[], hub: HubLog, writes: AckedWrite[]): Promise<string[]> {
-  const sides: unknown[] = [];
+/** The sides of the conflicts every node recorded, per record (`recordKey`) or workspace path (`workspace/<path>`). */
+async function conflictSides(nodes: CheckedNode[], seen?: Map<string, string[]>): Promise<Map<string, unknown[]>> {
+  const sides = new Map<string, unknown[]>();
   for (const node of nodes) {
     for (const summary of await allConflicts(node)) {
-      if (summary.table !== 'agents') continue;
       const detail = await node.call<ConflictDetail>('conflicts.get', { id: summary.id });
-      sides.push(detail.local, detail.remote, detail.replaced);
+      const key = recordKey(summary.table, summary.recordId);
+      sides.set(key, [...(sides.get(key) ?? []), detail.local, detail.remote, detail.replaced]);
+      seen?.set(key, [...(seen.get(key) ?? []), `${node.name} ${summary.id} ${summary.status} ${summary.detectedAt}..${summary.resolvedAt ?? ''} ${summary.strategy ?? ''}`]);
     }
   }
-  const sideDomains = sides.map((s) => (s === null || s === undefined ? null : domainOf(s as Record<string, unknown>)));
+  return sides;
+}
+
+/**
+ * Acknowledged record writes (of any synced table) that are neither in the final state nor one side of a
+ * conflict recorded for the same record.
+ */
+export async function lostWrites(nodes: CheckedNode[], hub: HubLog, writes: AckedWrite[]): Promise<string[]> {
+  const sides = await conflictSides(nodes);
   const lost: string[] = [];
   for (const w of writes) {
-    const final = hub.records.get(w.recordId);
+    const key = recordKey(w.table, w.recordId);
+    const final = hub.records.get(key);
     if (!final) {
-      lost.push(`${w.node}'s write to ${w.recordId} never reached the hub`);
+      lost.push(`${w.node}'s write to ${key} never reached the hub`);
       continue;
     }
     const relation = compareVv(w.vv, final.vv);
     if (relation !== 'before' && relation !== 'equal') {
-      lost.push(`${w.node}'s write to ${w.recordId} ${JSON.stringify(w.vv)} is not in the final state's history ${JSON.stringify(final.vv)}`);
+      lost.push(`${w.node}'s write to ${key} ${JSON.stringify(w.vv)} is not in the final state's history ${JSON.stringify(final.vv)}`);
       continue;
     }
-    const seenLater = writes.some((o) => o !== w && o.recordId === w.recordId && compareVv(w.vv, o.vv) === 'before');
+    const seenLater = writes.some((o) => o !== w && o.table === w.table && o.recordId === w.recordId && compareVv(w.vv, o.vv) === 'before');
     if (seenLater) continue;
-    const isFinal = w.data === null ? final.data === null : final.data !== null && jsonEqual(domainOf(final.data), w.data);
-    const considered = sideDomains.some((s) => (w.data === null ? s === null : s !== null && jsonEqual(s, w.data)));
-    if (!isFinal && !considered) lost.push(`${w.node}'s write to ${w.recordId} is neither final nor in a recorded conflict: ${JSON.stringify(w.data).slice(0, 200)}`);
+    const isFinal = w.data === null ? final.data === null : final.data !== null && jsonEqual(domainOf(w.table, final.data), w.data);
+    const considered = (sides.get(key) ?? []).some((s) =>
+      w.data === null ? s === null : s !== null && s !== undefined && jsonEqual(domainOf(w.table, s as Record<string, unknown>), w.data),
+    );
+    if (!isFinal && !considered) lost.push(`${w.node}'s write to ${key} is neither final nor in a conflict recorded for it: ${JSON.stringify(w.data).slice(0, 200)}`);
+  }
+  return lost;
+}
+
+/** An acknowledged `workspace.save`. */
+export interface AckedSave {
+  node: string;
+  path: string;
+  content: string;
+  /** when it was acknowledged (ms since the epoch), for the report */
+  at?: number;
+}
+
+/**
+ * Acknowledged workspace saves that are lost: not the final content (on `reference`, a converged node), not in
+ * the item's history there (committed and merged in, so a later edit replaced it knowingly), not overwritten
+ * by a later save of the same node (which saw it), and not one side of a conflict recorded for that path.
+ */
+export async function lostSaves(nodes: CheckedNode[], reference: CheckedNode, saves: AckedSave[]): Promise<string[]> {
+  const final = await workspaceSnapshot(reference);
+  const seen = new Map<string, string[]>();
+  const sides = await conflictSides(nodes, seen);
+  const history = new Map<string, Set<string>>();
+  const historyOf = async (path: string): Promise<Set<string>> => {
+    let contents = history.get(path);
+    if (!contents) {
+      contents = new Set();
+      for (const commit of await reference.call<WorkspaceCommit[]>('workspace.log', { path, limit: 1000 })) {
+        const at = await reference.call<WorkspaceItemAtCommit>('workspace.show', { path, commit: commit.id });
+        if (at.exists && at.content !== null) contents.add(at.content);
+      }
+      history.set(path, contents);
+    }
+    return contents;
+  };
+  const lost: string[] = [];
+  for (const [i, s] of saves.entries()) {
+    if (final.get(s.path) === s.content) continue;
+    if (saves.slice(i + 1).some((o) => o.node === s.node && o.path === s.path)) continue;
+    if ((sides.get(recordKey('workspace', s.path)) ?? []).includes(s.content)) continue;
+    if ((await historyOf(s.path)).has(s.content)) continue;
+    const when = s.at ? ` at ${new Date(s.at).toISOString()}` : '';
+    const conflicts = seen.get(recordKey('workspace', s.path)) ?? [];
+    lost.push(
+      `${s.node}'s save of ${s.path}${when} is neither final, in its history nor in a conflict recorded for it: ${JSON.stringify(s.content).slice(0, 120)}` +
+        ` (conflicts on the path: ${conflicts.length ? conflicts.join('; ') : 'none'})`,
+    );
   }
   return lost;
 }

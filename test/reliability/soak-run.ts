@@ -1,24 +1,24 @@
-import type { Agent } from '../../shared/domain/records';
+import type { Agent, Execution, Page, SyncedTable, Workflow } from '../../shared/domain/records';
 import type { ConflictDetail } from '../../shared/domain/conflicts';
 import type { SyncStatus } from '../../shared/domain/sync-status';
 import { incrementVv } from '../../shared/sync/version-vector';
 import { seededRandom, startCluster, type Cluster, type ClusterNode } from './cluster';
-import { allConflicts, convergenceProblems, domainOf, lostWrites, readHubLog, workspaceSnapshot, type AckedWrite } from './checker';
-import { recordFigures } from './figures';
+import { allConflicts, convergenceProblems, domainOf, lostSaves, lostWrites, readHubLog, workspaceSnapshot, type AckedSave, type AckedWrite } from './checker';
+import type { SuiteFigures } from './figures';
 import { startKillablePostgres } from './postgres';
+import { median, MIN_MEMORY_SAMPLES, type MemorySamples } from './verdict';
 
 /**
  * The soak: a hub and three `outpost node` processes, each behind its own chaos proxy, run random writes
- * (creates, edits and deletes on a shared pool of ids, so nodes conflict), workspace saves and commits, and
- * faults (link faults, partitions, worker kills, node kills, hub kills) for a bounded time. Then every fault
- * is healed, conflicts left for a person are resolved through the API, and the checker runs.
+ * (agents: creates, edits and deletes on a shared pool of ids, so nodes conflict; workflows: creates and
+ * edits on a shared pool; executions: creates), workspace saves and commits, and faults (link faults,
+ * partitions, worker kills, node kills, hub kills) for a bounded time. Then every fault is healed, conflicts
+ * left for a person are resolved through the API, and the checker runs. The caller records the figures
+ * (`result.figures`) only if the checker found nothing wrong.
  */
 export interface SoakOptions {
   durationMs: number;
   seed: number;
-  /** the figures' section in docs/RELIABILITY.md */
-  figuresKey: string;
-  title: string;
   log?: (line: string) => void;
   /** how long the end phase may take to converge */
   convergeTimeoutMs?: number;
@@ -27,16 +27,23 @@ export interface SoakOptions {
 }
 
 export interface SoakResult {
+  /** record writes acknowledged, by table */
+  writesByTable: Record<SyncedTable, number>;
   writesAcknowledged: number;
+  savesAcknowledged: number;
   writesLost: string[];
+  savesLost: string[];
   duplicates: string[];
   convergence: string[];
   workspaceDiffers: string[];
   convergeMs: number;
+  /** faults that fired: counted by the chaos proxies (link faults, partitions) and by the kills that happened */
   faults: Record<string, number>;
-  memory: { node: string; warmBytes: number; endBytes: number }[];
+  memory: MemorySamples[];
   conflicts: number;
   hubChanges: number;
+  /** the figures of this run, computed by the checker; to be recorded only if the run passed */
+  figures: Omit<SuiteFigures, 'title'>;
 }
 
 const NAMES = ['node-a', 'node-b', 'node-c'];
@@ -50,6 +57,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const faults: Record<string, number> = {};
   const fault = (kind: string) => (faults[kind] = (faults[kind] ?? 0) + 1);
   const writes: AckedWrite[] = [];
+  const saves: AckedSave[] = [];
   const refusals: Record<string, number> = {};
 
   const pg = options.postgres ? await startKillablePostgres() : null;
@@ -62,7 +70,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   try {
     for (const [i, node] of cluster.nodes.entries()) await node.call('settings.set', { sync: { mode: MODES[i % MODES.length] } });
     log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${options.seed})`);
-    const memory = cluster.nodes.map((n) => ({ node: n.name, warmBytes: 0, endBytes: 0 }));
+    const memory: MemorySamples[] = cluster.nodes.map((n) => ({ node: n.name, warm: [], end: [], skipped: 0 }));
+    // a node that is down (or restarting) has no RSS to sample: the sample is skipped, never counted as 0 bytes
+    const sample = (i: number, phase: 'warm' | 'end') => {
+      const n = cluster.nodes[i]!;
+      const bytes = n.process ? n.rssBytes() : 0;
+      if (bytes > 0) memory[i]![phase].push(bytes);
+      else memory[i]!.skipped++;
+    };
 
     // a shared pool of ids all nodes edit, renewed every minute: deletes tombstone ids for good, and a pool
     // that only shrinks would stop producing conflicts in a long run
@@ -70,15 +85,54 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const epoch = Math.floor((Date.now() - started) / 60_000);
       return Array.from({ length: 12 }, (_, i) => `shared-${epoch}-${i}`);
     };
+    const workflowPool = () => {
+      const epoch = Math.floor((Date.now() - started) / 60_000);
+      return Array.from({ length: 6 }, (_, i) => `wf-${epoch}-${i}`);
+    };
+    const acked = (node: ClusterNode, table: SyncedTable, record: { id: string; vv: Record<string, number> }) =>
+      writes.push({ node: node.name, table, recordId: record.id, vv: record.vv, data: domainOf(table, record as unknown as Record<string, unknown>) });
     const up = () => cluster.nodes.filter((n) => n.process);
 
+    const writeWorkflow = async (node: ClusterNode) => {
+      const id = pick(workflowPool());
+      const listed = await node.call<Page<Workflow>>('workflows.list', { limit: 1000 });
+      const current = listed.items.find((w) => w.id === id);
+      if (!current) {
+        const created = await node.call<Workflow>('workflows.create', { id, name: `${id} by ${node.name}`, status: 'draft', definition: { steps: [node.name] } });
+        acked(node, 'workflows', created);
+        return;
+      }
+      const roll = random();
+      const patch =
+        roll < 0.4
+          ? { name: `${id} ${pick(['one', 'two', 'three'])} by ${node.name}` }
+          : roll < 0.7
+            ? { status: pick(['draft', 'active', 'paused'] as const) }
+            : { definition: { ...current.definition, [`s${Math.floor(random() * 3)}`]: `${node.name}-${Math.floor(random() * 100)}` } };
+      acked(node, 'workflows', await node.call<Workflow>('workflows.update', { id, expectedVersion: current.version, patch }));
+    };
+
+    const writeExecution = async (node: ClusterNode) => {
+      const workflowId = pick(workflowPool());
+      const execution = await node.call<Execution>('executions.create', {
+        id: `${node.name}-x-${writes.length}-${Math.floor(random() * 1e6)}`,
+        workflowId,
+        status: pick(['queued', 'running'] as const),
+        inputData: { by: node.name, step: writes.length },
+      });
+      acked(node, 'executions', execution);
+    };
+
     const write = async (node: ClusterNode) => {
+      const table = random();
       const roll = random();
       try {
+        if (table < 0.2) return await writeWorkflow(node);
+        if (table < 0.3) return await writeExecution(node);
         if (roll < 0.25) {
           const id = random() < 0.5 ? pick(pool()) : `${node.name}-${writes.length}`;
           const agent = await node.call<Agent>('agents.create', { id, name: `${id} by ${node.name}`, type: pick(['llm', 'tool']), status: 'active', config: { origin: node.name } });
-          writes.push({ node: node.name, recordId: id, vv: agent.vv, data: domainOf(agent as unknown as Record<string, unknown>) });
+          acked(node, 'agents', agent);
           return;
         }
         const id = pick(pool());
@@ -86,13 +140,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           if (error.code !== 'not_found') throw error;
           // not here (yet, or deleted): create it, which races other nodes' creates of the same id
           const agent = await node.call<Agent>('agents.create', { id, name: `${id} by ${node.name}`, type: pick(['llm', 'tool']), status: 'active', config: { origin: node.name } });
-          writes.push({ node: node.name, recordId: id, vv: agent.vv, data: domainOf(agent as unknown as Record<string, unknown>) });
+          acked(node, 'agents', agent);
           return null;
         });
         if (!current) return;
         if (roll < 0.33) {
           await node.call('agents.delete', { id, expectedVersion: current.version });
-          writes.push({ node: node.name, recordId: id, vv: incrementVv(current.vv, node.nodeId), data: null });
+          writes.push({ node: node.name, table: 'agents', recordId: id, vv: incrementVv(current.vv, node.nodeId), data: null });
           return;
         }
         const patch =
@@ -101,8 +155,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
             : roll < 0.7
               ? { status: pick(['inactive', 'active', 'paused', 'running'] as const) }
               : { config: { ...current.config, model: pick(['s', 'm', 'l']), [`k${Math.floor(random() * 4)}`]: Math.floor(random() * 100) } };
-        const agent = await node.call<Agent>('agents.update', { id, expectedVersion: current.version, patch });
-        writes.push({ node: node.name, recordId: id, vv: agent.vv, data: domainOf(agent as unknown as Record<string, unknown>) });
+        acked(node, 'agents', await node.call<Agent>('agents.update', { id, expectedVersion: current.version, patch }));
       } catch (error) {
         // not found, version conflicts, a node going down mid-call: not acknowledged, so not counted
         const code = (error as { code?: string }).code ?? 'network';
@@ -114,7 +167,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       try {
         const shared = random() < 0.2;
         const path = shared ? 'shared/board.md' : `notes/${node.name}-${Math.floor(random() * 5)}.md`;
-        await node.call('workspace.save', { path, content: `# ${path}\n\nwritten by ${node.name} at step ${writes.length}\n` });
+        const content = `# ${path}\n\nwritten by ${node.name} at step ${writes.length}.${saves.length}\n`;
+        await node.call('workspace.save', { path, content });
+        saves.push({ node: node.name, path, content, at: Date.now() });
         if (random() < 0.4) await node.call('workspace.commit', { sync: random() < 0.5 });
       } catch {
         // conflicts pending, a node down, the hub away: the item stays pending and is checked at the end
@@ -124,14 +179,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const chaos = async () => {
       const roll = random();
       const node = pick(cluster.nodes);
+      // link faults and partitions are counted by the proxies, as they fire (see the end)
       if (roll < 0.3) {
         node.proxy.setPolicy({ rate: 0.3, blackholeMs: 2000 });
         setTimeout(() => node.proxy.heal(), 3000 + random() * 4000).unref();
-        fault('link faults (3-7 s at 30%)');
+        linkFaultWindows++;
       } else if (roll < 0.5) {
         node.proxy.partition(true);
         setTimeout(() => node.proxy.partition(false), 2000 + random() * 6000).unref();
-        fault('partition');
       } else if (roll < 0.65) {
         if (node.process) {
           void node.call('sync.now').catch(() => undefined);
@@ -154,12 +209,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         }
       } else if (pg && roll < 0.94) {
         pg.kill();
-        fault('SIGKILL PostgreSQL');
+        if (!pg.running()) fault('SIGKILL PostgreSQL');
         await sleep(random() * 2000);
         pg.start();
       } else if (cluster.hub.running()) {
         await cluster.hub.kill();
-        fault('SIGKILL hub');
+        if (!cluster.hub.running()) fault('SIGKILL hub');
         await sleep(random() * 2000);
         await cluster.hub.restart();
       }
@@ -169,7 +224,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const workStarted = Date.now();
     const workEnds = workStarted + options.durationMs;
     let step = 0;
-    let memorySampled = false;
+    let linkFaultWindows = 0;
+    const warmFrom = workStarted + Math.min(options.durationMs / 3, 60_000);
+    let lastSample = 0;
     while (Date.now() < workEnds) {
       step++;
       const live = up();
@@ -181,9 +238,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         else void node.call('sync.now').catch(() => undefined);
       }
       if (random() < 0.04) await chaos();
-      if (!memorySampled && Date.now() - workStarted > Math.min(options.durationMs / 3, 60_000)) {
-        memorySampled = true;
-        for (const [i, n] of cluster.nodes.entries()) memory[i]!.warmBytes = n.rssBytes();
+      // once warm, one sample a second of each node until it has enough real ones
+      if (Date.now() >= warmFrom && Date.now() - lastSample >= 1000) {
+        lastSample = Date.now();
+        for (const i of cluster.nodes.keys()) if (memory[i]!.warm.length < MIN_MEMORY_SAMPLES) sample(i, 'warm');
       }
       if (step % 200 === 0) log(`${((Date.now() - workStarted) / 1000).toFixed(0)} s: ${writes.length} writes acknowledged, faults ${JSON.stringify(faults)}`);
       await sleep(20 + random() * 60);
@@ -199,10 +257,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     pg?.start();
     if (!cluster.hub.running()) await cluster.hub.restart();
     for (const n of cluster.nodes) await n.start();
-    for (const [i, n] of cluster.nodes.entries()) {
-      memory[i]!.endBytes = n.rssBytes();
-      if (!memory[i]!.warmBytes) memory[i]!.warmBytes = memory[i]!.endBytes;
-    }
     const convergeDeadline = Date.now() + (options.convergeTimeoutMs ?? 180_000);
     let problems: string[] = ['not checked yet'];
     let workspaceDiffers: string[] = [];
@@ -237,16 +291,28 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       if (workspaceDiffers.length === 0) break;
     }
     const convergeMs = Date.now() - convergeStarted;
+    // the end samples: every node up, after the converge phase (a node just restarted would look small)
+    for (let k = 0; k < MIN_MEMORY_SAMPLES; k++) {
+      for (const i of cluster.nodes.keys()) sample(i, 'end');
+      await sleep(1000);
+    }
     const hub = await readHubLog(cluster.hub.url, cluster.observerToken);
     const convergence = await convergenceProblems(cluster.nodes, hub);
     const lost = await lostWrites(cluster.nodes, hub, writes);
+    const lostSaved = await lostSaves(cluster.nodes, cluster.nodes[0]!, saves);
     const conflicts = (await Promise.all(cluster.nodes.map((n) => allConflicts(n)))).flat().length;
     for (const n of cluster.nodes) for (const [kind, count] of Object.entries(n.proxy.faults)) faults[`link: ${kind}`] = (faults[`link: ${kind}`] ?? 0) + count;
+    const writesByTable: Record<SyncedTable, number> = { agents: 0, workflows: 0, executions: 0 };
+    for (const w of writes) writesByTable[w.table]++;
+    const duplicates = [...hub.duplicateChangeIds.map((id) => `change id ${id} twice in the hub log`), ...hub.duplicateWrites.map((w) => `write ${w} logged twice`)];
 
     const result: SoakResult = {
-      writesAcknowledged: writes.length,
+      writesByTable,
+      writesAcknowledged: writes.length + saves.length,
+      savesAcknowledged: saves.length,
       writesLost: lost,
-      duplicates: [...hub.duplicateChangeIds.map((id) => `change id ${id} twice in the hub log`), ...hub.duplicateWrites.map((w) => `write ${w} logged twice`)],
+      savesLost: lostSaved,
+      duplicates,
       convergence,
       workspaceDiffers,
       convergeMs,
@@ -254,28 +320,31 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       memory,
       conflicts,
       hubChanges: hub.changes,
-    };
-    recordFigures(options.figuresKey, {
-      title: options.title,
-      faults,
-      writesAcknowledged: writes.length,
-      writesLost: lost.length,
-      duplicates: result.duplicates.length,
-      convergeMs,
-      durationMs: Date.now() - started,
-      notes: {
-        seed: options.seed,
-        'hub database': options.postgres ? 'PostgreSQL (SIGKILLed among the faults)' : 'embedded PGlite',
-        'workload time': `${(options.durationMs / 1000).toFixed(0)} s`,
-        'hub change log entries': hub.changes,
-        'live records on the hub': [...hub.records.values()].filter((r) => r.data).length,
-        'conflicts recorded (all nodes)': conflicts,
-        'resolved through the API at the end': manual,
-        'writes not acknowledged (refused or node down)': JSON.stringify(refusals),
-        'converged': convergence.length === 0 && workspaceDiffers.length === 0 ? 'yes' : `NO: ${[...convergence, ...workspaceDiffers].slice(0, 3).join('; ')}`,
-        'memory (RSS, node + worker) warm -> end': memory.map((m) => `${m.node} ${mb(m.warmBytes)} -> ${mb(m.endBytes)}`).join(', '),
+      figures: {
+        faults,
+        writesAcknowledged: writes.length + saves.length,
+        writesLost: lost.length + lostSaved.length,
+        duplicates: duplicates.length,
+        convergeMs,
+        durationMs: Date.now() - started,
+        notes: {
+          seed: options.seed,
+          'hub database': options.postgres ? 'PostgreSQL (SIGKILLed among the faults)' : 'embedded PGlite',
+          'workload time': `${(options.durationMs / 1000).toFixed(0)} s`,
+          'writes acknowledged, by kind': JSON.stringify({ ...writesByTable, 'workspace saves': saves.length }),
+          'link fault windows (3-7 s at 30%)': linkFaultWindows,
+          'hub change log entries': hub.changes,
+          'live records on the hub': [...hub.records.values()].filter((r) => r.data).length,
+          'conflicts recorded (all nodes)': conflicts,
+          'resolved through the API at the end': manual,
+          'writes not acknowledged (refused or node down)': JSON.stringify(refusals),
+          'converged': convergence.length === 0 && workspaceDiffers.length === 0 ? 'yes' : `NO: ${[...convergence, ...workspaceDiffers].slice(0, 3).join('; ')}`,
+          'memory (RSS, node + worker, median of real samples) warm -> end': memory
+            .map((m) => `${m.node} ${mb(median(m.warm))} -> ${mb(median(m.end))} (${m.warm.length}+${m.end.length} samples, ${m.skipped} skipped: node down)`)
+            .join(', '),
+        },
       },
-    });
+    };
     return result;
   } finally {
     await cluster.close();
