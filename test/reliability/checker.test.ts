@@ -17,6 +17,7 @@ import {
   lostWrites,
   readHubLog,
   recordKey,
+  summarizeLog,
   type AckedWrite,
   type CheckedNode,
   type HubLog,
@@ -208,22 +209,30 @@ test('memory: a sample taken while a node was down is no pass; enough real sampl
   assert.deepEqual(memoryProblems({ memory: [] }), ['memory: no node was sampled']);
 });
 
-test('the same write logged under two change ids is reported as a duplicate apply', async () => {
+test('the same change id twice, or the same write under two change ids, in the log is reported as applied twice', () => {
+  const change = { changeId: randomUUID(), table: 'agents', recordId: 'dup', op: 'upsert', nodeId: 'w', data: agent('x'), vv: { w: 1 } };
+  const clean = summarizeLog([change, { ...change, changeId: randomUUID(), recordId: 'other' }]);
+  assert.deepEqual([clean.duplicateChangeIds, clean.duplicateWrites], [[], []]);
+  const twiceById = summarizeLog([change, change]);
+  assert.deepEqual(twiceById.duplicateChangeIds, [change.changeId]);
+  // what a node re-sending a write under a fresh change id would leave in the log
+  const twiceByWrite = summarizeLog([change, { ...change, changeId: randomUUID() }]);
+  assert.deepEqual(twiceByWrite.duplicateChangeIds, []);
+  assert.equal(twiceByWrite.duplicateWrites.length, 1);
+  assert.match(twiceByWrite.duplicateWrites[0]!, /^agents\/dup@w:/);
+  // the same author and vector on a record of another table is another write
+  assert.deepEqual(summarizeLog([change, { ...change, changeId: randomUUID(), table: 'workflows' }]).duplicateWrites, []);
+});
+
+test("the hub's log read back: a retry and a re-sent write are answered duplicate and logged once", async () => {
   const first = makeChange('w', 'dup', { w: 1 });
   const push = (changes: unknown[]) => hubRequest<{ results: { status: string }[] }>(hub.url, '/v1/push', { token, json: { changes } });
   assert.equal((await push([first])).body.results[0]!.status, 'applied');
   assert.equal((await push([first])).body.results[0]!.status, 'duplicate', 'a retry under the same id is recognized');
-  // the same write again under a new change id: the hub applies it (equal vectors descend), so the log holds
-  // one write twice, which is what a node re-sending a write under a fresh id would do; the checker must see it
-  const again = await push([{ ...first, changeId: randomUUID() }]);
+  assert.equal((await push([{ ...first, changeId: randomUUID() }])).body.results[0]!.status, 'duplicate', 'the same write under a new id too');
   const hubLog = await readHubLog(hub.url, observer);
-  if (again.body.results[0]!.status === 'applied') {
-    assert.equal(hubLog.duplicateWrites.length, 1, 'reported');
-    assert.match(hubLog.duplicateWrites[0]!, /agents\/dup@w/);
-  } else {
-    assert.deepEqual(hubLog.duplicateWrites, []);
-  }
-  assert.deepEqual(hubLog.duplicateChangeIds, []);
+  assert.equal(hubLog.changes, 1);
+  assert.deepEqual([hubLog.duplicateChangeIds, hubLog.duplicateWrites], [[], []]);
   // the log is read for every table, keyed by table and id
-  assert.ok(hubLog.records.has(recordKey('agents', 'dup')));
+  assert.deepEqual(hubLog.records.get(recordKey('agents', 'dup'))?.vv, { w: 1 });
 });

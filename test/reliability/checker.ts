@@ -60,35 +60,47 @@ export interface HubLog {
   duplicateWrites: string[];
 }
 
-export async function readHubLog(hubUrl: string, observerToken: string): Promise<HubLog> {
+/** One entry of the hub's change log, as pulled. */
+export interface LoggedChange {
+  changeId: string;
+  table: string;
+  recordId: string;
+  op: string;
+  nodeId: string;
+  data?: Record<string, unknown>;
+  vv: VersionVector;
+}
+
+/** The checker's reading of a change log, in log order: latest states, change ids and writes seen twice. */
+export function summarizeLog(changes: LoggedChange[]): HubLog {
   const records = new Map<string, HubRecord>();
   const ids = new Map<string, number>();
   const writes = new Map<string, number>();
-  let since = 0;
-  let changes = 0;
-  for (;;) {
-    const page = await hubRequest<{
-      changes: Array<{ changeId: string; table: string; recordId: string; op: string; nodeId: string; data?: Record<string, unknown>; vv: VersionVector }>;
-      cursor: number;
-      hasMore: boolean;
-    }>(hubUrl, `/v1/pull?since=${since}&limit=5000`, { token: observerToken });
-    if (page.status !== 200) throw new Error(`pull from the hub failed: ${page.status} ${JSON.stringify(page.body).slice(0, 200)}`);
-    for (const c of page.body.changes) {
-      changes++;
-      ids.set(c.changeId, (ids.get(c.changeId) ?? 0) + 1);
-      const writeKey = `${recordKey(c.table, c.recordId)}@${c.nodeId}:${JSON.stringify(Object.entries(c.vv).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
-      writes.set(writeKey, (writes.get(writeKey) ?? 0) + 1);
-      records.set(recordKey(c.table, c.recordId), { data: c.op === 'delete' ? null : c.data!, vv: c.vv });
-    }
-    since = page.body.cursor;
-    if (!page.body.hasMore) break;
+  for (const c of changes) {
+    ids.set(c.changeId, (ids.get(c.changeId) ?? 0) + 1);
+    const writeKey = `${recordKey(c.table, c.recordId)}@${c.nodeId}:${JSON.stringify(Object.entries(c.vv).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+    writes.set(writeKey, (writes.get(writeKey) ?? 0) + 1);
+    records.set(recordKey(c.table, c.recordId), { data: c.op === 'delete' ? null : c.data!, vv: c.vv });
   }
   return {
     records,
-    changes,
+    changes: changes.length,
     duplicateChangeIds: [...ids].filter(([, n]) => n > 1).map(([id]) => id),
     duplicateWrites: [...writes].filter(([, n]) => n > 1).map(([k]) => k),
   };
+}
+
+export async function readHubLog(hubUrl: string, observerToken: string): Promise<HubLog> {
+  const changes: LoggedChange[] = [];
+  let since = 0;
+  for (;;) {
+    const page = await hubRequest<{ changes: LoggedChange[]; cursor: number; hasMore: boolean }>(hubUrl, `/v1/pull?since=${since}&limit=5000`, { token: observerToken });
+    if (page.status !== 200) throw new Error(`pull from the hub failed: ${page.status} ${JSON.stringify(page.body).slice(0, 200)}`);
+    changes.push(...page.body.changes);
+    since = page.body.cursor;
+    if (!page.body.hasMore) break;
+  }
+  return summarizeLog(changes);
 }
 
 /** Every live record of one table on a node. */
