@@ -225,6 +225,8 @@ export class Workspace {
       const oid = blobOidOf(bytes);
       const facts = onDisk?.oid === oid ? onDisk : writeItemFile(this.root, input.path, input.content);
       const status: ItemRow['sync_status'] = live?.conflict_id ? 'conflict' : oid === live?.committed_oid ? live.sync_status : 'pending';
+      // in conflict, the save is what "keep this node's side" keeps: else resolving would drop an acknowledged write
+      if (live?.conflict_id) await this.takeAsConflictLocal(live.conflict_id, input.content);
       await upsertItems(this.db, [
         {
           id: existing?.id ?? randomUUID(),
@@ -293,6 +295,7 @@ export class Workspace {
           facts.push({ path: file.path, file_mtime_ms: content.mtimeMs, file_size: content.size });
           continue;
         }
+        if (row?.conflict_id && content.text !== null) await this.takeAsConflictLocal(row.conflict_id, content.text);
         upserts.push(externalEditUpsert(content, row ?? null));
       }
       const vanished = known.rows.filter((r) => !r.deleted && !seen.has(r.path));
@@ -428,7 +431,8 @@ export class Workspace {
         strategy = resolution.side;
         const oid = resolution.side === 'local' ? row.local_oid : row.remote_oid;
         const text = resolution.side === 'local' ? row.local_content : row.remote_content;
-        result = oid === null ? { deleted: true } : row.kind === 'binary' || text === null ? { oid } : { text };
+        // a save made while in conflict is the local side's text even where the conflict began as a deletion
+        result = row.kind !== 'binary' && text !== null ? { text } : oid === null ? { deleted: true } : { oid };
       }
       const resolvedOid = 'text' in result ? blobOidOf(Buffer.from(result.text, 'utf8')) : 'oid' in result ? result.oid : null;
       await this.applyResolutionLocally(row, result);
@@ -458,7 +462,13 @@ export class Workspace {
 
   /** Records a file's current content as an external edit of its item (call under the mutex). */
   private async takeInFile(file: NonNullable<Awaited<ReturnType<typeof readWorkspaceFile>>>, row: ItemRow | null): Promise<void> {
+    if (row?.conflict_id && file.text !== null) await this.takeAsConflictLocal(row.conflict_id, file.text);
     await upsertItems(this.db, [externalEditUpsert(file, row)]);
+  }
+
+  /** A pending text conflict's local side becomes the item's newest content (saved or edited on disk). */
+  private async takeAsConflictLocal(conflictId: string, text: string): Promise<void> {
+    await this.db.query(`UPDATE workspace_conflicts SET local_content = $2 WHERE id = $1 AND status = 'pending' AND kind <> 'binary'`, [conflictId, text]);
   }
 
   private async applyResolutionLocally(row: ConflictRow, result: { text: string } | { oid: string } | { deleted: true }): Promise<void> {

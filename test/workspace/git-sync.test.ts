@@ -98,6 +98,14 @@ test('two nodes and the git CLI share one workspace through the hub; conflicts r
     assert.equal((await a.ws.sync()).conflicts, 1);
     assert.equal((await listTextConflicts(a.ws)).total, 1);
 
+    // A save while in conflict is this node's side from then on: keeping the local side keeps it (found by the
+    // soak's checker: the save was neither committed nor the conflict's local text, and resolving dropped it)
+    await a.ws.save({ path: 'config/app.yaml', content: 'retries: 8\n' });
+    assert.equal((await getTextConflict(a.ws, detail.id)).local, 'retries: 8\n');
+    writeFileSync(join(a.ws.root, 'config/app.yaml'), 'retries: 9\n'); // and an edit by another program
+    await a.ws.scan();
+    assert.equal((await getTextConflict(a.ws, detail.id)).local, 'retries: 9\n');
+
     // Resolve with an edited text: file written, merge commit with both parents, pushed
     const resolved = await resolveTextConflict(a.ws, detail.id, 'retries: 6\n');
     assert.equal(resolved.status, 'resolved');
