@@ -93,7 +93,9 @@ test('the desktop shell, wired to a real node', { timeout: 120_000 }, async (t) 
       assert.equal((await handler({ method: 'POST', url: `${APP}` })).status, 405);
       const index = await handler({ method: 'GET', url: APP });
       assert.equal(index.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
-      if (existsSync(join(import.meta.dirname, '../../out/renderer/index.html'))) assert.equal(index.status, 200);
+      // the test command builds first: a missing renderer is a failure here, not a skipped check
+      assert.ok(existsSync(join(import.meta.dirname, '../../out/renderer/index.html')), 'the renderer is built (npm test builds it)');
+      assert.equal(index.status, 200);
     });
 
     await t.test('IPC: the real node answers the app frame, refuses others, and events reach the window', async () => {
