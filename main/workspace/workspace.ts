@@ -675,7 +675,15 @@ export class Workspace {
     // the remote moved again after a person resolved this path: their resolution (in the file now) is what
     // "local" means in the new conflict, not the tree's older text
     const carried = open.rows.find((r) => r.status === 'resolved' && r.resolved_content !== null);
-    const localText = carried?.resolved_content ?? c.local;
+    // a save made while the sync ran (the checkout skipped the file) is newer than the committed text: it is
+    // this node's side, or resolving would drop it
+    const item = await tx.query<{ content: string | null; content_oid: string | null; deleted: boolean }>(
+      `SELECT content, content_oid, deleted FROM workspace_items WHERE path = $1`,
+      [c.path],
+    );
+    const saved = item.rows[0];
+    const newerSave = c.kind !== 'binary' && saved && !saved.deleted && saved.content !== null && saved.content_oid !== c.localOid ? saved.content : null;
+    const localText = carried?.resolved_content ?? newerSave ?? c.local;
     const id = randomUUID().replace(/-/g, '').slice(0, 24);
     await tx.query(
       `INSERT INTO workspace_conflicts (id, item_path, kind, base_oid, local_oid, remote_oid, base_content, local_content, remote_content, local_commit, remote_commit)
