@@ -43,7 +43,9 @@ export const forkSpawner: WorkerSpawner = () => {
       return child.pid;
     },
     postMessage: (message) => {
-      if (child.connected) child.send(message as never);
+      // with a callback a send to a worker that just died (EPIPE) is not an unhandled 'error' event: its exit
+      // handler restarts it and fails what waited on it
+      if (child.connected) child.send(message as never, () => undefined);
     },
     on: (event: 'message' | 'exit', listener: (arg: never) => void) => {
       if (event === 'message') child.on('message', listener as (m: unknown) => void);
