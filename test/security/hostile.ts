@@ -1,4 +1,5 @@
 /** Hostile values shared by the security tests. */
+import net from 'node:net';
 
 /** Strings that have broken databases, parsers and path handling somewhere. */
 export const HOSTILE_STRINGS: string[] = [
@@ -45,4 +46,22 @@ export function invalidUtf8Body(): Uint8Array {
 /** `depth` nested arrays, as JSON text (built without recursion). */
 export function deepJson(depth: number): string {
   return '['.repeat(depth) + ']'.repeat(depth);
+}
+
+/** One HTTP/1.1 request written as raw bytes (for what a client library refuses to send), and the status line's code. */
+export function rawHttp(baseUrl: string, request: string): Promise<{ status: number; text: string }> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(url.port), url.hostname, () => socket.end(request));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')));
+    socket.on('data', (d: string) => (text += d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = /^HTTP\/1\.[01] (\d{3}) /.exec(text)?.[1];
+      if (status) resolve({ status: Number(status), text });
+      else reject(new Error(`not an HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
+    });
+  });
 }

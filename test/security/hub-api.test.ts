@@ -8,7 +8,6 @@
  */
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { startTestHub, type TestHub } from '../sync/support';
@@ -17,7 +16,7 @@ import { pushRequestSchema, type PushResult, type RecordState, type WireChange }
 import { findUnsafeJson } from '../../shared/sync/json-safety';
 import { errorCodes } from '../../shared/errors';
 import { trackedSuite } from '../reliability/figures';
-import { HOSTILE_KEYS, HOSTILE_STRINGS, invalidUtf8Body } from './hostile';
+import { HOSTILE_KEYS, HOSTILE_STRINGS, invalidUtf8Body, rawHttp } from './hostile';
 
 const suite = trackedSuite('security-hub', 'hostile input: hub API');
 const test = suite.test;
@@ -52,23 +51,6 @@ function assertClearRefusal(r: HubResponse<unknown>, what: string, status?: numb
   assert.ok(body.error.message.length > 0, `${what}: a message`);
 }
 
-/** One HTTP/1.1 request written as raw bytes (for what a client library refuses to send), and the status line's code. */
-function rawHttp(baseUrl: string, request: string): Promise<{ status: number; text: string }> {
-  const url = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(url.port), url.hostname, () => socket.end(request));
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')));
-    socket.on('data', (d: string) => (text += d));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const status = /^HTTP\/1\.[01] (\d{3}) /.exec(text)?.[1];
-      if (status) resolve({ status: Number(status), text });
-      else reject(new Error(`not an HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
-    });
-  });
-}
 
 const push = (token: string, changes: unknown[]) => hubRequest<{ results: PushResult[] } & ErrorBody>(hub.url, '/v1/push', { token, json: { changes } });
 const records = async (keys: { table: string; recordId: string }[]) =>

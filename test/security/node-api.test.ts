@@ -8,7 +8,6 @@
  */
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { startHeadlessNode, type HeadlessNode } from '../../main/headless';
 import { methodNames } from '../../shared/api/index';
 import { errorCodes } from '../../shared/errors';
 import { trackedSuite } from '../reliability/figures';
-import { HOSTILE_STRINGS, HOSTILE_KEYS, invalidUtf8Body, deepJson } from './hostile';
+import { HOSTILE_STRINGS, HOSTILE_KEYS, invalidUtf8Body, deepJson, rawHttp } from './hostile';
 
 const suite = trackedSuite('security-node', 'hostile input: node HTTP API');
 const test = suite.test;
@@ -256,23 +255,6 @@ test('unknown methods, method names with paths and SQL: 404; no token or a wrong
   assert.equal(honest.status, 200, honest.text.slice(0, 200));
 });
 
-/** One HTTP/1.1 request written as raw bytes (for what a client library refuses to send), and the status line's code. */
-function rawHttp(baseUrl: string, request: string): Promise<{ status: number; text: string }> {
-  const url = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(url.port), url.hostname, () => socket.end(request));
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')));
-    socket.on('data', (d: string) => (text += d));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const status = /^HTTP\/1\.[01] (\d{3}) /.exec(text)?.[1];
-      if (status) resolve({ status: Number(status), text });
-      else reject(new Error(`not an HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
-    });
-  });
-}
 
 test('the session cookie: the API token or a forged session id under the cookie name is refused; the real one works', async () => {
   const signIn = await fetch(node.dashboardUrl, { redirect: 'manual' });
