@@ -94,7 +94,7 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
     const store = new EdgeStore({
       path: join(options.dataDir, 'edge.db'),
       nodeId,
-      clock: new HybridClock(nodeId),
+      clock: new HybridClock(nodeId, testClockFromEnv()),
       settings: () => settings.get(),
       log,
       onChange: (tables, ids) => {
@@ -169,4 +169,16 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * Tests only (the soak's skewed node): OUTPOST_TEST_CLOCK_OFFSET_MS runs this node's hybrid logical clock that
+ * many milliseconds off the wall clock. Unset (always, outside tests): the real clock.
+ */
+function testClockFromEnv(): (() => number) | undefined {
+  const raw = process.env.OUTPOST_TEST_CLOCK_OFFSET_MS;
+  if (!raw) return undefined;
+  const offset = Number(raw);
+  if (!Number.isSafeInteger(offset)) throw new Error(`OUTPOST_TEST_CLOCK_OFFSET_MS must be an integer (ms), got ${raw}`);
+  return () => Date.now() + offset;
 }

@@ -13,6 +13,8 @@ import type { SyncedTable } from '../../shared/domain/records';
 import {
   convergenceProblems,
   domainOf,
+  futureStamps,
+  writesNotOnHub,
   lostSaves,
   lostWrites,
   readHubLog,
@@ -23,7 +25,7 @@ import {
   type HubLog,
   type HubRecord,
 } from './checker';
-import { memoryProblems, MIN_MEMORY_SAMPLES } from './verdict';
+import { memoryProblems, MIN_MEMORY_SAMPLES, skewProblems } from './verdict';
 
 let hub: TestHub;
 let token: string;
@@ -50,6 +52,7 @@ const log = (records: Array<[SyncedTable, string, HubRecord]>): HubLog => ({
   records: new Map(records.map(([table, id, r]) => [recordKey(table, id), r])),
   changes: records.length,
   duplicateChangeIds: [],
+  stampsByNode: new Map(),
   duplicateWrites: [],
 });
 
@@ -210,7 +213,7 @@ test('memory: a sample taken while a node was down is no pass; enough real sampl
 });
 
 test('the same change id twice, or the same write under two change ids, in the log is reported as applied twice', () => {
-  const change = { changeId: randomUUID(), table: 'agents', recordId: 'dup', op: 'upsert', nodeId: 'w', data: agent('x'), vv: { w: 1 } };
+  const change = { changeId: randomUUID(), table: 'agents', recordId: 'dup', op: 'upsert', nodeId: 'w', data: agent('x'), vv: { w: 1 }, hlc: '001763000000000-000000-w' };
   const clean = summarizeLog([change, { ...change, changeId: randomUUID(), recordId: 'other' }]);
   assert.deepEqual([clean.duplicateChangeIds, clean.duplicateWrites], [[], []]);
   const twiceById = summarizeLog([change, change]);
@@ -235,4 +238,25 @@ test("the hub's log read back: a retry and a re-sent write are answered duplicat
   assert.deepEqual([hubLog.duplicateChangeIds, hubLog.duplicateWrites], [[], []]);
   // the log is read for every table, keyed by table and id
   assert.deepEqual(hubLog.records.get(recordKey('agents', 'dup'))?.vv, { w: 1 });
+});
+
+test("a skewed node's change stored on the hub with a clock beyond hub time + 5 min is reported; its writes drain only once causally in the hub's state", () => {
+  const now = 1_763_000_000_000;
+  const stamp = (ms: number, node: string) => `${String(ms).padStart(15, '0')}-000000-${node}`;
+  const change = (recordId: string, ms: number, node = 'skewed') => ({ changeId: randomUUID(), table: 'agents', recordId, op: 'upsert', nodeId: node, data: agent(recordId), vv: { [node]: 1 }, hlc: stamp(ms, node) });
+  const hub = summarizeLog([change('ok', now + 60_000), change('edge', now + 5 * 60_000), change('future', now + 3 * 3_600_000), change('other', now + 3 * 3_600_000, 'honest')]);
+  const found = futureStamps(hub, 'skewed', now, 5 * 60_000);
+  assert.equal(found.length, 1, 'only the skewed node\'s change beyond the bound');
+  assert.match(found[0]!, /agents\/future is stored on the hub stamped 180 min ahead/);
+  assert.deepEqual(futureStamps(summarizeLog([{ ...change('bad', now), hlc: 'garbage' }]), 'skewed', now, 5 * 60_000).length, 1, 'an unreadable clock is not a pass');
+  const held = write('skewed', 'agents', 'ok', { skewed: 2 }, agent('ok'));
+  assert.deepEqual(writesNotOnHub(hub, [held]), [held], 'a later write of the skewed node is not on the hub yet');
+  assert.deepEqual(writesNotOnHub(hub, [write('skewed', 'agents', 'ok', { skewed: 1 }, agent('ok'))]), []);
+  assert.equal(writesNotOnHub(hub, [write('skewed', 'agents', 'missing', { skewed: 1 }, agent('x'))]).length, 1);
+  const skew = { node: 'node-c', aheadMin: 180, refused: 3, writesWhileSkewed: 4, drainMs: 1200, notDrained: 0, futureStamps: [] };
+  assert.deepEqual(skewProblems(skew), []);
+  assert.equal(skewProblems({ ...skew, refused: 0 }).length, 1, 'no refusal counted fails the run');
+  assert.equal(skewProblems({ ...skew, writesWhileSkewed: 0 }).length, 1);
+  assert.match(skewProblems({ ...skew, drainMs: null, notDrained: 2 })[0]!, /2 of node-c's 4 writes made while skewed never reached the hub/);
+  assert.equal(skewProblems({ ...skew, futureStamps: ['x'] }).length, 1);
 });

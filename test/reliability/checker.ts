@@ -58,6 +58,8 @@ export interface HubLog {
   duplicateChangeIds: string[];
   /** the same write (author, record, vv) logged under more than one change id */
   duplicateWrites: string[];
+  /** per author: its changes stored on the hub, as `recordKey wall-ms-of-hlc` (the skew check reads them) */
+  stampsByNode: Map<string, Array<{ key: string; wallMs: number }>>;
 }
 
 /** One entry of the hub's change log, as pulled. */
@@ -69,6 +71,8 @@ export interface LoggedChange {
   nodeId: string;
   data?: Record<string, unknown>;
   vv: VersionVector;
+  /** the change's hybrid logical clock as stored on the hub */
+  hlc: string;
 }
 
 /** The checker's reading of a change log, in log order: latest states, change ids and writes seen twice. */
@@ -76,7 +80,11 @@ export function summarizeLog(changes: LoggedChange[]): HubLog {
   const records = new Map<string, HubRecord>();
   const ids = new Map<string, number>();
   const writes = new Map<string, number>();
+  const stampsByNode = new Map<string, Array<{ key: string; wallMs: number }>>();
   for (const c of changes) {
+    const stamps = stampsByNode.get(c.nodeId) ?? [];
+    stamps.push({ key: recordKey(c.table, c.recordId), wallMs: Number(/^(\d+)-/.exec(c.hlc ?? '')?.[1] ?? NaN) });
+    stampsByNode.set(c.nodeId, stamps);
     ids.set(c.changeId, (ids.get(c.changeId) ?? 0) + 1);
     const writeKey = `${recordKey(c.table, c.recordId)}@${c.nodeId}:${JSON.stringify(Object.entries(c.vv).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
     writes.set(writeKey, (writes.get(writeKey) ?? 0) + 1);
@@ -87,6 +95,7 @@ export function summarizeLog(changes: LoggedChange[]): HubLog {
     changes: changes.length,
     duplicateChangeIds: [...ids].filter(([, n]) => n > 1).map(([id]) => id),
     duplicateWrites: [...writes].filter(([, n]) => n > 1).map(([k]) => k),
+    stampsByNode,
   };
 }
 
@@ -246,4 +255,25 @@ export async function lostSaves(nodes: CheckedNode[], reference: CheckedNode, sa
     );
   }
   return lost;
+}
+
+/**
+ * A skewed node must never win last-writer-wins by its future clock: every change of `nodeId` stored on the hub
+ * carries a hybrid logical clock no later than the hub's time (`hubNowMs`, read at the check, so the bound is
+ * the check's time, not each change's arrival) plus `maxAheadMs`. One line per change beyond it (or unreadable).
+ */
+export function futureStamps(hub: HubLog, nodeId: string, hubNowMs: number, maxAheadMs: number): string[] {
+  return (hub.stampsByNode.get(nodeId) ?? [])
+    .filter((s) => !(s.wallMs <= hubNowMs + maxAheadMs))
+    .map((s) => `${nodeId}'s change to ${s.key} is stored on the hub stamped ${Number.isFinite(s.wallMs) ? `${Math.round((s.wallMs - hubNowMs) / 60_000)} min ahead of the hub` : 'with an unreadable clock'}`);
+}
+
+/** The acknowledged writes not (yet) causally in the hub's state of their record: empty once they all reached it. */
+export function writesNotOnHub(hub: HubLog, writes: AckedWrite[]): AckedWrite[] {
+  return writes.filter((w) => {
+    const final = hub.records.get(recordKey(w.table, w.recordId));
+    if (!final) return true;
+    const relation = compareVv(w.vv, final.vv);
+    return relation !== 'before' && relation !== 'equal';
+  });
 }

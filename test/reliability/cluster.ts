@@ -89,6 +89,8 @@ export interface ClusterNode {
   /** SIGKILL the node's sync worker (the node restarts it); false when no worker was found */
   killWorker(): boolean;
   rssBytes(): number;
+  /** how far ahead this node's clock runs from its next start (test-only OUTPOST_TEST_CLOCK_OFFSET_MS); 0: the real clock */
+  clockOffsetMs: number;
 }
 
 export interface Cluster {
@@ -132,6 +134,8 @@ export async function startCluster(options: {
   random: () => number;
   settings?: SettingsPatch;
   databaseUrl?: string;
+  /** per node name: how far ahead its clock runs from the first start (see ClusterNode.clockOffsetMs) */
+  clockOffsets?: Record<string, number>;
 }): Promise<Cluster> {
   const hub = await startClusterHub({ databaseUrl: options.databaseUrl });
   const observer = await enrollNode(hub.url, hub.adminToken, 'observer', 'observer');
@@ -162,6 +166,7 @@ export async function startCluster(options: {
         dataDir,
         proxy,
         process: null,
+        clockOffsetMs: options.clockOffsets?.[name] ?? 0,
         async call<T>(method: string, input: unknown = {}): Promise<T> {
           if (!node.process) throw Object.assign(new Error(`${name} is down`), { code: 'down' });
           return node.process.call<T>(method, input);
@@ -178,7 +183,8 @@ export async function startCluster(options: {
         },
         async start() {
           if (node.process) return;
-          node.process = await startNodeProcess({ name, dataDir, hub: { url: proxy.url, token: enrolled.token } });
+          const env: Record<string, string> = node.clockOffsetMs !== 0 ? { OUTPOST_TEST_CLOCK_OFFSET_MS: String(node.clockOffsetMs) } : {};
+          node.process = await startNodeProcess({ name, dataDir, hub: { url: proxy.url, token: enrolled.token }, env });
           if (options.settings) await node.process.call('settings.set', options.settings);
         },
         killWorker() {

@@ -2,8 +2,11 @@ import type { Agent, Execution, Page, SyncedTable, Workflow } from '../../shared
 import type { ConflictDetail } from '../../shared/domain/conflicts';
 import type { SyncStatus } from '../../shared/domain/sync-status';
 import { incrementVv } from '../../shared/sync/version-vector';
+import { MAX_CLOCK_AHEAD_MS } from '../../shared/sync/hlc';
+import { REFUSAL } from '../../shared/sync/wire';
+import { hubRequest } from '../../server/test-support/hub-client';
 import { seededRandom, startCluster, type Cluster, type ClusterNode } from './cluster';
-import { allConflicts, convergenceProblems, domainOf, lostSaves, lostWrites, readHubLog, workspaceSnapshot, type AckedSave, type AckedWrite } from './checker';
+import { allConflicts, convergenceProblems, domainOf, futureStamps, writesNotOnHub, lostSaves, lostWrites, readHubLog, workspaceSnapshot, type AckedSave, type AckedWrite } from './checker';
 import type { SuiteFigures } from './figures';
 import { startKillablePostgres } from './postgres';
 import { median, MIN_MEMORY_SAMPLES, type MemorySamples } from './verdict';
@@ -42,11 +45,28 @@ export interface SoakResult {
   memory: MemorySamples[];
   conflicts: number;
   hubChanges: number;
+  /** the skewed node: its clock ran `aheadMin` ahead for the first part of the workload, then was set right */
+  skew: {
+    node: string;
+    aheadMin: number;
+    /** changes the hub refused as clock_ahead (its stats, summed over every hub process of the run) */
+    refused: number;
+    /** writes the skewed node acknowledged while its clock ran ahead */
+    writesWhileSkewed: number;
+    /** from the clock set right until every one of those writes was in the hub's state; null: never */
+    drainMs: number | null;
+    notDrained: number;
+    /** changes of the skewed node stored on the hub with a clock beyond hub time + MAX_CLOCK_AHEAD_MS */
+    futureStamps: string[];
+  };
   /** the figures of this run, computed by the checker; to be recorded only if the run passed */
   figures: Omit<SuiteFigures, 'title'>;
 }
 
 const NAMES = ['node-a', 'node-b', 'node-c'];
+/** node-c runs its clock three hours ahead for the first third of the workload (at most 5 min), then is set right */
+const SKEWED = 'node-c';
+const SKEW_AHEAD_MS = 3 * 3_600_000;
 const MODES = ['realtime', 'auto', 'periodic'] as const;
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
@@ -65,6 +85,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     names: NAMES,
     random,
     ...(pg ? { databaseUrl: pg.url } : {}),
+    clockOffsets: { [SKEWED]: SKEW_AHEAD_MS },
     settings: { sync: { maxAttempts: 100, intervalMs: 2000, debounceMs: 200 }, conflicts: { tables: { agents: { strategy: 'merge' } }, deleteUpdatePolicy: 'manual' } },
   });
   try {
@@ -92,6 +113,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const acked = (node: ClusterNode, table: SyncedTable, record: { id: string; vv: Record<string, number> }) =>
       writes.push({ node: node.name, table, recordId: record.id, vv: record.vv, data: domainOf(table, record as unknown as Record<string, unknown>) });
     const up = () => cluster.nodes.filter((n) => n.process);
+    const skewed = cluster.nodes.find((n) => n.name === SKEWED)!;
+    fault('clock 3 h ahead (node, until set right)');
+    // the hub counts its refusals per process: read them before each hub kill and at the end, and sum
+    let clockRefusals = 0;
+    const collectRefusals = async () => {
+      const r = await hubRequest<{ refused: Record<string, number> }>(cluster.hub.url, '/v1/admin/stats', { token: cluster.hub.adminToken }).catch(() => null);
+      if (r?.status === 200) clockRefusals += r.body.refused[REFUSAL.clockAhead] ?? 0;
+    };
 
     const writeWorkflow = async (node: ClusterNode) => {
       const id = pick(workflowPool());
@@ -213,6 +242,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         await sleep(random() * 2000);
         pg.start();
       } else if (cluster.hub.running()) {
+        await collectRefusals();
         await cluster.hub.kill();
         if (!cluster.hub.running()) fault('SIGKILL hub');
         await sleep(random() * 2000);
@@ -227,8 +257,32 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let linkFaultWindows = 0;
     const warmFrom = workStarted + Math.min(options.durationMs / 3, 60_000);
     let lastSample = 0;
+    const correctAt = workStarted + Math.min(options.durationMs / 3, 5 * 60_000);
+    let correctedAt: number | null = null;
+    let skewedWrites: AckedWrite[] = [];
+    let drainMs: number | null = null;
+    let lastDrainCheck = 0;
+    // every write the skewed node acknowledged while skewed is on the hub: the drain is over
+    const checkDrain = async () => {
+      if (correctedAt === null || drainMs !== null) return;
+      const hubNow = await readHubLog(cluster.hub.url, cluster.observerToken).catch(() => null);
+      if (hubNow && writesNotOnHub(hubNow, skewedWrites).length === 0) drainMs = Date.now() - correctedAt;
+    };
     while (Date.now() < workEnds) {
       step++;
+      if (correctedAt === null && Date.now() >= correctAt) {
+        // set the clock right: the node restarts on the real clock; its held changes are re-stamped and sync
+        skewedWrites = writes.filter((w) => w.node === SKEWED);
+        await skewed.stop();
+        skewed.clockOffsetMs = 0;
+        await skewed.start();
+        correctedAt = Date.now();
+        log(`${SKEWED}'s clock set right after ${((correctedAt - workStarted) / 1000).toFixed(0)} s: ${skewedWrites.length} writes made while skewed`);
+      }
+      if (correctedAt !== null && drainMs === null && Date.now() - lastDrainCheck >= 2000) {
+        lastDrainCheck = Date.now();
+        await checkDrain();
+      }
       const live = up();
       if (live.length > 0) {
         const node = pick(live);
@@ -290,6 +344,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       });
       if (workspaceDiffers.length === 0) break;
     }
+    if (correctedAt === null) throw new Error(`${SKEWED}'s clock was never set right: the workload was shorter than one step`);
+    await checkDrain();
     const convergeMs = Date.now() - convergeStarted;
     // the end samples: every node up, after the converge phase (a node just restarted would look small)
     for (let k = 0; k < MIN_MEMORY_SAMPLES; k++) {
@@ -298,6 +354,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
     const hub = await readHubLog(cluster.hub.url, cluster.observerToken);
     const convergence = await convergenceProblems(cluster.nodes, hub);
+    const future = futureStamps(hub, skewed.nodeId, Date.now(), MAX_CLOCK_AHEAD_MS);
+    await collectRefusals();
+    const notDrained = writesNotOnHub(hub, skewedWrites).length;
     const lost = await lostWrites(cluster.nodes, hub, writes);
     const lostSaved = await lostSaves(cluster.nodes, cluster.nodes[0]!, saves);
     const conflicts = (await Promise.all(cluster.nodes.map((n) => allConflicts(n)))).flat().length;
@@ -320,6 +379,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       memory,
       conflicts,
       hubChanges: hub.changes,
+      skew: { node: SKEWED, aheadMin: SKEW_AHEAD_MS / 60_000, refused: clockRefusals, writesWhileSkewed: skewedWrites.length, drainMs, notDrained, futureStamps: future },
       figures: {
         faults,
         writesAcknowledged: writes.length + saves.length,
@@ -338,6 +398,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           'conflicts recorded (all nodes)': conflicts,
           'resolved through the API at the end': manual,
           'writes not acknowledged (refused or node down)': JSON.stringify(refusals),
+          'skewed node': `${SKEWED}, clock ${SKEW_AHEAD_MS / 3_600_000} h ahead for the first ${(((correctedAt ?? started) - workStarted) / 1000).toFixed(0)} s, then set right (restart on the real clock)`,
+          'changes refused by the hub as clock_ahead': clockRefusals,
+          'writes made while skewed (all on the hub after the correction)': skewedWrites.length,
+          'time to drain after the clock was set right (first check that saw them all on the hub: every 2 s in the workload, then after converging)': drainMs === null ? 'never' : `${(drainMs / 1000).toFixed(1)} s`,
           'converged': convergence.length === 0 && workspaceDiffers.length === 0 ? 'yes' : `NO: ${[...convergence, ...workspaceDiffers].slice(0, 3).join('; ')}`,
           'memory (RSS, node + worker, median of real samples) warm -> end': memory
             .map((m) => `${m.node} ${mb(median(m.warm))} -> ${mb(median(m.end))} (${m.warm.length}+${m.end.length} samples, ${m.skipped} skipped: node down)`)

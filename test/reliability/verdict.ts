@@ -8,6 +8,17 @@ export function verdict(result: SoakResult): string[] {
     ...result.duplicates.map((d) => `duplicate: ${d}`),
     ...result.convergence.map((c) => `not converged: ${c}`),
     ...result.workspaceDiffers.map((w) => `workspace differs: ${w}`),
+    ...skewProblems(result.skew),
+  ];
+}
+
+/** The skewed node's checks: it was refused while skewed, it wrote while skewed, all of it drained once corrected, and nothing stored on the hub carries its future clock. */
+export function skewProblems(skew: SoakResult['skew']): string[] {
+  return [
+    ...(skew.refused > 0 ? [] : [`skew: the hub refused none of ${skew.node}'s changes as clock_ahead while its clock ran ${skew.aheadMin} min ahead`]),
+    ...(skew.writesWhileSkewed > 0 ? [] : [`skew: ${skew.node} acknowledged no write while skewed, so nothing was checked`]),
+    ...(skew.drainMs !== null ? [] : [`skew: ${skew.notDrained} of ${skew.node}'s ${skew.writesWhileSkewed} writes made while skewed never reached the hub after its clock was set right`]),
+    ...skew.futureStamps.map((f) => `skew: ${f}`),
   ];
 }
 
