@@ -398,6 +398,7 @@ function wireJson(change: WireChange, next: RecordState, nodeId: string): string
     baseVv: change.baseVv ?? null,
     patch: change.op === 'upsert' ? change.patch : undefined,
     data: change.op === 'upsert' && !change.patch ? next.data : undefined,
+    overrode: change.overrode,
   });
 }
 

@@ -5,6 +5,7 @@ import {
   cursorSchema,
   hlcSchema,
   nodeIdSchema,
+  overrodeSchema,
   pulledChangeSchema,
   recordStateSchema,
   versionVectorSchema,
@@ -123,6 +124,7 @@ export const outgoingChangeSchema = z
     data: relayedDataSchema.nullable(),
     /** the shadow's data, the base a patch is computed against (null: send the full state) */
     baseData: relayedDataSchema.nullable(),
+    overrode: overrodeSchema.optional(),
   })
   .strict();
 export type OutgoingChange = z.infer<typeof outgoingChangeSchema>;

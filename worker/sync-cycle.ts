@@ -220,6 +220,7 @@ export function toWire(item: OutgoingChange): WireChange {
     op: item.op,
     priority: item.priority,
     baseVv: item.baseVv,
+    ...(item.overrode ? { overrode: item.overrode } : {}),
   };
   if (item.op === 'delete' || !item.data) return base;
   const encoded = encodeUpsert(item.baseVv ? item.baseData : null, item.data);

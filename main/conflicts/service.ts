@@ -1,6 +1,6 @@
-import type { ConflictChoice } from '../../shared/api/conflicts';
-import type { ConflictDetail, ConflictStatus, ConflictSummary } from '../../shared/domain/conflicts';
-import type { Page, SyncedTable } from '../../shared/domain/records';
+import type { ConflictChoice, ConflictListQuery } from '../../shared/api/conflicts';
+import type { ConflictDetail, ConflictSummary } from '../../shared/domain/conflicts';
+import type { Page } from '../../shared/domain/records';
 import { OutpostError } from '../../shared/errors';
 import { applyRecordChoice, smartMerge, type JsonRecord } from '../../shared/merge/index';
 import type { EventBus } from '../events';
@@ -8,13 +8,7 @@ import type { Logger } from '../log';
 import type { RecordConflictStore, TextConflictSource } from './ports';
 import { idLabels, parseConflictId, recordDetail, recordSummary, textDetail, textSummary, toConflictInput, withMergeProposal, type NodeLabels } from './views';
 
-export interface ConflictListInput {
-  status?: ConflictStatus;
-  automatic?: boolean;
-  table?: SyncedTable | 'workspace';
-  offset: number;
-  limit: number;
-}
+export type ConflictListInput = ConflictListQuery;
 
 /**
  * conflicts.*: one list over record conflicts (edge store) and text conflicts (workspace), a person's choice
@@ -60,7 +54,12 @@ export class ConflictService {
     const want = input.offset + input.limit;
     const records = input.table === 'workspace' ? { items: [], total: 0 } : this.listRecords(input, want);
     const texts =
-      this.deps.texts && (input.table === undefined || input.table === 'workspace') && input.automatic !== true
+      // text conflicts are never automatic, never replace an edit unasked, and have no record id
+      this.deps.texts &&
+      (input.table === undefined || input.table === 'workspace') &&
+      input.automatic !== true &&
+      input.lost !== true &&
+      input.recordId === undefined
         ? await this.deps.texts.list({ ...(input.status ? { status: input.status } : {}), offset: 0, limit: Math.min(want, 1000) })
         : { items: [], total: 0 };
     const merged = [...records.items, ...texts.items.map((t) => textSummary(t, this.labels))].sort((a, b) =>
@@ -73,7 +72,14 @@ export class ConflictService {
     const store = this.deps.records;
     const base = { ...(input.status ? { status: input.status } : {}), ...(input.table && input.table !== 'workspace' ? { table: input.table } : {}) };
     const summarize = (c: Parameters<typeof recordSummary>[0]) => recordSummary(c, store.getConflict(c.id), this.labels);
-    const page = store.listConflicts({ ...base, ...(input.automatic !== undefined ? { automatic: input.automatic } : {}), offset: 0, limit: Math.min(want, 1000) });
+    const page = store.listConflicts({
+      ...base,
+      ...(input.automatic !== undefined ? { automatic: input.automatic } : {}),
+      ...(input.lost !== undefined ? { lost: input.lost } : {}),
+      ...(input.recordId !== undefined ? { recordId: input.recordId } : {}),
+      offset: 0,
+      limit: Math.min(want, 1000),
+    });
     return { items: page.items.map(summarize), total: page.total };
   }
 

@@ -67,6 +67,8 @@ export function recordSummary(summary: RecordConflict, detail: RecordConflictDet
     resolvedBy: summary.resolvedBy,
     automatic: summary.automatic,
     confidence: summary.confidence,
+    lostFields: summary.lostFields,
+    resolvedOn: summary.resolvedOn === null ? null : labels.node(summary.resolvedOn),
     fields: changes.map((c) => c.field),
     similarKey: similarKeyOf(summary.table, summary.type, changes),
   };
@@ -106,6 +108,8 @@ export function textSummary(t: TextConflict, labels: NodeLabels = idLabels): Con
     resolvedBy: t.resolvedBy,
     automatic: false,
     confidence: null,
+    lostFields: null,
+    resolvedOn: null,
     fields: [],
     similarKey: `workspace|${t.type}|${t.path}`,
   };

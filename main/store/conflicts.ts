@@ -1,11 +1,14 @@
 import type { JsonObject, Page, SyncedTable, VersionVector } from '../../shared/domain/records';
 import type { ConflictStatus, RecordConflictType } from '../../shared/domain/conflicts';
 import { OutpostError } from '../../shared/errors';
+import { lostEdits } from '../../shared/merge/lost-edits';
 import { incrementVv, mergeVv } from '../../shared/sync/version-vector';
+import type { OverriddenWrite } from '../../shared/sync/wire';
 import { nowIso, paging, type StoreCore } from './core';
+import { joinOverrode } from './queue';
 import type { RecordRepository } from './records';
 import type { Shadows } from './shadow';
-import { parseData, rowData, specOf, type TableSpec } from './tables';
+import { checkId, parseData, rowData, specOf, type TableSpec } from './tables';
 import type { ConflictListQuery, RecordConflict, RecordConflictDetail, ResolveInput, ShadowState } from './types';
 
 type Row = Record<string, unknown>;
@@ -34,6 +37,10 @@ interface ConflictRow {
   resolved_at: string | null;
   resolved_by: string | null;
   status: ConflictStatus;
+  /** JSON string[]: the paths of this node's edits the resolution replaced ([]: the whole write); null: none */
+  lost_fields: string | null;
+  /** the node that resolved it, when that was another node (the resolution came with its write) */
+  resolved_on: string | null;
 }
 
 /** The remote side of a conflict: a state the hub has that does not descend from ours. */
@@ -134,6 +141,62 @@ export class Conflicts {
     this.core.touch('conflict_resolution');
   }
 
+  /** The resolved write goes out telling the node whose write it replaced (see shared/sync/wire.ts overrode). */
+  private tellOverridden(table: SyncedTable, recordId: string, note: OverriddenWrite): void {
+    const pending = this.core
+      .stmt(`SELECT id, overrode FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'pending'`)
+      .get(table, recordId) as { id: number; overrode: string | null } | undefined;
+    if (!pending) return; // the resolution wrote nothing new (it kept the hub's state as it is): nobody to tell
+    this.core.stmt('UPDATE sync_queue SET overrode = ? WHERE id = ?').run(joinOverrode(pending.overrode, JSON.stringify([note])), pending.id);
+  }
+
+  /**
+   * Another node resolved a conflict against this node's write, and the resolved state is arriving: this node
+   * keeps the story as a resolved conflict (its own data as the replaced side, undoable when the resolution was
+   * automatic), so the person here sees which of their edits were replaced, by which node and how.
+   */
+  recordOverridden(spec: TableSpec, row: Row, remote: RemoteSide, note: OverriddenWrite, lost: string[]): number {
+    const own = row.deleted === 1 ? null : rowData(spec, row);
+    const resolved = remote.deleted ? null : remote.data;
+    const now = nowIso();
+    const id = Number(
+      this.core
+        .stmt(
+          `INSERT INTO conflict_resolution (table_name, record_id, type, local_version, remote_version, base_data, local_data, remote_data,
+             local_vv, remote_vv, local_hlc, remote_hlc, remote_node_id, created_at, detected_at, status, resolution_strategy, resolved_data,
+             replaced_data, automatic, confidence, resolved_at, resolved_by, lost_fields, resolved_on)
+           VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'resolved', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          spec.table,
+          row.id,
+          own === null || resolved === null ? 'delete-update' : 'update-update',
+          row.version,
+          remote.seq,
+          json(own),
+          json(resolved),
+          row.vv,
+          JSON.stringify(remote.vv),
+          row.hlc,
+          remote.hlc,
+          remote.nodeId,
+          now,
+          now,
+          note.strategy,
+          JSON.stringify(resolved),
+          JSON.stringify(own),
+          note.automatic ? 1 : 0,
+          note.confidence,
+          now,
+          note.automatic ? 'system' : 'a person',
+          JSON.stringify(lost),
+          remote.nodeId,
+        ).lastInsertRowid,
+    );
+    this.core.touch('conflict_resolution');
+    return id;
+  }
+
   list(query: ConflictListQuery = {}): Page<RecordConflict> {
     const { offset, limit } = paging(query.offset, query.limit);
     const where: string[] = [];
@@ -146,6 +209,14 @@ export class Conflicts {
     if (query.table !== undefined) {
       where.push('table_name = ?');
       params.push(specOf(query.table).table);
+    }
+    if (query.recordId !== undefined) {
+      where.push('record_id = ?');
+      params.push(checkId(query.recordId));
+    }
+    if (query.lost !== undefined) {
+      if (typeof query.lost !== 'boolean') throw new OutpostError('invalid_input', 'lost must be true or false.');
+      where.push(query.lost ? 'lost_fields IS NOT NULL' : 'lost_fields IS NULL');
     }
     if (query.automatic !== undefined) {
       if (typeof query.automatic !== 'boolean') throw new OutpostError('invalid_input', 'automatic must be true or false.');
@@ -193,12 +264,25 @@ export class Conflicts {
       repo.writeState(conflict.record_id, data, vv, now);
       const remoteState: ShadowState = { data: parseJson(conflict.remote_data), vv: remoteVv, hlc: conflict.remote_hlc, deleted: conflict.remote_data === null };
       this.shadows.advance(spec.table, conflict.record_id, remoteState);
+      const base = parseJson(conflict.base_data);
+      const lostHere = lostEdits(base, replaced, data);
+      const lostThere = lostEdits(base, remoteState.deleted ? null : remoteState.data, data);
+      if (lostThere !== null) {
+        this.tellOverridden(spec.table, conflict.record_id, {
+          nodeId: conflict.remote_node_id,
+          hlc: conflict.remote_hlc,
+          fields: lostThere,
+          strategy: input.strategy,
+          automatic: input.automatic,
+          confidence: input.confidence ?? null,
+        });
+      }
       this.core
         .stmt(
           `UPDATE conflict_resolution SET status = 'resolved', resolution_strategy = ?, resolved_data = ?, replaced_data = ?, automatic = ?,
-             confidence = ?, resolved_at = ?, resolved_by = ? WHERE id = ?`,
+             confidence = ?, resolved_at = ?, resolved_by = ?, lost_fields = ? WHERE id = ?`,
         )
-        .run(input.strategy, JSON.stringify(data), JSON.stringify(replaced), input.automatic ? 1 : 0, input.confidence ?? null, now, input.resolvedBy, id);
+        .run(input.strategy, JSON.stringify(data), JSON.stringify(replaced), input.automatic ? 1 : 0, input.confidence ?? null, now, input.resolvedBy, json(lostHere), id);
       this.core.touch('conflict_resolution');
       return toDetail(this.rowOf(id));
     });
@@ -222,10 +306,14 @@ export class Conflicts {
       this.core
         .stmt(
           `UPDATE conflict_resolution SET status = 'pending', resolution_strategy = NULL, resolved_data = NULL, replaced_data = NULL,
-             automatic = 0, confidence = NULL, resolved_at = NULL, resolved_by = NULL,
+             automatic = 0, confidence = NULL, resolved_at = NULL, resolved_by = NULL, lost_fields = NULL, resolved_on = NULL,
              local_data = ?, local_vv = ?, local_hlc = ?, local_version = ? WHERE id = ?`,
         )
         .run(json(repo.dataOf(row)), row.vv, row.hlc, row.version, id);
+      // the undone resolution no longer replaces the other node's write (a new one will say what it replaces)
+      this.core
+        .stmt(`UPDATE sync_queue SET overrode = NULL WHERE table_name = ? AND record_id = ? AND status = 'pending'`)
+        .run(spec.table, conflict.record_id);
       this.core.stmt(`UPDATE sync_queue SET conflict_id = ? WHERE table_name = ? AND record_id = ? AND status = 'pending'`).run(id, spec.table, conflict.record_id);
       this.core.stmt(`UPDATE ${spec.table} SET sync_status = 'conflict' WHERE id = ?`).run(conflict.record_id);
       this.core.touch('conflict_resolution');
@@ -267,6 +355,8 @@ function toSummary(row: ConflictRow): RecordConflict {
     resolvedBy: row.resolved_by,
     confidence: row.confidence,
     automatic: row.automatic === 1,
+    lostFields: row.lost_fields === null ? null : (JSON.parse(row.lost_fields) as string[]),
+    resolvedOn: row.resolved_on,
   };
 }
 

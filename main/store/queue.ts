@@ -4,6 +4,7 @@ import type { JsonObject, SyncedTable, VersionVector } from '../../shared/domain
 import { queueStatuses, type QueueItem, type QueueOperation, type QueueStatus } from '../../shared/domain/queue';
 import { OutpostError } from '../../shared/errors';
 import { MAX_CLOCK_AHEAD_MS, decodeHlc } from '../../shared/sync/hlc';
+import { MAX_OVERRIDDEN, type OverriddenWrite } from '../../shared/sync/wire';
 import { nowIso, paging, type StoreCore } from './core';
 import type { Shadows } from './shadow';
 import { rowData, rowDataSql, specOf, tableSpecs } from './tables';
@@ -30,6 +31,8 @@ export interface QueueRow {
   conflict_id: number | null;
   completed_at: string | null;
   pushed_seq: number | null;
+  /** JSON OverriddenWrite[]: the writes of other nodes that this item's state replaced by a resolution */
+  overrode: string | null;
 }
 
 /**
@@ -50,7 +53,7 @@ interface PushedSnapshot {
 const MAX_HELD_SNAPSHOTS = 50_000;
 
 /** A pending item as leasing reads it. */
-type Candidate = Pick<QueueRow, 'id' | 'table_name' | 'record_id' | 'priority' | 'change_id'> & {
+type Candidate = Pick<QueueRow, 'id' | 'table_name' | 'record_id' | 'priority' | 'change_id' | 'overrode'> & {
   pushed_hlc: string | null;
   pushed_op: string | null;
 };
@@ -75,7 +78,15 @@ function buildChange(item: Candidate, row: Record<string, unknown>): OutgoingCha
     priority: item.priority,
     baseVv: row.shadow_vv === null ? null : (JSON.parse(row.shadow_vv as string) as VersionVector),
     baseData: row.shadow_data === null || row.shadow_data === undefined ? null : (JSON.parse(row.shadow_data as string) as JsonObject),
+    ...(item.overrode === null ? {} : { overrode: JSON.parse(item.overrode) as OverriddenWrite[] }),
   };
+}
+
+/** Two items' overridden writes as one list (the newest MAX_OVERRIDDEN), JSON or null when neither has any. */
+export function joinOverrode(earlier: string | null, later: string | null): string | null {
+  if (earlier === null || later === null) return earlier ?? later;
+  const all = [...(JSON.parse(earlier) as OverriddenWrite[]), ...(JSON.parse(later) as OverriddenWrite[])];
+  return JSON.stringify(all.slice(-MAX_OVERRIDDEN));
 }
 
 /** An earlier change followed by a later one of the same record, as one change. */
@@ -141,7 +152,7 @@ export class SyncQueue {
     this.rowsStmts = { agents: rowsOf('agents'), workflows: rowsOf('workflows'), executions: rowsOf('executions') };
     // only what leasing reads: the earlier snapshot's clock and op decide whether the change id is kept
     const candidates = (extra: string) =>
-      `SELECT id, table_name, record_id, priority, change_id, data ->> '$.hlc' AS pushed_hlc, data ->> '$.op' AS pushed_op
+      `SELECT id, table_name, record_id, priority, change_id, overrode, data ->> '$.hlc' AS pushed_hlc, data ->> '$.op' AS pushed_op
        FROM sync_queue
        WHERE status = 'pending' AND conflict_id IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ${extra}
        ORDER BY priority DESC, created_at, id LIMIT ?`;
@@ -207,9 +218,19 @@ export class SyncQueue {
       this.core
         .stmt(
           `UPDATE sync_queue SET operation = ?, priority = max(priority, ?), created_at = min(created_at, ?), attempts = ?,
-             next_attempt_at = ?, error_message = ?, conflict_id = coalesce(?, conflict_id) WHERE id = ?`,
+             next_attempt_at = ?, error_message = ?, conflict_id = coalesce(?, conflict_id), overrode = ? WHERE id = ?`,
         )
-        .run(combineOps(item.operation, pending.operation), item.priority, item.created_at, fields.attempts, fields.nextAttemptAt, fields.error, conflictId, pending.id);
+        .run(
+          combineOps(item.operation, pending.operation),
+          item.priority,
+          item.created_at,
+          fields.attempts,
+          fields.nextAttemptAt,
+          fields.error,
+          conflictId,
+          joinOverrode(item.overrode, pending.overrode),
+          pending.id,
+        );
       this.core.stmt('DELETE FROM sync_queue WHERE id = ?').run(item.id);
       this.core.touch('sync_queue');
       return pending.id;

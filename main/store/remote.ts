@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import { syncedTables, type JsonObject, type SyncedTable, type VersionVector } from '../../shared/domain/records';
 import { OutpostError } from '../../shared/errors';
+import { differingPaths } from '../../shared/merge/lost-edits';
 import { encodeHlc, isHlc } from '../../shared/sync/hlc';
+import { overrodeSchema, type OverriddenWrite } from '../../shared/sync/wire';
 import { compareVv, mergeVv } from '../../shared/sync/version-vector';
 import { nowIso, type StoreCore } from './core';
 import type { Conflicts } from './conflicts';
@@ -35,11 +37,14 @@ interface ValidChange {
   seq: number;
   /** the remote write's wall time, ISO (the row's updated_at) */
   updatedAt: string;
+  overrode: readonly OverriddenWrite[] | null;
 }
 
 /** What the apply needs of a local row; `cols` holds the indexed data columns (see TableStatements.indexed). */
 interface LocalRow {
   vv: string;
+  hlc: string;
+  node_id: string;
   deleted: number;
   sync_status: string;
   created_at: string;
@@ -112,7 +117,7 @@ export class RemoteApplier {
       }
     }
     const indexed = [...indexedColumns];
-    const localCols = ['vv', 'deleted', 'sync_status', 'created_at', ...indexed].join(', ');
+    const localCols = ['vv', 'hlc', 'node_id', 'deleted', 'sync_status', 'created_at', ...indexed].join(', ');
     const row = `(?, ${cols.map(() => '?').join(', ')}, 1, ?, ?, ?, 0, 'synced', ?, ?)`;
     const insertInto = `INSERT INTO ${spec.table} (id, ${cols.join(', ')}, version, hlc, node_id, vv, deleted, sync_status, last_sync, updated_at) VALUES `;
     return {
@@ -205,6 +210,7 @@ export class RemoteApplier {
       return 'skipped';
     }
     if (order === 'after') {
+      if (c.overrode) this.noticeOverridden(c, local, page);
       if (c.deleted) st.overwriteDeleted.run(c.hlc, c.nodeId, c.vvJson, now, c.updatedAt, c.recordId);
       else {
         // the row's parent must exist before the UPDATE (foreign keys): a parent waiting in the page's inserts goes first
@@ -231,6 +237,25 @@ export class RemoteApplier {
     page.flush(); // the conflict reads the shadow and the row as they stand
     const row = this.repos[c.spec.table].getRow(c.recordId)!;
     return this.conflicts.record(c.spec, row, { data: c.data, deleted: c.deleted, vv: c.vv, hlc: c.hlc, nodeId: c.nodeId, seq: c.seq });
+  }
+
+  /**
+   * The arriving state resolved a conflict against this node's write: if it names the write this row holds (this
+   * node's, at that clock) the resolution is kept here as a resolved conflict, naming only the paths that really
+   * change (a note that claims more, or names a write this node does not hold, tells nothing).
+   */
+  private noticeOverridden(c: ValidChange, local: LocalRow, page: PageWriter): void {
+    const nodeId = this.core.nodeId;
+    const note = c.overrode!.find((n) => n.nodeId === nodeId && n.hlc === local.hlc && local.node_id === nodeId);
+    if (!note) return;
+    page.flush();
+    const row = this.repos[c.spec.table].getRow(c.recordId)!;
+    const own = row.deleted === 1 ? null : this.repos[c.spec.table].dataOf(row);
+    if (own === null && c.data === null) return;
+    // a delete undone or a live record deleted: the write as a whole, as the note names it
+    const lost = own === null || c.data === null ? [...note.fields] : differingPaths(note.fields, own, c.data);
+    if (lost.length === 0 && own !== null && c.data !== null) return;
+    this.conflicts.recordOverridden(c.spec, row, { data: c.data, deleted: c.deleted, vv: c.vv, hlc: c.hlc, nodeId: c.nodeId, seq: c.seq }, note, lost);
   }
 
   /**
@@ -591,5 +616,12 @@ function validate(c: RemoteChange, allowEmptyVv = false): ValidChange {
     nodeId: c.nodeId,
     seq: Number.isSafeInteger(c.seq) ? c.seq : 0,
     updatedAt: wallIso(c.hlc),
+    overrode: c.overrode === undefined ? null : checkOverrode(c.overrode, recordId),
   };
+}
+
+function checkOverrode(overrode: unknown, recordId: string): readonly OverriddenWrite[] {
+  const parsed = overrodeSchema.safeParse(overrode);
+  if (!parsed.success) throw new OutpostError('invalid_input', `Remote change of ${recordId}: invalid overrode (the writes it replaced).`);
+  return parsed.data;
 }

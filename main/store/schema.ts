@@ -173,8 +173,20 @@ WHERE status = 'pending'
 GROUP BY table_name;
 `;
 
+/**
+ * A resolution that replaced another node's write travels with the resolved write (shared/sync/wire.ts
+ * overriddenWriteSchema): the queue item carries it until the hub has it. A conflict row names the fields whose
+ * edits of this node a resolution replaced, and the node that resolved it when that was another node.
+ */
+const V2 = `
+ALTER TABLE sync_queue ADD COLUMN overrode TEXT;
+ALTER TABLE conflict_resolution ADD COLUMN lost_fields TEXT;
+ALTER TABLE conflict_resolution ADD COLUMN resolved_on TEXT;
+CREATE INDEX idx_conflict_lost ON conflict_resolution(resolved_at) WHERE lost_fields IS NOT NULL;
+`;
+
 /** Step n (1-based) brings user_version from n-1 to n. Append only; never edit a released step. */
-export const migrations: readonly string[] = [V1];
+export const migrations: readonly string[] = [V1, V2];
 export const SCHEMA_VERSION = migrations.length;
 
 /** Connection settings, applied at every open (journal mode and auto_vacuum persist in the file). */

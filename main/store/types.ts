@@ -3,7 +3,7 @@ import type { QueueItem, QueueStats, QueueStatus } from '../../shared/domain/que
 import type { ConflictStatus, RecordConflictType } from '../../shared/domain/conflicts';
 import type { Settings } from '../../shared/domain/settings';
 import type { HybridClock } from '../../shared/sync/hlc';
-import type { RecordState } from '../../shared/sync/wire';
+import type { OverriddenWrite, RecordState } from '../../shared/sync/wire';
 import type { Logger } from '../log';
 
 export type { Agent, Execution, Page, Workflow, QueueItem, QueueStats };
@@ -125,6 +125,8 @@ export interface OutgoingChange {
   priority: number;
   baseVv: VersionVector | null; // the shadow's vv: what this change builds on, as far as the hub knows
   baseData: JsonObject | null;
+  /** the writes of other nodes this state replaced by resolving a conflict (absent: none) */
+  overrode?: OverriddenWrite[];
 }
 
 export interface LeaseOptions {
@@ -168,6 +170,8 @@ export interface RemoteChange {
   hlc: string;
   nodeId: string;
   seq: number;
+  /** the writes this one replaced by a resolution; the store records those of this node (see RemoteApplier) */
+  overrode?: readonly OverriddenWrite[];
 }
 
 export interface ApplyResult {
@@ -199,6 +203,10 @@ export interface RecordConflict {
   resolvedBy: string | null;
   confidence: number | null;
   automatic: boolean;
+  /** the paths of this node's edits the resolution replaced ([]: its whole write); null: none were */
+  lostFields: string[] | null;
+  /** the node that resolved it, when another node did (its resolved write said so); null: this node */
+  resolvedOn: string | null;
 }
 
 export interface RecordConflictDetail extends RecordConflict {
@@ -219,6 +227,10 @@ export interface ConflictListQuery {
   table?: SyncedTable;
   /** only resolutions made automatically (true) or only the rest (false) */
   automatic?: boolean;
+  /** one record's conflicts: its history of them */
+  recordId?: string;
+  /** only resolutions that replaced edits of this node (true) or only the rest (false) */
+  lost?: boolean;
   offset?: number;
   limit?: number;
 }

@@ -1,7 +1,7 @@
 import type { RecordKey, StoreCall, StoreResults, OutgoingChange as WorkerChange } from '../../worker/protocol';
 import { applyPatch } from '../../shared/sync/delta';
 import { compareVv } from '../../shared/sync/version-vector';
-import type { PulledChange, RecordState } from '../../shared/sync/wire';
+import { MAX_OVERRIDDEN, type PulledChange, type RecordState } from '../../shared/sync/wire';
 import type { JsonObject, VersionVector } from '../../shared/domain/records';
 import type { RemoteChange } from '../store/types';
 import type { SyncStorePort } from './store-port';
@@ -103,6 +103,7 @@ export class StoreBridge {
         baseVv: c.baseVv,
         data: c.data as WorkerChange['data'],
         baseData: c.baseData as WorkerChange['baseData'],
+        ...(c.overrode ? { overrode: c.overrode } : {}),
       };
     });
     if (items.length) this.events.onQueueChanged();
@@ -124,16 +125,19 @@ export class StoreBridge {
     const working = new Map<string, { vv: VersionVector; data: JsonObject | null } | null>();
     const need = new Map<string, RecordKey>();
     const remote: RemoteChange[] = [];
-    const emittedFull = new Set<string>();
+    const emittedFull = new Map<string, RemoteChange>();
     for (const change of changes) {
       const key = keyed ? keyOf(change.table, change.recordId) : '';
       const state = full?.get(key);
       if (state) {
-        // the hub's current state stands in for every change of this record in the page
-        if (!emittedFull.has(key)) {
-          emittedFull.add(key);
-          remote.push({ table: state.table, recordId: state.recordId, op: state.deleted ? 'delete' : 'upsert', data: state.deleted ? null : (state.data as JsonObject), vv: state.vv, hlc: state.hlc, nodeId: state.nodeId, seq: state.seq });
+        // the hub's current state stands in for every change of this record in the page (and for what they overrode)
+        let standIn = emittedFull.get(key);
+        if (!standIn) {
+          standIn = { table: state.table, recordId: state.recordId, op: state.deleted ? 'delete' : 'upsert', data: state.deleted ? null : (state.data as JsonObject), vv: state.vv, hlc: state.hlc, nodeId: state.nodeId, seq: state.seq };
+          emittedFull.set(key, standIn);
+          remote.push(standIn);
         }
+        if (change.overrode) standIn.overrode = [...(standIn.overrode ?? []), ...change.overrode].slice(-MAX_OVERRIDDEN);
         continue;
       }
       if (change.op === 'upsert' && change.patch) {
@@ -149,7 +153,7 @@ export class StoreBridge {
         }
         const data = applyPatch(base.data, change.patch) as JsonObject;
         working.set(key, { vv: change.vv, data });
-        remote.push({ table: change.table, recordId: change.recordId, op: change.op, data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId, seq: change.seq });
+        remote.push({ table: change.table, recordId: change.recordId, op: change.op, data, vv: change.vv, hlc: change.hlc, nodeId: change.nodeId, seq: change.seq, overrode: change.overrode });
         continue;
       }
       const data = change.op === 'upsert' ? ((change.data ?? {}) as JsonObject) : null;

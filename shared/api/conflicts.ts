@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
-import { syncedTableSchema, type Page } from '../domain/records';
+import { recordIdSchema, syncedTableSchema, type Page } from '../domain/records';
 import type { ConflictDetail, ConflictSummary } from '../domain/conflicts';
 
 export const conflictIdSchema = z.string().regex(/^[rw]:[A-Za-z0-9_-]{1,64}$/, 'a conflict id looks like r:12 or w:abc');
@@ -24,19 +24,24 @@ export const conflictChoiceSchema = z.union([
 ]);
 export type ConflictChoice = z.infer<typeof conflictChoiceSchema>;
 
+export const conflictListQuerySchema = z
+  .object({
+    status: z.enum(['pending', 'resolved', 'escalated']).optional(),
+    /** only automatic resolutions (true) or only the rest (false) */
+    automatic: z.boolean().optional(),
+    /** only resolutions that replaced edits of this node, here or on another node (true), or only the rest */
+    lost: z.boolean().optional(),
+    table: z.union([syncedTableSchema, z.literal('workspace')]).optional(),
+    /** one record's conflicts, newest first: its history of them (records only) */
+    recordId: recordIdSchema.optional(),
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+export type ConflictListQuery = z.infer<typeof conflictListQuerySchema>;
+
 export const conflictMethods = {
-  'conflicts.list': method(
-    z
-      .object({
-        status: z.enum(['pending', 'resolved', 'escalated']).optional(),
-        /** only automatic resolutions (true) or only the rest (false) */
-        automatic: z.boolean().optional(),
-        table: z.union([syncedTableSchema, z.literal('workspace')]).optional(),
-        offset: z.number().int().min(0).default(0),
-        limit: z.number().int().min(1).max(1000).default(100),
-      })
-      .strict(),
-  ).returns<Page<ConflictSummary>>(),
+  'conflicts.list': method(conflictListQuerySchema).returns<Page<ConflictSummary>>(),
   'conflicts.get': method(z.object({ id: conflictIdSchema }).strict()).returns<ConflictDetail>(),
   /** Writes the chosen result like any local change (its clock descends from both sides), so it syncs. */
   'conflicts.resolve': method(z.object({ id: conflictIdSchema, choice: conflictChoiceSchema }).strict()).returns<ConflictDetail>(),

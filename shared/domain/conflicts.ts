@@ -24,6 +24,13 @@ export interface ConflictSummary {
   /** resolved by the automatic resolver (reviewable and undoable) rather than by a person */
   automatic: boolean;
   confidence: number | null;
+  /**
+   * This node's edits that the resolution replaced: their paths ([]: its whole write, a delete or an update);
+   * null when none were. A person here reviews them (and undoes an automatic one) wherever it was resolved.
+   */
+  lostFields: string[] | null;
+  /** the node that resolved it, by enrollment name and id, when it was another node; null: this node */
+  resolvedOn: string | null;
   /** top-level fields changed on either side (records); empty for text */
   fields: string[];
   /** conflicts with the same key have the same shape (table, type, changed fields): "apply to all similar" */

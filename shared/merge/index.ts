@@ -4,5 +4,6 @@ export * from './field-rules';
 export * from './three-way';
 export * from './suggestions';
 export * from './choice';
+export * from './lost-edits';
 export { jsonEqual, canonicalJson, jsonTypeOf, type JsonRecord, type JsonType } from './json';
 export * from './settings';

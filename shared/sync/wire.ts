@@ -36,6 +36,27 @@ export const patchSchema = z
   .strict();
 export type Patch = z.infer<typeof patchSchema>;
 
+/**
+ * A resolution that replaced another node's write tells that node so, with the resolved write: the overridden
+ * write (its author and clock), the fields whose value it lost ([] when what was lost is the write as a whole: a
+ * delete undone, or an update deleted), and how it was decided. The author checks it against its own row (see
+ * main/store/remote.ts): a note naming a write it does not hold, or a field that did not change, is ignored.
+ */
+export const overriddenWriteSchema = z
+  .object({
+    nodeId: nodeIdSchema,
+    hlc: hlcSchema,
+    fields: z.array(z.string().max(256)).max(1000),
+    strategy: z.string().min(1).max(64),
+    automatic: z.boolean(),
+    confidence: z.number().min(0).max(1).nullable(),
+  })
+  .strict();
+export type OverriddenWrite = z.infer<typeof overriddenWriteSchema>;
+/** At most this many resolutions ride on one write (a record resolved again before its write was pushed). */
+export const MAX_OVERRIDDEN = 16;
+export const overrodeSchema = z.array(overriddenWriteSchema).min(1).max(MAX_OVERRIDDEN);
+
 const changeBase = {
   changeId: z.uuid(),
   table: syncedTableSchema,
@@ -43,6 +64,8 @@ const changeBase = {
   hlc: hlcSchema,
   vv: versionVectorSchema,
   nodeId: nodeIdSchema, // the author
+  /** the writes of other nodes this one replaced by resolving a conflict (absent: none) */
+  overrode: overrodeSchema.optional(),
 };
 
 /**

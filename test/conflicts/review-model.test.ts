@@ -29,6 +29,8 @@ function detail(overrides: Partial<ConflictDetail> = {}): ConflictDetail {
     resolvedBy: null,
     automatic: false,
     confidence: null,
+    lostFields: null,
+    resolvedOn: null,
     fields: ['name', 'status', 'config'],
     similarKey: 'agents|update-update|config,name!,status',
     base,
