@@ -96,7 +96,7 @@ test('the overridden node: a note naming another write, another node, or paths t
   const next = (vvB: number, fields: Record<string, unknown>, overrode: unknown) => {
     const r = remoteAgent('a', { 'node-a': 2, 'node-b': vvB }, { name: 'from A', status: mine.status, config: mine.config, ...fields });
     r.data!.createdAt = mine.createdAt;
-    return { ...r, overrode };
+    return { ...r, overrode: overrode as OverriddenWrite[] }; // a hostile hub may send anything here
   };
   store.applyRemoteChanges([next(1, { status: 'paused' }, [note({ hlc: mine.hlc, fields: ['name'] })])]); // name kept
   assert.equal(store.listConflicts({ lost: true }).total, 0, 'a claim the data does not bear out');
