@@ -1,7 +1,7 @@
 import type { SyncState } from '../../shared/domain/sync-status';
 import { reviewRoute } from './deep-link';
 
-export type NotificationKind = 'conflict' | 'sync-failing' | 'rate-limited';
+export type NotificationKind = 'conflict' | 'replaced' | 'sync-failing' | 'rate-limited';
 
 /** Where a click on a notification leads. */
 export type ClickTarget = { window: 'review'; conflictId: string } | { window: 'main'; route: string };
@@ -20,6 +20,10 @@ export interface NotificationFacts {
   conflicts: number;
   /** the newest pending conflict, when known: a click on a single new conflict opens it directly */
   newestConflictId: string | null;
+  /** resolutions that replaced an edit made here without a person here choosing it (SyncStatus.editsReplaced) */
+  editsReplaced: number;
+  /** the newest of them, when known: a click on a single one opens it */
+  newestReplacedId: string | null;
   /** settings app.notifications */
   enabled: boolean;
 }
@@ -35,7 +39,7 @@ export interface NotificationPolicyOptions {
 
 export const defaultNotificationPolicy: NotificationPolicyOptions = {
   failingAfterMs: 5 * 60_000,
-  minIntervalMs: { conflict: 2 * 60_000, 'sync-failing': 60 * 60_000, 'rate-limited': 60 * 60_000 },
+  minIntervalMs: { conflict: 2 * 60_000, replaced: 2 * 60_000, 'sync-failing': 60 * 60_000, 'rate-limited': 60 * 60_000 },
   maxPerHour: 6,
 };
 
@@ -50,8 +54,8 @@ const RATE_LIMITED = /rate[ -]?limit|too many requests|\b429\b/i;
  */
 export class NotificationPolicy {
   private readonly options: NotificationPolicyOptions;
-  private previousConflicts: number | null = null;
-  private unannouncedConflicts = 0;
+  private readonly newConflicts = new RisingCount();
+  private readonly newReplaced = new RisingCount();
   private failingSince: number | null = null;
   private failingAnnounced = false;
   private rateLimitedAnnounced = false;
@@ -65,21 +69,16 @@ export class NotificationPolicy {
   observe(facts: NotificationFacts, now: number): NotificationModel[] {
     const out: NotificationModel[] = [];
     this.observeConflicts(facts, now, out);
+    this.observeReplaced(facts, now, out);
     this.observeFailing(facts, now, out);
     this.observeRateLimit(facts, now, out);
     return out;
   }
 
   private observeConflicts(facts: NotificationFacts, now: number, out: NotificationModel[]): void {
-    const previous = this.previousConflicts;
-    this.previousConflicts = facts.conflicts;
-    // the first snapshot is the state at start: conflicts already waiting are shown by the tray, not announced
-    if (previous === null) return;
-    if (facts.conflicts > previous) this.unannouncedConflicts += facts.conflicts - previous;
-    if (facts.conflicts === 0) this.unannouncedConflicts = 0;
-    this.unannouncedConflicts = Math.min(this.unannouncedConflicts, facts.conflicts);
-    if (this.unannouncedConflicts === 0 || !this.mayNotify('conflict', facts, now)) return;
-    const single = this.unannouncedConflicts === 1 && facts.newestConflictId !== null;
+    const unannounced = this.newConflicts.observe(facts.conflicts);
+    if (unannounced === 0 || !this.mayNotify('conflict', facts, now)) return;
+    const single = unannounced === 1 && facts.newestConflictId !== null;
     out.push(
       this.sent('conflict', now, {
         kind: 'conflict',
@@ -90,7 +89,24 @@ export class NotificationPolicy {
         target: single ? { window: 'review', conflictId: facts.newestConflictId as string } : { window: 'main', route: '/conflicts' },
       }),
     );
-    this.unannouncedConflicts = 0;
+    this.newConflicts.announced();
+  }
+
+  private observeReplaced(facts: NotificationFacts, now: number, out: NotificationModel[]): void {
+    const unannounced = this.newReplaced.observe(facts.editsReplaced);
+    if (unannounced === 0 || !this.mayNotify('replaced', facts, now)) return;
+    const single = unannounced === 1 && facts.newestReplacedId !== null;
+    out.push(
+      this.sent('replaced', now, {
+        kind: 'replaced',
+        title: single ? 'An edit made here was replaced' : `${unannounced} edits made here were replaced`,
+        body: single
+          ? 'A conflict was resolved without you, and the change made here did not win. Click to see what was replaced, or to undo an automatic resolution.'
+          : 'Conflicts were resolved without you, and changes made here did not win. Click to see what was replaced.',
+        target: single ? { window: 'review', conflictId: facts.newestReplacedId as string } : { window: 'main', route: '/conflicts' },
+      }),
+    );
+    this.newReplaced.announced();
   }
 
   private observeFailing(facts: NotificationFacts, now: number, out: NotificationModel[]): void {
@@ -144,6 +160,28 @@ export class NotificationPolicy {
     this.lastSent.set(kind, now);
     this.sentTimes.push(now);
     return model;
+  }
+}
+
+/**
+ * A count whose rises are announced: the first value seen is the state at start (shown by the tray, not
+ * announced); each rise adds to what is unannounced, a fall caps it, and an announcement clears it.
+ */
+class RisingCount {
+  private previous: number | null = null;
+  private unannounced = 0;
+
+  observe(count: number): number {
+    const previous = this.previous;
+    this.previous = count;
+    if (previous === null) return 0;
+    if (count > previous) this.unannounced += count - previous;
+    this.unannounced = Math.min(this.unannounced, count);
+    return this.unannounced;
+  }
+
+  announced(): void {
+    this.unannounced = 0;
   }
 }
 

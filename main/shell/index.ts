@@ -148,6 +148,8 @@ async function start(links: { takeLaunchLink: () => DeepLink | null; setLinkOpen
   // --- sync facts, tray, notifications ---
   let conflicts = status?.conflicts ?? 0;
   let newestConflictId: string | null = null;
+  let editsReplaced = status?.editsReplaced ?? 0;
+  let newestReplacedId: string | null = null;
   let afterSync: (() => void) | null = null;
 
   const updater = new UpdateController(settings.get().app.updates, { packaged: app.isPackaged, log, onChange: () => refresh() });
@@ -173,7 +175,15 @@ async function start(links: { takeLaunchLink: () => DeepLink | null; setLinkOpen
       updateReady: updater.current.phase === 'ready',
       quitting: quit.current !== 'running',
     });
-    notifier.observe({ syncState: facts.syncState, lastError: facts.lastError, conflicts, newestConflictId, enabled: settings.get().app.notifications });
+    notifier.observe({
+      syncState: facts.syncState,
+      lastError: facts.lastError,
+      conflicts,
+      newestConflictId,
+      editsReplaced,
+      newestReplacedId,
+      enabled: settings.get().app.notifications,
+    });
   }
 
   async function conflictsChanged(pending: number): Promise<void> {
@@ -187,12 +197,27 @@ async function start(links: { takeLaunchLink: () => DeepLink | null; setLinkOpen
     refresh();
   }
 
+  async function replacedChanged(count: number): Promise<void> {
+    if (count > editsReplaced) {
+      const page = await call('conflicts.list', { lost: true, limit: 100 }).catch(() => null);
+      const newest = page?.items.reduce<{ id: string; resolvedAt: string | null } | null>((best, c) => (!best || (c.resolvedAt ?? '') > (best.resolvedAt ?? '') ? c : best), null);
+      newestReplacedId = newest?.id ?? null;
+    }
+    editsReplaced = count;
+    refresh();
+  }
+
   cleanups.push(
     events.subscribe((event, payload) => {
       if (event === 'sync.status') {
         status = payload as SyncStatus;
-        if (status.conflicts !== conflicts) void conflictsChanged(status.conflicts);
-        else refresh();
+        const next = status;
+        if (next.conflicts !== conflicts || next.editsReplaced !== editsReplaced) {
+          void (async () => {
+            if (next.editsReplaced !== editsReplaced) await replacedChanged(next.editsReplaced);
+            if (next.conflicts !== conflicts) await conflictsChanged(next.conflicts);
+          })();
+        } else refresh();
         if (afterSync && status.state !== 'syncing') {
           const run = afterSync;
           afterSync = null;

@@ -1,7 +1,7 @@
 import type { JsonObject, Page, SyncedTable, VersionVector } from '../../shared/domain/records';
 import type { ConflictStatus, RecordConflictType } from '../../shared/domain/conflicts';
 import { OutpostError } from '../../shared/errors';
-import { lostEdits } from '../../shared/merge/lost-edits';
+import { lostEdits, withoutPaths } from '../../shared/merge/lost-edits';
 import { incrementVv, mergeVv } from '../../shared/sync/version-vector';
 import type { OverriddenWrite } from '../../shared/sync/wire';
 import { nowIso, paging, type StoreCore } from './core';
@@ -12,6 +12,12 @@ import { checkId, parseData, rowData, specOf, type TableSpec } from './tables';
 import type { ConflictListQuery, RecordConflict, RecordConflictDetail, ResolveInput, ShadowState } from './types';
 
 type Row = Record<string, unknown>;
+
+/**
+ * A conflict whose resolution replaced an edit made here that no one here chose to drop: resolved automatically,
+ * or on another node. The `lost` filter of conflicts.list and the editsReplaced count (and its notification).
+ */
+export const EDITS_REPLACED_SQL = 'lost_fields IS NOT NULL AND (automatic = 1 OR resolved_on IS NOT NULL)';
 
 interface ConflictRow {
   id: number;
@@ -153,7 +159,7 @@ export class Conflicts {
   /**
    * Another node resolved a conflict against this node's write, and the resolved state is arriving: this node
    * keeps the story as a resolved conflict (its own data as the replaced side, undoable when the resolution was
-   * automatic), so the person here sees which of their edits were replaced, by which node and how.
+   * automatic; its base is its own data without the replaced paths, see withoutPaths), so the person here sees which of their edits were replaced, by which node and how.
    */
   recordOverridden(spec: TableSpec, row: Row, remote: RemoteSide, note: OverriddenWrite, lost: string[]): number {
     const own = row.deleted === 1 ? null : rowData(spec, row);
@@ -165,7 +171,7 @@ export class Conflicts {
           `INSERT INTO conflict_resolution (table_name, record_id, type, local_version, remote_version, base_data, local_data, remote_data,
              local_vv, remote_vv, local_hlc, remote_hlc, remote_node_id, created_at, detected_at, status, resolution_strategy, resolved_data,
              replaced_data, automatic, confidence, resolved_at, resolved_by, lost_fields, resolved_on)
-           VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'resolved', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'resolved', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           spec.table,
@@ -173,6 +179,7 @@ export class Conflicts {
           own === null || resolved === null ? 'delete-update' : 'update-update',
           row.version,
           remote.seq,
+          own === null || resolved === null ? null : JSON.stringify(withoutPaths(own, lost)),
           json(own),
           json(resolved),
           row.vv,
@@ -216,7 +223,7 @@ export class Conflicts {
     }
     if (query.lost !== undefined) {
       if (typeof query.lost !== 'boolean') throw new OutpostError('invalid_input', 'lost must be true or false.');
-      where.push(query.lost ? 'lost_fields IS NOT NULL' : 'lost_fields IS NULL');
+      where.push(query.lost ? `(${EDITS_REPLACED_SQL})` : `NOT (${EDITS_REPLACED_SQL})`);
     }
     if (query.automatic !== undefined) {
       if (typeof query.automatic !== 'boolean') throw new OutpostError('invalid_input', 'automatic must be true or false.');

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { queueStatuses, type QueueStatus } from '../../shared/domain/queue';
 import { OutpostError } from '../../shared/errors';
+import { EDITS_REPLACED_SQL } from './conflicts';
 import type { StoreCore } from './core';
 import type { MaintenanceReport, StoreStats } from './types';
 
@@ -119,6 +120,7 @@ export class Maintenance {
     }>) {
       conflictsByStatus[r.status] = r.n;
     }
+    const editsReplaced = (this.core.stmt(`SELECT count(*) AS n FROM conflict_resolution WHERE ${EDITS_REPLACED_SQL}`).get() as { n: number }).n;
     const { limitBytes, policy } = this.core.settings().storage;
     const databaseBytes = this.databaseBytes();
     return {
@@ -127,6 +129,7 @@ export class Maintenance {
       oldestPendingAgeMs: oldest === null ? null : Math.max(0, Date.now() - Date.parse(oldest)),
       records: { agents: count('agents'), workflows: count('workflows'), executions: count('executions') },
       conflictsByStatus,
+      editsReplaced,
       databaseBytes,
       storage: { limitBytes, policy, overLimit: limitBytes !== null && databaseBytes > limitBytes },
     };

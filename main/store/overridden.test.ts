@@ -75,6 +75,11 @@ test('the overridden node: the arriving resolution is kept as a resolved conflic
   const [c] = lost.items;
   assert.deepEqual([c!.status, c!.recordId, c!.lostFields, c!.resolvedOn, c!.automatic, c!.strategy], ['resolved', 'a', ['name'], 'node-b', true, 'field-merge']);
   assert.equal(store.listConflicts({ recordId: 'a' }).total, 1, 'in the record’s history');
+  const told = store.getConflict(c!.id);
+  assert.equal(told.local!.name, 'from A');
+  assert.equal(told.remote!.name, 'from B');
+  assert.equal(Object.hasOwn(told.base!, 'name'), false, 'the base leaves the replaced path out: both sides changed it');
+  assert.deepEqual(told.base!.config, { model: 'm', temp: 2 }, 'and is this node’s state elsewhere');
   assert.equal(store.listConflicts({ lost: false }).total, 0);
   assert.equal(store.getAgent('a').syncStatus, 'synced', 'nothing to push: the resolution is already the hub’s');
 

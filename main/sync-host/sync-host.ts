@@ -167,6 +167,7 @@ export class SyncHost {
       pending: stats.byStatus.pending + stats.byStatus.processing,
       failed: stats.byStatus.failed,
       conflicts: stats.conflictsByStatus.pending,
+      editsReplaced: stats.editsReplaced,
       throughput: ws?.throughput ?? { pushedPerSec: 0, pulledPerSec: 0 },
       bytes: ws?.bytes ?? { raw: 0, wire: 0 },
       workspaceUnsynced: this.workspaceUnsynced(),

@@ -70,3 +70,17 @@ export interface ConflictDetail extends ConflictSummary {
   /** an automatic resolution that conflicts.undo can take back */
   undoable: boolean;
 }
+
+/**
+ * The one sentence every surface (conflict list, review, notification) says about a resolution that replaced
+ * edits made here; null when it replaced none.
+ */
+export function replacedEditsNote(c: Pick<ConflictSummary, 'lostFields' | 'resolvedOn' | 'automatic'>): string | null {
+  if (c.lostFields === null) return null;
+  const what =
+    c.lostFields.length === 0
+      ? 'your change as a whole'
+      : `your edit of ${c.lostFields.slice(0, 3).join(', ')}${c.lostFields.length > 3 ? ` and ${c.lostFields.length - 3} more` : ''}`;
+  const how = c.automatic ? 'automatically' : 'by a person';
+  return `Replaced ${what}, resolved ${how}${c.resolvedOn === null ? ' here' : ` on ${c.resolvedOn}`}.`;
+}

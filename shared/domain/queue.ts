@@ -28,6 +28,8 @@ export interface QueueStats {
   oldestPendingAgeMs: number | null;
   records: { agents: number; workflows: number; executions: number };
   conflictsByStatus: Record<'pending' | 'resolved' | 'escalated', number>;
+  /** resolved conflicts that replaced an edit made here without a person here choosing it (see conflicts.list lost) */
+  editsReplaced: number;
   databaseBytes: number;
   /** the storage limit (settings storage.*) and whether the database is over it */
   storage: { limitBytes: number | null; policy: 'warn' | 'error' | 'prune'; overLimit: boolean };

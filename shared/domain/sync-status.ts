@@ -12,6 +12,8 @@ export interface SyncStatus {
   pending: number;
   failed: number;
   conflicts: number;
+  /** edits made here that a resolution replaced without a person here choosing it (QueueStats.editsReplaced) */
+  editsReplaced: number;
   /** records per second over the last completed cycle */
   throughput: { pushedPerSec: number; pulledPerSec: number };
   bytes: { raw: number; wire: number };

@@ -25,6 +25,28 @@ export function differingPaths(fields: readonly string[], before: JsonRecord, af
   return fields.filter((path) => !jsonEqual(at(before, path), at(after, path)));
 }
 
+/**
+ * A base for the story of a replaced write, as the node that made it can tell it: its own state with the replaced
+ * paths taken out, so a three-way view (and a merge after undo) shows those paths as changed on both sides and the
+ * resolution's other differences as the other side's alone.
+ */
+export function withoutPaths(record: JsonRecord, paths: readonly string[]): JsonRecord {
+  const out = structuredClone(record);
+  for (const path of paths) remove(out, path);
+  return out;
+}
+
+function remove(record: JsonRecord, path: string): void {
+  if (Object.hasOwn(record, path)) {
+    delete record[path];
+    return;
+  }
+  const dot = path.indexOf('.');
+  if (dot < 0) return;
+  const head = own(record, path.slice(0, dot));
+  if (isPlainObject(head)) remove(head, path.slice(dot + 1));
+}
+
 function collectLost(path: string, base: unknown, side: unknown, resolved: unknown, out: string[]): void {
   if (jsonEqual(base, side) || jsonEqual(side, resolved)) return; // not this side's edit, or kept as it wrote it
   if (isPlainObject(side) && isPlainObject(resolved) && path.length < MAX_PATH) {

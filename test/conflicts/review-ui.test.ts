@@ -222,3 +222,45 @@ test('an automatic resolution is listed for review and undone from the page', as
   for (const n of [a, b]) assert.equal((await n.call<Agent>('agents.get', { id: 'solo' })).name, 'solo east');
   assert.deepEqual(pageErrors, []);
 });
+
+test('an automatic resolution on one node that replaced the other node’s edit is shown there, told in its status, and undone there', async () => {
+  await b.call('settings.set', { conflicts: { tables: { agents: { strategy: 'lww' } } } });
+  const idB = (await b.call<{ nodeId: string }>('app.info')).nodeId;
+  const before = (await a.call<{ editsReplaced: number }>('sync.status')).editsReplaced;
+  await concurrentEdits(['relay']);
+  assert.equal((await b.call<Agent>('agents.get', { id: 'relay' })).name, 'relay west', 'B wrote last: lww kept its name');
+  await b.call('sync.now'); // the resolution goes out, with the note naming A's write
+  await a.call('sync.now');
+  const onA = await a.call<Agent>('agents.get', { id: 'relay' });
+  assert.deepEqual([onA.name, onA.status], ['relay west', 'paused']);
+  let lost = await a.call<ResultPage<ConflictSummary>>('conflicts.list', { lost: true, recordId: 'relay' });
+  // node names are asked of the hub once, in the background: until then a node is named by its id
+  for (const until = Date.now() + 10_000; lost.items[0]?.resolvedOn !== `west (${idB})` && Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    lost = await a.call<ResultPage<ConflictSummary>>('conflicts.list', { lost: true, recordId: 'relay' });
+  }
+  assert.equal(lost.total, 1);
+  const told = lost.items[0]!;
+  assert.deepEqual(told.lostFields, ['name']);
+  assert.equal(told.resolvedOn, `west (${idB})`);
+  assert.equal((await a.call<{ editsReplaced: number }>('sync.status')).editsReplaced, before + 1, 'counted in the status the tray and notifications read');
+
+  await page.goto(a.dashboardUrl);
+  await page.waitForURL(`${a.url}/`);
+  await page.goto(`${a.url}/#/conflicts`);
+  await page.getByRole('tab', { name: 'Replaced your edits' }).click();
+  const item = page.locator(`.conflict-list button[data-conflict="${told.id}"]`);
+  await item.filter({ hasText: `Replaced your edit of name, resolved automatically on west (${idB}).` }).waitFor();
+  await item.click();
+  const review = page.locator(`article[data-conflict="${told.id}"]`);
+  await review.getByTestId('replaced-edits').filter({ hasText: 'Undo the resolution below to take your edit back.' }).waitFor();
+  await page.screenshot({ path: artifactPath('conflict-replaced-elsewhere.png'), fullPage: true });
+  await review.getByRole('button', { name: 'Undo automatic resolution' }).click();
+  await page.getByRole('tab', { name: 'Pending (1)' }).waitFor();
+  assert.equal((await a.call<Agent>('agents.get', { id: 'relay' })).name, 'relay east', 'the replaced edit is back on A');
+  assert.equal((await a.call<{ editsReplaced: number }>('sync.status')).editsReplaced, before, 'no longer counted: it waits for a person');
+  await a.call('conflicts.resolve', { id: told.id, choice: 'local' });
+  await a.call('sync.now');
+  await b.call('sync.now');
+  for (const n of [a, b]) assert.equal((await n.call<Agent>('agents.get', { id: 'relay' })).name, 'relay east');
+  assert.deepEqual(pageErrors, []);
+});

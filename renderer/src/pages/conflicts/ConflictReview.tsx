@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ConflictChoice } from '../../../../shared/api/conflicts';
-import type { ConflictDetail, ConflictSummary } from '../../../../shared/domain/conflicts';
+import { replacedEditsNote, type ConflictDetail, type ConflictSummary } from '../../../../shared/domain/conflicts';
 import type { OutpostError } from '../../../../shared/errors';
 import { outpost } from '../../outpost';
 import { useApi } from '../../hooks';
@@ -129,6 +129,12 @@ function ReviewBody({ detail, pending, onNext, onPrev, onResolved, reload }: Omi
         {detail.automatic && <span className="badge">auto: {detail.strategy} ({Math.round((detail.confidence ?? 0) * 100)}%)</span>}
         <span className="muted small">detected {new Date(detail.detectedAt).toLocaleString()}</span>
       </header>
+      {replacedEditsNote(detail) && (
+        <div className="banner warning" role="note" data-testid="replaced-edits">
+          {replacedEditsNote(detail)}
+          {detail.undoable ? ' Undo the resolution below to take your edit back.' : ''}
+        </div>
+      )}
       <ErrorBanner error={error} />
       {notice && !error && <div className="banner ok" role="status">{notice}</div>}
 

@@ -1,21 +1,28 @@
 import { useEffect, useState } from 'react';
-import type { ConflictSummary } from '../../../../shared/domain/conflicts';
+import { replacedEditsNote, type ConflictSummary } from '../../../../shared/domain/conflicts';
 import { outpost } from '../../outpost';
 import { useApi } from '../../hooks';
 import { Empty, ErrorBanner, Loading, StatusBadge } from '../../components';
 import { ConflictReview } from './ConflictReview';
 import './conflicts.css';
 
-type Tab = 'pending' | 'escalated' | 'automatic' | 'resolved';
+type Tab = 'pending' | 'escalated' | 'replaced' | 'automatic' | 'resolved';
 const tabs: [Tab, string][] = [
   ['pending', 'Pending'],
   ['escalated', 'Escalated'],
+  ['replaced', 'Replaced your edits'],
   ['automatic', 'Resolved automatically'],
   ['resolved', 'Resolved'],
 ];
 
 const query = (tab: Tab) =>
-  tab === 'automatic' ? { status: 'resolved' as const, automatic: true } : tab === 'resolved' ? { status: 'resolved' as const } : { status: tab };
+  tab === 'replaced'
+    ? { lost: true }
+    : tab === 'automatic'
+      ? { status: 'resolved' as const, automatic: true }
+      : tab === 'resolved'
+        ? { status: 'resolved' as const }
+        : { status: tab };
 
 /** The conflicts page: pending (and past) conflicts on the left, the selected one under review on the right. */
 export function ConflictsPage({ param }: { param?: string }) {
@@ -108,6 +115,7 @@ function ConflictList({
               {c.fields.length > 0 && ` · ${c.fields.slice(0, 3).join(', ')}${c.fields.length > 3 ? '…' : ''}`}
               {c.automatic && ` · ${c.strategy}`}
             </span>
+            {replacedEditsNote(c) && <span className="meta replaced">{replacedEditsNote(c)}</span>}
           </button>
         </li>
       ))}
