@@ -254,6 +254,15 @@ test('an automatic resolution on one node that replaced the other node’s edit 
   const review = page.locator(`article[data-conflict="${told.id}"]`);
   await review.getByTestId('replaced-edits').filter({ hasText: 'Undo the resolution below to take your edit back.' }).waitFor();
   await page.screenshot({ path: artifactPath('conflict-replaced-elsewhere.png'), fullPage: true });
+  // and in the record's own conflict history, linked to its review
+  await page.goto(`${a.url}/#/agents`);
+  await page.locator('[role="row"][data-agent-id="relay"]').getByRole('button', { name: 'Edit' }).click();
+  const history = page.getByRole('region', { name: 'Conflict history' });
+  await history.filter({ hasText: `Replaced your edit of name, resolved automatically on west (${idB}).` }).waitFor();
+  assert.equal(await history.locator(`a[href="#/review/${encodeURIComponent(told.id)}"]`).count(), 1);
+  await page.goto(`${a.url}/#/conflicts`);
+  await page.getByRole('tab', { name: 'Replaced your edits' }).click();
+  await item.click();
   await review.getByRole('button', { name: 'Undo automatic resolution' }).click();
   await page.getByRole('tab', { name: 'Pending (1)' }).waitFor();
   assert.equal((await a.call<Agent>('agents.get', { id: 'relay' })).name, 'relay east', 'the replaced edit is back on A');

@@ -3,6 +3,7 @@ import { agentStatuses, type Agent, type AgentStatus, type JsonObjectInput } fro
 import type { OutpostError } from '../../../../shared/errors';
 import { outpost } from '../../outpost';
 import { ErrorBanner } from '../../components';
+import { RecordConflicts } from '../conflicts/RecordConflicts';
 
 /** Create or edit one agent. An edit carries the version it started from; a stale one is refused by the node. */
 export function AgentEditor({ agent, onClose, onSaved }: { agent: Agent | null; onClose: () => void; onSaved: () => void }) {
@@ -74,6 +75,7 @@ export function AgentEditor({ agent, onClose, onSaved }: { agent: Agent | null; 
         <button type="submit" className="primary" disabled={busy}>{agent ? 'Save' : 'Create'}</button>
         <button type="button" onClick={onClose}>Cancel</button>
       </div>
+      {agent && <RecordConflicts table="agents" recordId={agent.id} />}
     </form>
   );
 }
