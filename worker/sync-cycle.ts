@@ -1,5 +1,5 @@
 import { encodeUpsert } from '../shared/sync/delta';
-import { REFUSAL, type PullResponse, type PushResponse, type WireChange } from '../shared/sync/wire';
+import { REFUSAL, refusalError, type PullResponse, type PushResponse, type WireChange } from '../shared/sync/wire';
 import type { Allowance } from './bandwidth';
 import { Backoff, sleep } from './backoff';
 import type { BatchSizer } from './batch-sizer';
@@ -134,8 +134,8 @@ async function settle(deps: CycleDeps, counts: CycleCounts, items: OutgoingChang
     else if (r.error.code === REFUSAL.clockAhead) {
       // the change is fine, the node's clock is not: keep it queued (re-stamped once the clock is right, see the queue)
       counts.clockAhead = r.error.message;
-      failures.push({ queueId, message: `${r.error.code}: ${r.error.message}`, permanent: false, retryInMs: CLOCK_RETRY_MS, countAttempt: false });
-    } else failures.push({ queueId, message: `${r.error.code}: ${r.error.message}`, permanent: true, retryInMs: null });
+      failures.push({ queueId, message: refusalError(r.error.code, r.error.message), permanent: false, retryInMs: CLOCK_RETRY_MS, countAttempt: false });
+    } else failures.push({ queueId, message: refusalError(r.error.code, r.error.message), permanent: true, retryInMs: null });
   }
   if (acks.length) await deps.call({ op: 'ack', items: acks });
   if (conflicts.length) await deps.call({ op: 'conflicts', items: conflicts });

@@ -70,6 +70,7 @@ export class EdgeStore {
       this.catchUpClock();
       // one process owns this file: any lease found at open belongs to a worker that is gone
       this.queue.release();
+      this.queue.releaseClockHolds();
     } catch (error) {
       this.core.close();
       throw error;

@@ -4,7 +4,7 @@ import type { JsonObject, SyncedTable, VersionVector } from '../../shared/domain
 import { queueStatuses, type QueueItem, type QueueOperation, type QueueStatus } from '../../shared/domain/queue';
 import { OutpostError } from '../../shared/errors';
 import { MAX_CLOCK_AHEAD_MS, decodeHlc } from '../../shared/sync/hlc';
-import { MAX_OVERRIDDEN, type OverriddenWrite } from '../../shared/sync/wire';
+import { MAX_OVERRIDDEN, REFUSAL, refusalErrorPattern, type OverriddenWrite } from '../../shared/sync/wire';
 import { nowIso, paging, type StoreCore } from './core';
 import type { Shadows } from './shadow';
 import { rowData, rowDataSql, specOf, tableSpecs } from './tables';
@@ -270,6 +270,17 @@ export class SyncQueue {
       }
       return items.length;
     });
+  }
+
+  /**
+   * Changes held back because the hub found this node's clock ahead (worker/sync-cycle.ts keeps them pending with
+   * a retry wait and the refusal as their error) go at the next sync: called at open, since a restart is how a
+   * corrected clock usually arrives, and a held write should not wait out a timer set by the wrong clock.
+   */
+  releaseClockHolds(): number {
+    return this.core
+      .stmt(`UPDATE sync_queue SET next_attempt_at = NULL WHERE status = 'pending' AND next_attempt_at IS NOT NULL AND error_message LIKE ? ESCAPE '\\'`)
+      .run(refusalErrorPattern(REFUSAL.clockAhead)).changes;
   }
 
   lease(options: LeaseOptions): LeaseResult {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestStore } from './test-support';
+import { REFUSAL, refusalError } from '../../shared/sync/wire';
 
 type TS = ReturnType<typeof openTestStore>;
 const items = (ts: TS) =>
@@ -196,4 +197,21 @@ test('queue.list pages by status; stats count by status and priority with the ol
   assert.equal(store.listQueue({ status: 'pending', limit: 2, offset: 2 }).items.length, 2);
   assert.equal(store.listQueue().total, 6);
   assert.throws(() => store.listQueue({ status: 'bogus' as never }));
+});
+
+test('changes held because the hub found the clock ahead go at the first lease after a restart; other retry waits stay', (t) => {
+  const ts = openTestStore();
+  t.after(() => ts.cleanup());
+  ts.store.createAgent({ id: 'held', name: 'h', type: 'llm' });
+  ts.store.createAgent({ id: 'backoff', name: 'b', type: 'llm' });
+  const { changes } = ts.store.leaseBatch({ limit: 10, leaseMs: 60_000 });
+  const later = new Date(Date.now() + 60_000);
+  const byId = Object.fromEntries(changes.map((c) => [c.recordId, c.queueId]));
+  ts.store.failChanges([
+    { queueId: byId.held!, error: refusalError(REFUSAL.clockAhead, 'stamped 3 h past the hub clock'), retryAt: later, countAttempt: false },
+    { queueId: byId.backoff!, error: 'http_503: the hub is busy', retryAt: later },
+  ]);
+  assert.equal(ts.store.leaseBatch({ limit: 10, leaseMs: 60_000 }).changes.length, 0, 'both wait while this process runs');
+  ts.reopen();
+  assert.deepEqual(ts.store.leaseBatch({ limit: 10, leaseMs: 60_000 }).changes.map((c) => c.recordId), ['held']);
 });

@@ -113,6 +113,10 @@ export type RecordState = z.infer<typeof recordStateSchema>;
  */
 export const REFUSAL = { forgedVv: 'forged_vv', clockAhead: 'clock_ahead', idTaken: 'conflict' } as const;
 
+/** How a refusal is kept as a queue item's error (`code: message`), and how it is recognized there. */
+export const refusalError = (code: string, message: string): string => `${code}: ${message}`;
+export const refusalErrorPattern = (code: string): string => `${code.replace(/[%_\\]/g, '\\$&')}:%`;
+
 export const pushResultSchema = z.discriminatedUnion('status', [
   z.object({ changeId: z.uuid(), status: z.literal('applied'), seq: cursorSchema }).strict(),
   z.object({ changeId: z.uuid(), status: z.literal('duplicate'), seq: cursorSchema }).strict(),
