@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { NON_PORTABLE_PATH_ERE } from '../../shared/domain/workspace';
+import { PATH_CHECK_CLIENT } from './path-check';
 
 /**
  * Git smart HTTP through the system `git http-backend`, run as a CGI program per request (what Git's own
@@ -22,6 +23,8 @@ export interface BackendRequest {
   remoteUser: string;
   /** bytes of request body accepted on the wire; past it the request ends with 413 */
   maxBodyBytes: number;
+  /** what the pre-receive hook needs to run the path check (./path-check.ts `env`) */
+  hookEnv: Record<string, string>;
 }
 
 export interface RepoLimits {
@@ -76,10 +79,17 @@ export async function ensureBareRepo(reposDir: string, name: string, limits: Rep
  * git's fsck already refuses `..`, `.git` and `/` in tree entries; a path with a backslash or a control
  * character still passes it, yet a node cannot check it out (isomorphic-git refuses to read such a tree, and
  * Windows cannot write it), so one hostile push would wedge every node's workspace sync. Refused here, with names
- * no other OS can check out (the portable-name rule of shared/domain/workspace.ts, as an ERE) and ASCII case twins.
+ * no other OS can check out (the portable-name rule of shared/domain/workspace.ts, as an ERE), and twins: two
+ * entries of one tree (files or folders) with one `portableKey`, which Windows and macOS check out as one name.
+ * The twin check is the shared rule itself, run by the hub process (./path-check.ts): the hook pipes each new
+ * commit's paths to it with the hub's own Node, both named by the environment git http-backend gets.
  */
 const PRE_RECEIVE_HOOK = `#!/bin/sh
 # Outpost: no branch deletion, no non-fast-forward update, and every new commit (not only the tip) checked.
+if [ -z "$OUTPOST_HOOK_NODE" ] || [ -z "$OUTPOST_PATH_CHECK" ]; then
+  echo "outpost: refused: a workspace repository takes pushes through Outpost Hub only (its path check did not run)" >&2
+  exit 1
+fi
 zero=0000000000000000000000000000000000000000
 status=0
 while read old new ref; do
@@ -93,26 +103,32 @@ while read old new ref; do
     status=1
     continue
   fi
+  refused=0
   for commit in $(git rev-list "$new" --not --all); do
     bad=$(git ls-tree -r -z --name-only "$commit" | LC_ALL=C grep -z -m1 '[\\[:cntrl:]]' | tr '\\0' '\\n')
     if [ -n "$bad" ]; then
       echo "outpost: refused $ref: commit $commit: a workspace path may not contain a backslash or a control character: $bad" >&2
-      status=1
+      refused=1
       break
     fi
     bad=$(git ls-tree -r -z --name-only "$commit" | LC_ALL=C grep -z -m1 -iE '${NON_PORTABLE_PATH_ERE}' | tr '\\0' '\\n')
     if [ -n "$bad" ]; then
       echo "outpost: refused $ref: commit $commit: not a portable name (a Windows device name, a trailing dot or space, or an 8.3 short name like GIT~1): $bad" >&2
-      status=1
-      break
-    fi
-    twin=$(git ls-tree -r -t -z --name-only "$commit" | tr '\\0' '\\n' | LC_ALL=C sort -f | LC_ALL=C uniq -di | head -n 1)
-    if [ -n "$twin" ]; then
-      echo "outpost: refused $ref: commit $commit: two paths differ only in letter case, which Windows and macOS check out as one: $twin" >&2
-      status=1
+      refused=1
       break
     fi
   done
+  if [ $refused = 0 ]; then
+    verdict=$(for commit in $(git rev-list "$new" --not --all); do
+      printf '\\000%s\\000' "$commit"
+      git ls-tree -r -z --name-only "$commit"
+    done | "$OUTPOST_HOOK_NODE" -e '${PATH_CHECK_CLIENT}')
+    if [ "$verdict" != ok ]; then
+      echo "outpost: refused $ref: $verdict" >&2
+      refused=1
+    fi
+  fi
+  [ $refused = 0 ] || status=1
 done
 exit $status
 `;
@@ -121,7 +137,10 @@ function ensurePreReceiveHook(repoDir: string): void {
   const hook = join(repoDir, 'hooks', 'pre-receive');
   if (existsSync(hook) && readFileSync(hook, 'utf8') === PRE_RECEIVE_HOOK) return;
   mkdirSync(join(repoDir, 'hooks'), { recursive: true });
-  writeFileSync(hook, PRE_RECEIVE_HOOK, { mode: 0o755 });
+  // written aside and renamed: a push running the old hook meanwhile never reads half a file
+  const next = `${hook}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(next, PRE_RECEIVE_HOOK, { mode: 0o755 });
+  renameSync(next, hook);
 }
 
 /** Runs one request through `git http-backend` and streams its answer to `res`. */
@@ -141,6 +160,7 @@ export function serveGitBackend(reposDir: string, req: BackendRequest, res: Serv
       GIT_PROTOCOL: header(req.headers['git-protocol']),
       REMOTE_USER: req.remoteUser,
       REMOTE_ADDR: '127.0.0.1',
+      ...req.hookEnv,
     };
     const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';

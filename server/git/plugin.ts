@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { FailureLimiter } from '../../shared/auth/failure-limiter';
 import { GitRefusal, REPO_NAME, ensureBareRepo, serveGitBackend, type RepoLimits } from './http-backend';
+import { startPathCheck } from './path-check';
 
 /**
  * Git hosting for the hub: `/git/<workspace>.git/*` over smart HTTP, served by the system `git http-backend`.
@@ -28,6 +29,8 @@ export const GIT_DEFAULTS = { maxRepos: 100, maxPackBytes: 512 * 1024 * 1024 };
 const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
 
 export async function registerGitHosting(app: FastifyInstance, options: GitHostingOptions): Promise<void> {
+  const pathCheck = await startPathCheck();
+  app.addHook('onClose', () => pathCheck.close());
   // Bodies are streamed to git untouched (the git CLI gzips them; http-backend inflates them itself).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
@@ -83,6 +86,7 @@ export async function registerGitHosting(app: FastifyInstance, options: GitHosti
         body: request.raw,
         remoteUser: node.nodeId,
         maxBodyBytes: options.maxBodyBytes,
+        hookEnv: pathCheck.env,
       },
       reply.raw,
     );

@@ -17,7 +17,7 @@ export function isSafeWorkspacePath(p: string): boolean {
   const segments = p.split('/');
   return segments.every(
     (s) =>
-      s !== '' && s !== '.' && s !== '..' && s.toLowerCase() !== '.git' && !/[\x00-\x1f<>:"|?*]/.test(s) && isPortableSegment(s),
+      s !== '' && s !== '.' && s !== '..' && portableKey(s) !== '.git' && !/[\x00-\x1f<>:"|?*]/.test(s) && isPortableSegment(s),
   );
 }
 
@@ -40,6 +40,88 @@ export function isPortableSegment(s: string): boolean {
  * (`grep -iE`, byte-wise under LC_ALL=C: the superscript digits are alternatives, not a bracket class).
  */
 export const NON_PORTABLE_PATH_ERE = `(^|/)${RESERVED_DEVICE} *(\\.[^/]*)?(/|$)|[. ](/|$)|~[0-9]`;
+
+/**
+ * The name a path is checked out as on a file system that folds case or Unicode normalization: NTFS (Windows)
+ * compares names by an uppercase table, APFS (macOS) ignores case and normalization, HFS+ ignores case, stores
+ * NFD and skips a few invisible format characters. Two paths with one key are one file (or folder) there, so a
+ * repository must not hold both, whatever OS wrote it. The key is conservative: it folds a little more than any
+ * one of them (ß with ss, as Unicode's full case folding does), never less:
+ * - the HFS+ ignorables (U+200C-200F, U+202A-202E, U+206A-206F, U+FEFF: the list git's own `.git` check uses)
+ *   are dropped;
+ * - NFC, so canonically equivalent spellings (`é` as one code point or as `e` + U+0301) meet;
+ * - lower, upper, lower: every character meets its simple uppercase and lowercase (NTFS's table; checked over
+ *   every code point) and the full folds (ẞ, ß, ss; ς, σ, Σ; dotless ı with I and i; µ with μ). A lowercase
+ *   alone misses ς/σ, ı/i, µ/μ and ß/ss; an upper-then-lower misses ẞ/ß;
+ * - NFC again, since case mapping can leave a decomposed sequence (`ǰ` uppercases to J + U+030C).
+ * It keeps every `/`, so a key has as many segments as its path.
+ */
+const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+export function portableKey(path: string): string {
+  return path.replace(HFS_IGNORABLE, '').normalize('NFC').toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
+}
+
+/**
+ * Two entries of one tree that collide under portableKey, as spelled (a folder with a trailing `/`), and a full
+ * path that holds each: `Docs/a.md` and `docs/b.md` collide on their folders, a file `a` and `A/x.md` on `a`.
+ */
+export interface PathTwin {
+  first: string;
+  second: string;
+  firstPath: string;
+  secondPath: string;
+}
+
+/**
+ * Feeds the paths of one tree (files, or any leaf: every folder on the way is taken from the path) one by one
+ * and answers the first twin: every prefix of every path is compared, so folders collide too.
+ */
+export function createTwinFinder(): (path: string) => PathTwin | null {
+  const seen = new Map<string, { entry: string; path: string; folder: boolean }>();
+  const folders = new Set<string>(); // folders already taken, as spelled: most paths share their parents
+  return (path) => {
+    const segments = path.split('/');
+    let entry = '';
+    for (let i = 0; i < segments.length; i++) {
+      entry = i === 0 ? segments[0]! : `${entry}/${segments[i]}`;
+      const folder = i < segments.length - 1;
+      if (folder && folders.has(entry)) continue;
+      if (folder) folders.add(entry);
+      const key = portableKey(entry);
+      const held = seen.get(key);
+      if (held === undefined) seen.set(key, { entry, path, folder });
+      else if (held.entry !== entry) {
+        return { first: held.folder ? `${held.entry}/` : held.entry, second: folder ? `${entry}/` : entry, firstPath: held.path, secondPath: path };
+      }
+    }
+    return null;
+  };
+}
+
+/** The first twin among the paths of one tree, or null (the rule the node and the hub's hook both apply). */
+export function findPathTwin(paths: Iterable<string>): PathTwin | null {
+  const add = createTwinFinder();
+  for (const path of paths) {
+    const twin = add(path);
+    if (twin) return twin;
+  }
+  return null;
+}
+
+/** A path for a message: quoted, and with its code points spelled out when it is not plain ASCII. */
+export function showPath(path: string): string {
+  const quoted = JSON.stringify(path);
+  if (/^[\x20-\x7e]*$/.test(path)) return quoted;
+  const escaped = [...path].map((c) => (/[\x20-\x7e]/.test(c) ? c : `\\u{${c.codePointAt(0)!.toString(16)}}`)).join('');
+  return `${quoted} (${escaped})`;
+}
+
+/** The refusal of a twin, for the node and the hub alike. */
+export function pathTwinMessage(twin: PathTwin): string {
+  const where = (entry: string, path: string) => (entry === path ? showPath(entry) : `${showPath(entry)} (in ${showPath(path)})`);
+  return `${where(twin.first, twin.firstPath)} and ${where(twin.second, twin.secondPath)} differ only in letter case or Unicode normalization: Windows and macOS check them out as one name`;
+}
 
 export type WorkspaceItemStatus = 'pending' | 'committed' | 'synced' | 'conflict';
 
