@@ -3,7 +3,8 @@ import { constants as zlibConstants } from 'node:zlib';
 import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
-import { OutpostError, httpStatusOf, isErrorCode, type ErrorCode } from '../shared/errors';
+import { OutpostError, errorCodeForStatus, httpStatusOf, isErrorCode, type ErrorCode } from '../shared/errors';
+import { MALFORMED_REQUEST_OPTIONS, MISSING_HOST_MESSAGE, answerExpectationsInShape, bodyRefusal, missingHost } from '../lib/http-errors';
 import {
   enrollRequestSchema,
   nodeIdSchema,
@@ -90,11 +91,6 @@ function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   throw new OutpostError('invalid_input', `Invalid ${what}: ${details}`.slice(0, 1000));
 }
 
-const codeForStatus = (status: number): ErrorCode => {
-  const byStatus: Record<number, ErrorCode> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 429: 'rate_limited', 503: 'unavailable' };
-  return byStatus[status] ?? (status >= 400 && status < 500 ? 'invalid_input' : 'internal');
-};
-
 /** A client error whose HTTP status is not its code's usual one (sendError keeps both). */
 const httpRefusal = (statusCode: number, code: ErrorCode, message: string): Error => Object.assign(new Error(message), { statusCode, code });
 
@@ -114,7 +110,11 @@ const isDatabaseUnavailable = (error: unknown): boolean => {
 function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
   let status: number;
   let body: { code: ErrorCode; message: string };
-  if (error instanceof OutpostError) {
+  const refusal = bodyRefusal((error ?? {}) as { code?: unknown }, reply.request.routeOptions.bodyLimit);
+  if (refusal) {
+    status = refusal.status;
+    body = { code: refusal.code, message: refusal.message };
+  } else if (error instanceof OutpostError) {
     status = httpStatusOf(error.code);
     body = { code: error.code, message: error.message };
   } else if (isDatabaseUnavailable(error)) {
@@ -132,7 +132,7 @@ function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyRep
       log.error('hub request failed', { error });
       body = { code: 'internal', message: 'Internal hub error: see the hub log.' };
     } else {
-      const code = isErrorCode(e.code) ? e.code : codeForStatus(status);
+      const code = isErrorCode(e.code) ? e.code : errorCodeForStatus(status);
       body = { code, message: typeof e.message === 'string' ? e.message.slice(0, 500) : 'Bad request.' };
     }
   }
@@ -155,12 +155,18 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
     bodyLimit: options.bodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: true,
+    // malformed requests (parser refusals, bad URLs, no Host) are answered in the one error shape too
+    ...MALFORMED_REQUEST_OPTIONS,
   });
+  answerExpectationsInShape(app.server);
   app.decorateRequest('hubNode', null);
   app.setErrorHandler((error, _request, reply) => sendError(reply, error, log));
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new OutpostError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`.slice(0, 300)), log),
   );
+  app.addHook('onRequest', async (request) => {
+    if (missingHost(request)) throw new OutpostError('invalid_input', MISSING_HOST_MESSAGE);
+  });
 
   app.get('/health', async (_request, reply) => {
     try {
@@ -235,8 +241,9 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
       onInvalidRequestPayload: (encoding) => new OutpostError('invalid_input', `The request body is not valid ${encoding} data.`),
     });
 
-    // JSON bodies must be valid UTF-8: the default parser would quietly turn bad bytes into U+FFFD and store them.
-    api.removeContentTypeParser('application/json');
+    // JSON bodies only (anything else is 415), and valid UTF-8: the default parser would quietly turn bad bytes
+    // into U+FFFD and store them.
+    api.removeAllContentTypeParsers();
     api.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
       let text: string;
       try {

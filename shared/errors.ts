@@ -25,6 +25,22 @@ export interface ErrorShape {
   details?: unknown;
 }
 
+/**
+ * The body of every error answer of Outpost's HTTP APIs: the node's `/api/*` and the hub's `/v1/*`, including what
+ * the HTTP layer itself refuses (a malformed request line or header, a bad URL, a body too large).
+ */
+export interface ErrorBody {
+  error: ErrorShape;
+}
+
+export const errorBody = (code: ErrorCode, message: string): ErrorBody => ({ error: { code, message } });
+
+/** The code of an HTTP status answered without an Outpost code of its own (the framework or the parser refused). */
+export function errorCodeForStatus(status: number): ErrorCode {
+  const byStatus: Record<number, ErrorCode> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 429: 'rate_limited', 503: 'unavailable' };
+  return byStatus[status] ?? (status >= 400 && status < 500 ? 'invalid_input' : 'internal');
+}
+
 export class OutpostError extends Error {
   override readonly name = 'OutpostError';
   constructor(

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { join, extname } from 'node:path';
 import { dispatch } from '../../shared/api/dispatch';
-import { httpStatusOf } from '../../shared/errors';
+import { errorBody, errorCodeForStatus, httpStatusOf } from '../../shared/errors';
+import { MALFORMED_REQUEST_OPTIONS, MISSING_HOST_MESSAGE, answerExpectationsInShape, bodyRefusal, missingHost } from '../../lib/http-errors';
 import type { Handlers } from '../../shared/api/index';
 import type { EventBus } from '../events';
 import type { Logger } from '../log';
@@ -60,7 +61,9 @@ const contentTypes: Record<string, string> = {
 };
 
 export async function startHttpTransport(options: HttpTransportOptions): Promise<{ url: string; port: number; sessionCookie: string; close(): Promise<void> }> {
-  const app: FastifyInstance = Fastify({ bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024, logger: false });
+  // malformed requests (parser refusals, bad URLs, no Host) are answered in the one error shape too
+  const app: FastifyInstance = Fastify({ bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024, logger: false, ...MALFORMED_REQUEST_OPTIONS });
+  answerExpectationsInShape(app.server);
   let boundPort = 0;
   const streams = new Set<FastifyReply>();
   const now = options.now ?? Date.now;
@@ -111,16 +114,17 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     const wait = blocked || failures.fail(req.ip);
     if (wait > 0) {
       reply.header('Retry-After', String(Math.ceil(wait / 1000)));
-      return reply.code(429).send({ error: { code: 'rate_limited', message: `Too many failed sign-ins from this address: retry in ${Math.ceil(wait / 1000)} s.` } });
+      return reply.code(429).send(errorBody('rate_limited', `Too many failed sign-ins from this address: retry in ${Math.ceil(wait / 1000)} s.`));
     }
-    return reply.code(401).send({ error: { code: 'unauthorized', message } });
+    return reply.code(401).send(errorBody('unauthorized', message));
   };
 
   app.addHook('onRequest', async (req, reply) => {
     // DNS-rebinding guard: only loopback names for our own port are accepted.
+    if (missingHost(req, true)) return reply.code(400).send(errorBody('invalid_input', MISSING_HOST_MESSAGE));
     const host = req.headers.host ?? '';
     if (host !== `127.0.0.1:${boundPort}` && host !== `localhost:${boundPort}`) {
-      return reply.code(403).send({ error: { code: 'forbidden', message: 'Foreign Host header refused.' } });
+      return reply.code(403).send(errorBody('forbidden', 'Foreign Host header refused.'));
     }
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
@@ -144,13 +148,15 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     }
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    const status = error.statusCode ?? 500;
-    const code = status === 413 ? 'payload_too_large' : status === 415 || status === 400 ? 'invalid_input' : 'internal';
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const refusal = bodyRefusal(error, req.routeOptions.bodyLimit);
+    if (refusal) return void reply.code(refusal.status).send(errorBody(refusal.code, refusal.message));
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) options.log.error('http transport error', { error });
-    const message = status >= 500 ? 'Internal error: see the node log.' : error.message;
-    void reply.code(status).send({ error: { code, message } });
+    const message = status >= 500 ? 'Internal error: see the node log.' : String(error.message).slice(0, 300);
+    void reply.code(status).send(errorBody(errorCodeForStatus(status), message));
   });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('not_found', `No route ${req.method} ${req.url.split('?')[0]}`.slice(0, 300))));
 
   app.get('/auth', async (req, reply) => {
     const token = (req.query as Record<string, string | undefined>).token;
@@ -164,7 +170,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
   app.post('/auth/logout', async (req, reply) => {
     const origin = req.headers.origin;
     if (origin && origin !== `http://127.0.0.1:${boundPort}` && origin !== `http://localhost:${boundPort}`) {
-      return reply.code(403).send({ error: { code: 'forbidden', message: 'Cross-origin calls are refused.' } });
+      return reply.code(403).send(errorBody('forbidden', 'Cross-origin calls are refused.'));
     }
     const id = parseCookies(req.headers.cookie)[cookieName];
     const existed = id !== undefined && sessions.delete(id);
@@ -177,7 +183,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     if (refused) return refused;
     const origin = req.headers.origin;
     if (origin && origin !== `http://127.0.0.1:${boundPort}` && origin !== `http://localhost:${boundPort}`) {
-      return reply.code(403).send({ error: { code: 'forbidden', message: 'Cross-origin calls are refused.' } });
+      return reply.code(403).send(errorBody('forbidden', 'Cross-origin calls are refused.'));
     }
     const envelope = await dispatch(options.handlers, req.params.method, req.body, { transport: 'http' }, (error, method) =>
       options.log.error('handler failed', { method, error }),
@@ -218,14 +224,14 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
       if (type.startsWith('text/html')) reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
       return reply.type(type).send(body);
     } catch {
-      return reply.code(404).send({ error: { code: 'not_found', message: 'No such file.' } });
+      return reply.code(404).send(errorBody('not_found', 'No such file.'));
     }
   };
   app.get('/', (_req, reply) => sendStatic(reply, 'index.html'));
   app.get<{ Params: { file: string } }>('/assets/:file', (req, reply) => {
     // a flat folder of build outputs: names only, no separators, no dot-files
     if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,200}$/.test(req.params.file)) {
-      return reply.code(404).send({ error: { code: 'not_found', message: 'No such file.' } });
+      return reply.code(404).send(errorBody('not_found', 'No such file.'));
     }
     return sendStatic(reply, join('assets', req.params.file));
   });
