@@ -18,7 +18,11 @@ export function workspaceTextConflicts(ws: Workspace): TextConflictSource {
     },
     get,
     async resolve(id, resolution) {
-      if (resolution.text === null) {
+      if (resolution.text !== null && (resolution.strategy === 'manual:local' || resolution.strategy === 'manual:remote')) {
+        // a side, not the text the service read: the workspace takes it under its lock, so a save that landed
+        // since (it is the local side now) is what keeping this node's side keeps, not dropped for older text
+        await ws.resolveConflict(id, { side: resolution.strategy === 'manual:local' ? 'local' : 'remote' }, resolution.resolvedBy);
+      } else if (resolution.text === null) {
         // keeping "no file" means taking the side that deleted it
         const current = await get(id);
         const side = current.local === null ? 'local' : current.remote === null ? 'remote' : null;

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS workspace_conflicts (
   status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'resolved', 'escalated', 'superseded')),
   detected_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE workspace_conflicts ADD COLUMN IF NOT EXISTS carried_into text;
 CREATE INDEX IF NOT EXISTS idx_workspace_conflicts_status ON workspace_conflicts(status);
 CREATE UNIQUE INDEX IF NOT EXISTS idx_workspace_conflicts_open_path ON workspace_conflicts(item_path) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS workspace_sync_log (
@@ -109,6 +110,12 @@ export interface ConflictRow {
   resolved_at: Date | null;
   resolved_by: string | null;
   merge_commit: string | null;
+  /**
+   * A resolution the remote moved past before it was merged: the id of the conflict it became the local side of.
+   * The row stays 'resolved' (a person's decision, and the sides it chose between, stay on record) but is no
+   * longer merged as a resolution itself.
+   */
+  carried_into: string | null;
   status: 'pending' | 'resolved' | 'escalated' | 'superseded';
   detected_at: Date;
 }

@@ -644,7 +644,8 @@ export class Workspace {
       if (res.mergeCommit) {
         // resolutions are in the merge commit now: the items are plain items again
         const merged = await tx.query<ConflictRow>(
-          `UPDATE workspace_conflicts SET merge_commit = $1 WHERE status = 'resolved' AND merge_commit IS NULL AND NOT (item_path = ANY($2::text[])) RETURNING *`,
+          `UPDATE workspace_conflicts SET merge_commit = $1
+           WHERE status = 'resolved' AND merge_commit IS NULL AND carried_into IS NULL AND NOT (item_path = ANY($2::text[])) RETURNING *`,
           [res.mergeCommit, res.conflicts.map((c) => c.path)],
         );
         for (const c of merged.rows) {
@@ -668,23 +669,28 @@ export class Workspace {
   }
 
   private async recordConflict(tx: Parameters<Parameters<PGlite['transaction']>[0]>[0], c: GitSyncResult['conflicts'][number], res: GitSyncResult): Promise<void> {
-    const open = await tx.query<ConflictRow>(`SELECT * FROM workspace_conflicts WHERE item_path = $1 AND status IN ('pending', 'resolved') AND merge_commit IS NULL`, [c.path]);
-    const current = open.rows.find((r) => r.local_oid === c.localOid && r.remote_oid === c.remoteOid && r.kind === c.kind);
-    if (current) return; // the same conflict seen again (or already resolved, waiting for the merge)
-    for (const stale of open.rows) await tx.query(`UPDATE workspace_conflicts SET status = 'superseded' WHERE id = $1`, [stale.id]);
-    // the remote moved again after a person resolved this path: their resolution (in the file now) is what
-    // "local" means in the new conflict, not the tree's older text
-    const carried = open.rows.find((r) => r.status === 'resolved' && r.resolved_content !== null);
-    // a save made while the sync ran (the checkout skipped the file) is newer than the committed text: it is
-    // this node's side, or resolving would drop it
-    const item = await tx.query<{ content: string | null; content_oid: string | null; deleted: boolean }>(
-      `SELECT content, content_oid, deleted FROM workspace_items WHERE path = $1`,
+    const open = await tx.query<ConflictRow>(
+      `SELECT * FROM workspace_conflicts WHERE item_path = $1 AND status IN ('pending', 'resolved') AND merge_commit IS NULL AND carried_into IS NULL`,
       [c.path],
     );
-    const saved = item.rows[0];
-    const newerSave = c.kind !== 'binary' && saved && !saved.deleted && saved.content !== null && saved.content_oid !== c.localOid ? saved.content : null;
-    const localText = carried?.resolved_content ?? newerSave ?? c.local;
+    const current = open.rows.find((r) => r.local_oid === c.localOid && r.remote_oid === c.remoteOid && r.kind === c.kind);
+    if (current) return; // the same conflict seen again (or already resolved, waiting for the merge)
     const id = randomUUID().replace(/-/g, '').slice(0, 24);
+    // The remote moved past these. A pending one is replaced by this one (its local side carries over). A resolved
+    // one stays resolved and listed, not superseded (which hides it): it records a person's choice between its
+    // sides, and a save that choice dropped was one of them.
+    for (const stale of open.rows) {
+      if (stale.status === 'pending') await tx.query(`UPDATE workspace_conflicts SET status = 'superseded' WHERE id = $1`, [stale.id]);
+      else await tx.query(`UPDATE workspace_conflicts SET carried_into = $2 WHERE id = $1`, [stale.id, id]);
+    }
+    // This node's side is the item's text as it stands: the tree's, unless something newer is there (a save made
+    // while the sync ran, which the checkout skipped; a person's resolution of an earlier conflict here, written to
+    // the file; a save made after that resolution). Any older text would let resolving drop a save.
+    const item = await tx.query<{ content: string; is_binary: boolean; deleted: boolean }>(`SELECT content, is_binary, deleted FROM workspace_items WHERE path = $1`, [c.path]);
+    const saved = item.rows[0];
+    const mine = c.kind !== 'binary' && saved && !saved.deleted && !saved.is_binary ? saved.content : null;
+    const carried = open.rows.find((r) => r.status === 'resolved' && r.resolved_content !== null);
+    const localText = mine ?? carried?.resolved_content ?? c.local;
     await tx.query(
       `INSERT INTO workspace_conflicts (id, item_path, kind, base_oid, local_oid, remote_oid, base_content, local_content, remote_content, local_commit, remote_commit)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
@@ -696,7 +702,7 @@ export class Workspace {
   }
 
   private async pendingResolutions(): Promise<GitResolution[]> {
-    const rows = await this.db.query<ConflictRow>(`SELECT * FROM workspace_conflicts WHERE status = 'resolved' AND merge_commit IS NULL`);
+    const rows = await this.db.query<ConflictRow>(`SELECT * FROM workspace_conflicts WHERE status = 'resolved' AND merge_commit IS NULL AND carried_into IS NULL`);
     return rows.rows.map((r) => ({
       path: r.item_path,
       localOid: r.local_oid,

@@ -1,0 +1,142 @@
+/**
+ * Saves and text-conflict resolutions interleaved (the soak's checker: every acknowledged save is final, in the
+ * item's history, or a side of a conflict on record for it). Two nodes share a real Git host; every step is
+ * awaited, so each interleaving is exact.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { openWorkspace, startGitHost, tempDir } from './helpers';
+import { getTextConflict, listTextConflicts, resolveTextConflict } from '../../main/workspace/index';
+import { workspaceTextConflicts } from '../../main/adapters/text-conflicts';
+import type { Workspace } from '../../main/workspace/index';
+
+const TOKEN = 'node-token-for-tests';
+const BOARD = 'shared/board.md';
+const text = (what: string) => `# shared/board.md\n\nwritten by ${what}\n`;
+
+type Node = Awaited<ReturnType<typeof openWorkspace>>;
+
+/** A and B on one Git host; the board pushed by A, B synced, then B's b1 pushed and A's a1 in conflict with it. */
+async function inConflict(t: { dir: string }): Promise<{ a: Node; b: Node; host: Awaited<ReturnType<typeof startGitHost>>; id: string }> {
+  const host = await startGitHost(join(t.dir, 'repos'), TOKEN);
+  const a = await openWorkspace(join(t.dir, 'a'), { name: 'alpha', hubUrl: host.base, token: TOKEN });
+  const b = await openWorkspace(join(t.dir, 'b'), { name: 'beta', hubUrl: host.base, token: TOKEN });
+  await a.ws.save({ path: BOARD, content: text('a at 0') });
+  assert.equal((await a.ws.sync()).outcome, 'pushed');
+  assert.equal((await b.ws.sync()).outcome, 'fast-forward');
+  await b.ws.save({ path: BOARD, content: text('b at 1') });
+  assert.equal((await b.ws.sync()).outcome, 'pushed');
+  await a.ws.save({ path: BOARD, content: text('a at 1') });
+  assert.equal((await a.ws.sync()).outcome, 'conflicts');
+  const pending = (await listTextConflicts(a.ws, { status: 'pending' })).items;
+  assert.equal(pending.length, 1);
+  return { a, b, host, id: pending[0]!.id };
+}
+
+/** Every side of every conflict the API lists for the path (what the checker reads). */
+async function sidesOnRecord(ws: Workspace, path: string): Promise<unknown[]> {
+  const sides: unknown[] = [];
+  for (const c of (await listTextConflicts(ws)).items.filter((c) => c.recordId === path)) {
+    const detail = await getTextConflict(ws, c.id);
+    sides.push(detail.local, detail.remote);
+  }
+  return sides;
+}
+
+async function closeAll(nodes: Node[], host: { close: () => Promise<void> }, t: { cleanup: () => void }): Promise<void> {
+  for (const n of nodes) await n.ws.close();
+  await host.close();
+  t.cleanup();
+}
+
+test('a save taken as a conflict\'s local side stays on record when a person drops it and the remote moves before the merge (soak seed 223061)', async () => {
+  const t = tempDir('ws-carried');
+  const { a, b, host, id } = await inConflict(t);
+  try {
+    // the acknowledged save, made while the conflict is pending: the conflict's local side from now on
+    await a.ws.save({ path: BOARD, content: text('a at 2') });
+    assert.equal((await getTextConflict(a.ws, id)).local, text('a at 2'));
+    // the remote moves on before A's resolution is merged
+    await b.ws.save({ path: BOARD, content: text('b at 2') });
+    assert.equal((await b.ws.sync()).outcome, 'pushed');
+
+    // A person keeps the remote side (the conflict service hands it over as text: an 'edited' resolution). The
+    // sync that follows finds the remote past it and re-opens the path with the resolution as this node's side.
+    await resolveTextConflict(a.ws, id, text('b at 1'));
+    const pending = (await listTextConflicts(a.ws, { status: 'pending' })).items;
+    assert.equal(pending.length, 1);
+    assert.notEqual(pending[0]!.id, id);
+    const reopened = await getTextConflict(a.ws, pending[0]!.id);
+    assert.equal(reopened.local, text('b at 1'));
+    assert.equal(reopened.remote, text('b at 2'));
+
+    // the first conflict is still listed, resolved: the save the person dropped is one of its sides. Before, it
+    // was marked superseded and hidden, and the save was in no conflict on record (the soak's lost save)
+    const first = (await listTextConflicts(a.ws)).items.find((c) => c.id === id);
+    assert.equal(first?.status, 'resolved');
+    assert.ok((await sidesOnRecord(a.ws, BOARD)).includes(text('a at 2')), 'the dropped save is a side of a conflict on record');
+
+    // the carried resolution is not merged as a resolution of its own: keeping local now merges it, once
+    await resolveTextConflict(a.ws, pending[0]!.id, 'local');
+    assert.equal((await b.ws.sync()).outcome, 'fast-forward');
+    assert.equal((await b.ws.get(BOARD)).content, text('b at 1'));
+    assert.equal((await a.ws.sync()).outcome, 'up-to-date');
+    assert.equal((await a.ws.get(BOARD)).syncStatus, 'synced');
+    assert.equal((await a.ws.get(BOARD)).conflictId, null);
+    assert.equal((await a.ws.status()).pending, 0);
+    assert.equal((await listTextConflicts(a.ws, { status: 'resolved' })).total, 2);
+  } finally {
+    await closeAll([a, b], host, t);
+  }
+});
+
+test('a save made after a resolution, before its merge, is this node\'s side when the moved remote re-opens the path', async () => {
+  const t = tempDir('ws-after-resolve');
+  const { a, b, host, id } = await inConflict(t);
+  try {
+    await b.ws.save({ path: BOARD, content: text('b at 2') });
+    assert.equal((await b.ws.sync()).outcome, 'pushed');
+    // A is offline: the resolution is recorded (file written), its merge waits for the remote
+    a.settings.set({ sync: { hubUrl: 'http://127.0.0.1:9' } });
+    await resolveTextConflict(a.ws, id, text('a and b at 1'));
+    assert.equal((await a.ws.get(BOARD)).content, text('a and b at 1'));
+    await a.ws.save({ path: BOARD, content: text('a at 3') });
+
+    // back online: the remote moved past the resolution; the new conflict's local side is the later save, not
+    // the resolution it replaced (before, keeping either side dropped 'a at 3', which was in no conflict)
+    a.settings.set({ sync: { hubUrl: host.base } });
+    assert.equal((await a.ws.sync()).outcome, 'conflicts');
+    const pending = (await listTextConflicts(a.ws, { status: 'pending' })).items;
+    assert.equal(pending.length, 1);
+    assert.equal((await getTextConflict(a.ws, pending[0]!.id)).local, text('a at 3'));
+    assert.equal((await getTextConflict(a.ws, pending[0]!.id)).remote, text('b at 2'));
+
+    await resolveTextConflict(a.ws, pending[0]!.id, 'local');
+    assert.equal((await b.ws.sync()).outcome, 'fast-forward');
+    assert.equal((await b.ws.get(BOARD)).content, text('a at 3'));
+    assert.equal((await a.ws.get(BOARD)).syncStatus, 'synced');
+  } finally {
+    await closeAll([a, b], host, t);
+  }
+});
+
+test('keeping this node\'s side through the conflict service keeps a save that landed after the service read the conflict', async () => {
+  const t = tempDir('ws-resolve-race');
+  const { a, b, host, id } = await inConflict(t);
+  try {
+    // what the conflict service does for 'local': read the conflict, then resolve with its local text
+    const source = workspaceTextConflicts(a.ws);
+    const seen = await source.get(id.slice(2));
+    assert.equal(seen.local, text('a at 1'));
+    await a.ws.save({ path: BOARD, content: text('a at 2') }); // lands between the read and the resolution
+    await source.resolve(id.slice(2), { text: seen.local, strategy: 'manual:local', resolvedBy: 'person' });
+
+    assert.equal((await a.ws.get(BOARD)).content, text('a at 2'));
+    assert.equal((await getTextConflict(a.ws, id)).resolved, text('a at 2'));
+    assert.equal((await b.ws.sync()).outcome, 'fast-forward');
+    assert.equal((await b.ws.get(BOARD)).content, text('a at 2'));
+  } finally {
+    await closeAll([a, b], host, t);
+  }
+});
