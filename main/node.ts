@@ -10,6 +10,7 @@ import { FileSecretStore, type SecretStore } from './secrets';
 import type { NodeContext } from './services';
 import { SettingsStore } from './settings-store';
 import { appVersion } from './version';
+import { recordsChangedEvent } from './store/change-event';
 import { EdgeStore } from './store/edge-store';
 import { Workspace } from './workspace/workspace';
 import { channelGitRunner } from './workspace/index';
@@ -97,10 +98,10 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
       clock: new HybridClock(nodeId, testClockFromEnv()),
       settings: () => settings.get(),
       log,
-      onChange: (tables, ids) => {
-        const records = tables.filter((t) => t === 'agents' || t === 'workflows' || t === 'executions');
-        // the sync host listens for this event to schedule a push (auto and realtime modes)
-        if (records.length > 0) events.emit('agents.changed', { tables: records, ids: ids.slice(0, 1000) });
+      onChange: (tables, ids, origin) => {
+        // the sync host listens for this event to schedule a push of local writes (auto and realtime modes)
+        const changed = recordsChangedEvent(tables, ids, origin);
+        if (changed) events.emit('agents.changed', changed);
         if (tables.includes('sync_queue') || tables.includes('conflict_resolution')) syncRef.host?.scheduleStats();
         // a conflict recorded, resolved or superseded by a newer remote state changes the pending count
         if (tables.includes('conflict_resolution')) void syncRef.conflicts?.refreshPending();

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { OutpostError } from '../../shared/errors';
+import type { ChangeOrigin } from '../../shared/domain/records';
 import type { Settings } from '../../shared/domain/settings';
 import type { HybridClock } from '../../shared/sync/hlc';
 import type { Logger } from '../log';
@@ -24,13 +25,15 @@ export class StoreCore {
   /** set when a write inside a batch failed part-way: the batch must roll back whole */
   private poisoned = false;
   private depth = 0;
+  /** who wrote what the next flush reports: the outermost write's origin */
+  private origin: ChangeOrigin = 'local';
 
   constructor(
     readonly path: string,
     readonly nodeId: string,
     readonly clock: HybridClock,
     private readonly readSettings: () => Settings,
-    private readonly onChange: ((tables: string[], ids: string[]) => void) | undefined,
+    private readonly onChange: ((tables: string[], ids: string[], origin: ChangeOrigin) => void) | undefined,
     readonly log: Logger | undefined,
   ) {
     if (!NODE_ID.test(nodeId)) {
@@ -69,10 +72,13 @@ export class StoreCore {
    * becomes `storage_full`; the rollback keeps everything committed before. Listeners hear about the changes
    * once the outermost transaction has committed.
    */
-  write<T>(fn: () => T): T {
+  /** `origin` 'remote': the hub's states applied here (the change listener is told, so a push is not scheduled for them). */
+  write<T>(fn: () => T, origin: ChangeOrigin = 'local'): T {
     const outermost = this.depth === 0;
-    if (outermost) this.poisoned = false;
-    else this.refuseIfPoisoned();
+    if (outermost) {
+      this.poisoned = false;
+      this.origin = origin;
+    } else this.refuseIfPoisoned();
     this.depth++;
     try {
       const result = this.runTx.immediate(() => {
@@ -127,7 +133,7 @@ export class StoreCore {
     const ids = [...this.touchedIds];
     this.clearTouched();
     try {
-      this.onChange?.(tables, ids);
+      this.onChange?.(tables, ids, this.origin);
     } catch (error) {
       this.log?.warn('store change listener failed', { error });
     }

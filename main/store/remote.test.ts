@@ -38,7 +38,10 @@ test('apply: a record never seen is inserted as synced, the shadow is the remote
   assert.deepEqual(a.vv, { 'node-b': 3 });
   assert.deepEqual(store.getShadow('agents', 'r1'), { data: r.data, vv: r.vv, hlc: r.hlc, deleted: false });
   assert.equal(queue(ts).length, 0, 'a remote write is not queued back');
-  assert.ok(ts.changes.some((c) => c.tables.includes('agents') && c.ids.includes('r1')));
+  assert.ok(ts.changes.some((c) => c.tables.includes('agents') && c.ids.includes('r1') && c.origin === 'remote'), 'told as the hub’s, not a local write');
+  store.createAgent({ id: 'mine', name: 'mine', type: 'llm' });
+  assert.equal(ts.changes.at(-1)!.origin, 'local');
+  assert.ok(ts.changes.at(-1)!.ids.includes('mine'));
 });
 
 test('apply: fast-forward when the remote has seen every local write; skip old news and echoes', (t) => {

@@ -174,7 +174,7 @@ export class RemoteApplier {
       this.receiveClocks(valid, newest);
       if (cursor !== undefined) this.setCursorInTx(cursor);
       return result;
-    });
+    }, 'remote');
   }
 
   /**

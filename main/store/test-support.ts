@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSettings, deepMerge, type Settings, type SettingsPatch } from '../../shared/domain/settings';
+import type { ChangeOrigin } from '../../shared/domain/records';
 import { HybridClock } from '../../shared/sync/hlc';
 import { EdgeStore } from './edge-store';
 
@@ -10,7 +11,7 @@ export interface TestStore {
   dir: string;
   path: string;
   settings: Settings;
-  changes: Array<{ tables: string[]; ids: string[] }>;
+  changes: Array<{ tables: string[]; ids: string[]; origin: ChangeOrigin }>;
   reopen(): EdgeStore;
   cleanup(): void;
 }
@@ -23,7 +24,7 @@ export function openTestStore(options: { nodeId?: string; settings?: SettingsPat
   const settings = deepMerge(defaultSettings(), options.settings ?? {}) as Settings;
   const changes: TestStore['changes'] = [];
   const open = () =>
-    new EdgeStore({ path, nodeId, clock: new HybridClock(nodeId), settings: () => t.settings, onChange: (tables, ids) => changes.push({ tables, ids }) });
+    new EdgeStore({ path, nodeId, clock: new HybridClock(nodeId), settings: () => t.settings, onChange: (tables, ids, origin) => changes.push({ tables, ids, origin }) });
   const t: TestStore = {
     store: undefined as unknown as EdgeStore,
     dir,

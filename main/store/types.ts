@@ -1,4 +1,4 @@
-import type { Agent, Execution, JsonObject, Page, SyncedTable, VersionVector, Workflow } from '../../shared/domain/records';
+import type { Agent, ChangeOrigin, Execution, JsonObject, Page, SyncedTable, VersionVector, Workflow } from '../../shared/domain/records';
 import type { QueueItem, QueueStats, QueueStatus } from '../../shared/domain/queue';
 import type { ConflictStatus, RecordConflictType } from '../../shared/domain/conflicts';
 import type { Settings } from '../../shared/domain/settings';
@@ -19,7 +19,8 @@ export interface EdgeStoreOptions {
    * Called after every committed transaction that changed something, with the tables touched (synced tables,
    * plus `sync_queue` and `conflict_resolution` when those changed) and the record ids written.
    */
-  onChange?: (tables: string[], ids: string[]) => void;
+  /** after each committed write: the tables and ids it touched, and whether sync applied it (origin 'remote') */
+  onChange?: (tables: string[], ids: string[], origin: ChangeOrigin) => void;
   log?: Logger;
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HubConnection, SyncCycleResult } from '../../shared/api/sync';
+import type { EventPayload } from '../../shared/api/index';
 import type { SyncStatus } from '../../shared/domain/sync-status';
 import type { QueueStats } from '../../shared/domain/queue';
 import { defaultSettings, type Settings } from '../../shared/domain/settings';
@@ -71,7 +72,6 @@ export class SyncHost {
   private readonly conflictListeners = new Set<(ids: number[]) => void>();
   private readonly channelListeners = new Map<string, Set<(payload: unknown) => void>>();
   private readonly unsubscribers: Array<() => void> = [];
-  private applyingRemote = false;
   private stopping = false;
   private lastStateKey = '';
   private usage: { day: string; wireBytes: number };
@@ -96,9 +96,9 @@ export class SyncHost {
       this.ctx.settings.onChange((next, prev) => {
         if (JSON.stringify(next.sync) !== JSON.stringify(prev.sync)) this.configureWorker();
       }),
-      this.ctx.events.subscribe((event) => {
-        // a local write: auto and realtime modes react (remote changes applied by this host are not local writes)
-        if (event === 'agents.changed' && !this.applyingRemote) this.notifyLocalWrite();
+      this.ctx.events.subscribe((event, payload) => {
+        // a local write: auto and realtime modes react (the hub's states applied by sync are not)
+        if (event === 'agents.changed' && (payload as EventPayload<'agents.changed'>).origin === 'local') this.notifyLocalWrite();
       }),
     );
     this.spawn();
@@ -408,14 +408,11 @@ export class SyncHost {
       case 'request': {
         const { requestId, call } = message;
         try {
-          this.applyingRemote = call.op === 'apply';
           const value = this.bridge.handle(call);
           this.post({ type: 'reply', requestId, ok: true, value });
         } catch (error) {
           this.ctx.log.error('sync store call failed', { op: call.op, error });
           this.post({ type: 'reply', requestId, ok: false, error: toErrorShape(error) });
-        } finally {
-          this.applyingRemote = false;
         }
         return;
       }

@@ -200,8 +200,8 @@ test('events reach every open window and its subscribers, not closed ones', asyn
     closedClient.on('conflicts.changed', (p) => gotClosed.push(p));
 
     t.events.emit('conflicts.changed', { pending: 2 });
-    t.events.emit('agents.changed', { ids: ['a1'], tables: ['agents'] });
-    assert.deepEqual(gotA, [{ pending: 2 }, { ids: ['a1'], tables: ['agents'] }]);
+    t.events.emit('agents.changed', { ids: ['a1'], tables: ['agents'], origin: 'local' });
+    assert.deepEqual(gotA, [{ pending: 2 }, { ids: ['a1'], tables: ['agents'], origin: 'local' }]);
     assert.deepEqual(gotB, [{ pending: 2 }]);
     assert.deepEqual(gotClosed, []);
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { event, type MethodDef } from './define';
+import type { ChangeOrigin } from '../domain/records';
 import { recordMethods } from './records';
 import { syncMethods } from './sync';
 import { conflictMethods } from './conflicts';
@@ -18,7 +19,7 @@ export const contract = {
 
 /** Events main pushes to every window and every event-stream subscriber. */
 export const events = {
-  'agents.changed': event<{ ids: string[]; tables: string[] }>(),
+  'agents.changed': event<{ ids: string[]; tables: string[]; origin: ChangeOrigin }>(),
   'queue.stats': event<QueueStats>(),
   'conflicts.changed': event<{ pending: number }>(),
   'sync.status': event<SyncStatus>(),

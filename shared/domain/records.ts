@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** Synced tables, in dependency order: an agent before the workflows that reference it, a workflow before its executions. */
 export const syncedTables = ['agents', 'workflows', 'executions'] as const;
 export type SyncedTable = (typeof syncedTables)[number];
+/** Who made a change to the records: a write on this node, or the hub's states applied by sync. */
+export type ChangeOrigin = 'local' | 'remote';
 export const syncedTableSchema = z.enum(syncedTables);
 
 /** Record ids: short, printable, no path or SQL metacharacters. Ids come from callers and from the hub. */

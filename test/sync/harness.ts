@@ -6,6 +6,7 @@ import { createLogger } from '../../main/log';
 import { FileSecretStore } from '../../main/secrets';
 import type { NodeContext } from '../../main/services';
 import { SettingsStore } from '../../main/settings-store';
+import { recordsChangedEvent } from '../../main/store/change-event';
 import { EdgeStore } from '../../main/store/index';
 import { SyncHost, type SyncHostOptions } from '../../main/sync-host/sync-host';
 import type { EventName } from '../../shared/api/index';
@@ -60,10 +61,9 @@ export async function startTestNode(options: {
     nodeId: options.nodeId,
     clock: new HybridClock(options.nodeId, options.now),
     settings: () => settings.get(),
-    onChange: (tables, ids) => {
-      if (tables.some((t) => t === 'agents' || t === 'workflows' || t === 'executions')) {
-        events.emit('agents.changed', { tables: tables.filter((t) => t !== 'sync_queue' && t !== 'conflict_resolution'), ids: ids.slice(0, 1000) });
-      }
+    onChange: (tables, ids, origin) => {
+      const changed = recordsChangedEvent(tables, ids, origin);
+      if (changed) events.emit('agents.changed', changed);
     },
     log,
   });
