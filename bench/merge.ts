@@ -14,7 +14,7 @@ import { encodeHlc, HybridClock } from '../shared/sync/hlc';
 import { defaultSettings } from '../shared/domain/settings';
 import { EdgeStore, type RemoteChange } from '../main/store/index';
 import { EventBus } from '../main/events';
-import { createLogger } from '../main/log';
+import { createLogger } from '../lib/log';
 import { AutoResolver } from '../main/conflicts/auto-resolver';
 import { ConflictService } from '../main/conflicts/service';
 import { jsonEqual, resolveConflict, suggestionsFor, type ConflictInput, type JsonRecord, type TableMergeSettings } from '../shared/merge/index';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { OutpostError } from '../shared/errors';
 import { nodeIdFromToken, nodeIdSchema } from '../shared/sync/wire';
-import { writeFileAtomic } from './fs-atomic';
+import { writeFileAtomic } from '../lib/fs-atomic';
 
 /**
  * A node's id is created once and kept in `<data>/node.json`; it keys the node's entries in every version

@@ -1,5 +1,5 @@
 import type { EventBus } from './events';
-import type { Logger } from './log';
+import type { Logger } from '../lib/log';
 import type { SecretStore } from './secrets';
 import type { SettingsStore } from './settings-store';
 

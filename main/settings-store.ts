@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { deepMerge, defaultSettings, settingsSchema, type Settings } from '../shared/domain/settings';
 import { OutpostError } from '../shared/errors';
-import { writeFileAtomic } from './fs-atomic';
+import { writeFileAtomic } from '../lib/fs-atomic';
 
 /**
  * Settings live in `<data>/settings.json`, written atomically. A corrupt or invalid file is moved aside (never

@@ -13,7 +13,7 @@ import {
   cursorSchema,
   type PushResult,
 } from '../shared/sync/wire';
-import type { Logger } from '../main/log';
+import type { Logger } from '../lib/log';
 import type { HubDatabase } from './db/database';
 import type { HubAuth } from './auth';
 import { createFailureLimiter, type FailureLimiter } from '../shared/auth/failure-limiter';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutpostError } from '../shared/errors';
 import { nodeIdFromToken } from '../shared/sync/wire';
-import { writeFileAtomic } from '../main/fs-atomic';
+import { writeFileAtomic } from '../lib/fs-atomic';
 import type { HubDatabase } from './db/database';
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger, type Logger } from '../main/log';
+import { createLogger, type Logger } from '../lib/log';
 import { OutpostError } from '../shared/errors';
 import { buildHubApp, type HubPlugin } from './app';
 import { createHubAuth, ensureAdminToken, type HubAuth } from './auth';

@@ -1,6 +1,6 @@
 import type { Settings } from '../../shared/domain/settings';
 import { resolveConflict, tableMergeSettings } from '../../shared/merge/index';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { RecordConflictStore } from './ports';
 import { toConflictInput } from './views';
 

@@ -4,7 +4,7 @@ import type { Page } from '../../shared/domain/records';
 import { OutpostError } from '../../shared/errors';
 import { applyRecordChoice, smartMerge, type JsonRecord } from '../../shared/merge/index';
 import type { EventBus } from '../events';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { RecordConflictStore, TextConflictSource } from './ports';
 import { idLabels, parseConflictId, recordDetail, recordSummary, textDetail, textSummary, toConflictInput, withMergeProposal, type NodeLabels } from './views';
 

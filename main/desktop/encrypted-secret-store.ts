@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutpostError } from '../../shared/errors';
-import { writeFileAtomic } from '../fs-atomic';
+import { writeFileAtomic } from '../../lib/fs-atomic';
 import { FileSecretStore, type SecretName, type SecretStore } from '../secrets';
 
 /** An OS-backed cipher: Electron's safeStorage in the app (keychain, DPAPI, libsecret/kwallet). */

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs-atomic';
+import { writeFileAtomic } from '../../lib/fs-atomic';
 
 /** The flag the login launch passes, so the app starts hidden in the tray. */
 export const HIDDEN_FLAG = '--hidden';

@@ -1,5 +1,5 @@
 import { createNode, type OutpostNode } from '../node';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { SecretStore } from '../secrets';
 import type { WorkerSpawner } from '../sync-host/spawner';
 

@@ -1,7 +1,7 @@
 import { app, type Session } from 'electron';
 import { isAppUrl } from '../desktop/app-origin';
 import { mayAttachWebview, mayNavigate, permissionDecision, windowOpenDecision } from '../desktop/window-rules';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 
 /**
  * Process-wide guards, installed once before any window exists: every web contents (windows, devtools,

@@ -15,7 +15,7 @@ import { QuitCoordinator } from '../desktop/quit-coordinator';
 import type { TrayFacts } from '../desktop/tray-state';
 import { installDecision } from '../desktop/update-policy';
 import { isTrustedSenderUrl } from '../desktop/window-rules';
-import { createLogger } from '../log';
+import { createLogger } from '../../lib/log';
 import { forwardEvents, registerIpcHandlers } from '../transport/ipc';
 import { registerAppScheme, serveAppScheme } from './app-protocol';
 import { createDesktopNode, type OutpostNode } from './desktop-node';

@@ -1,6 +1,6 @@
 import { safeStorage } from 'electron';
 import { chooseSafeStorage, EncryptedFileSecretStore, importPlainSecrets, type SecretCipher } from '../desktop/encrypted-secret-store';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { SecretStore } from '../secrets';
 
 /**

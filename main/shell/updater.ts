@@ -1,7 +1,7 @@
 import electronUpdater from 'electron-updater';
 import type { Settings } from '../../shared/domain/settings';
 import { initialUpdateState, nextCheckAt, updateReducer, updaterConfig, type UpdateEvent, type UpdateState } from '../desktop/update-policy';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 
 const { autoUpdater } = electronUpdater;
 

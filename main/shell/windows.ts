@@ -2,7 +2,7 @@ import { BrowserWindow } from 'electron';
 import { appUrl } from '../desktop/app-origin';
 import { reviewRoute } from '../desktop/deep-link';
 import { windowOptions, type WindowKind } from '../desktop/window-rules';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 
 /**
  * The two windows: the main window (hidden, not destroyed, when closed, so the app lives on in the tray) and

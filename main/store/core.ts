@@ -3,7 +3,7 @@ import { OutpostError } from '../../shared/errors';
 import type { ChangeOrigin } from '../../shared/domain/records';
 import type { Settings } from '../../shared/domain/settings';
 import type { HybridClock } from '../../shared/sync/hlc';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { applyPragmas, migrate } from './schema';
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;

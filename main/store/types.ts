@@ -4,7 +4,7 @@ import type { ConflictStatus, RecordConflictType } from '../../shared/domain/con
 import type { Settings } from '../../shared/domain/settings';
 import type { HybridClock } from '../../shared/sync/hlc';
 import type { OverriddenWrite, RecordState } from '../../shared/sync/wire';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 
 export type { Agent, Execution, Page, Workflow, QueueItem, QueueStats };
 

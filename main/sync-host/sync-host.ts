@@ -9,7 +9,7 @@ import { OutpostError, fromErrorShape, toErrorShape } from '../../shared/errors'
 import { deriveSyncState } from '../../shared/sync/sync-state';
 import { nodeIdFromToken } from '../../shared/sync/wire';
 import { parseMessage, statusAfterLinkChange, workerToMainSchema, type MainToWorker, type WorkerConfig, type WorkerStatus } from '../../worker/protocol';
-import { writeFileAtomic } from '../fs-atomic';
+import { writeFileAtomic } from '../../lib/fs-atomic';
 import type { NodeContext } from '../services';
 import { forkSpawner, type WorkerHandle, type WorkerSpawner } from './spawner';
 import { StoreBridge } from './store-bridge';

@@ -7,7 +7,7 @@ import { errorBody, errorCodeForStatus, httpStatusOf } from '../../shared/errors
 import { MALFORMED_REQUEST_OPTIONS, MISSING_HOST_MESSAGE, answerExpectationsInShape, bodyRefusal, missingHost } from '../../lib/http-errors';
 import type { Handlers } from '../../shared/api/index';
 import type { EventBus } from '../events';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { createFailureLimiter } from '../../shared/auth/failure-limiter';
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
-import { writeFileAtomic } from '../fs-atomic';
+import { writeFileAtomic } from '../../lib/fs-atomic';
 import { isSafeWorkspacePath } from '../../shared/domain/workspace';
 import { decodeText } from '../../shared/domain/workspace-merge';
 import { resolveWorkspaceFile } from './safe-path';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DataDirLock } from '../data-dir-lock';
+import { DataDirLock } from '../../lib/data-dir-lock';
 import { OutpostError } from '../../shared/errors';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { DataDirLock } from '../../main/data-dir-lock';
+import { DataDirLock } from '../../lib/data-dir-lock';
 import { OutpostError } from '../../shared/errors';
 import { assertChannelName, type HubDatabase, type QueryParam, type Queryable } from './database';
 import { openPGlite } from '../../lib/pglite';

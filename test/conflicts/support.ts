@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus } from '../../main/events';
-import { createLogger } from '../../main/log';
+import { createLogger } from '../../lib/log';
 import { EdgeStore, type RemoteChange } from '../../main/store/index';
 import { AutoResolver } from '../../main/conflicts/auto-resolver';
 import { ConflictService } from '../../main/conflicts/service';

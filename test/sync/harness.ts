@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus } from '../../main/events';
-import { createLogger } from '../../main/log';
+import { createLogger } from '../../lib/log';
 import { FileSecretStore } from '../../main/secrets';
 import type { NodeContext } from '../../main/services';
 import { SettingsStore } from '../../main/settings-store';

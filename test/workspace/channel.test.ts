@@ -5,7 +5,7 @@ import '../../worker/git/channel';
 import { channelHandler } from '../../worker/channels';
 import { channelGitRunner, Workspace, type WorkerChannel } from '../../main/workspace/index';
 import { SettingsStore } from '../../main/settings-store';
-import { createLogger } from '../../main/log';
+import { createLogger } from '../../lib/log';
 import { gitOk, tempDir } from './helpers';
 import type { GitRequest } from '../../worker/git/protocol';
 

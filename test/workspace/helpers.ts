@@ -77,7 +77,7 @@ export function withAuth(url: string, token: string): string {
 }
 
 import { SettingsStore } from '../../main/settings-store';
-import { createLogger } from '../../main/log';
+import { createLogger } from '../../lib/log';
 import { EventBus } from '../../main/events';
 import { FileSecretStore } from '../../main/secrets';
 import { Workspace } from '../../main/workspace/index';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNode } from '../../main/node';
-import { createLogger } from '../../main/log';
+import { createLogger } from '../../lib/log';
 import { channelGitRunner } from '../../main/workspace/index';
 import { gitOk, tempDir } from './helpers';
 
