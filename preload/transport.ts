@@ -1,7 +1,7 @@
 import { isEventName, type EventName } from '../shared/api/index';
 import type { Envelope } from '../shared/api/dispatch';
 import type { Transport } from '../shared/client';
-import { EVENT_CHANNEL, INVOKE_CHANNEL, type IpcEventMessage } from '../main/transport/ipc';
+import { EVENT_CHANNEL, INVOKE_CHANNEL, type IpcEventMessage } from '../shared/api/ipc-channels';
 
 /** The part of ipcRenderer the preload uses. */
 export interface IpcRendererLike {

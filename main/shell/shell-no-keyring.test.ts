@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INVOKE_CHANNEL } from '../transport/ipc';
+import { INVOKE_CHANNEL } from '../../shared/api/ipc-channels';
 
 register('./testing/electron-hooks.mjs', import.meta.url);
 const fake = await import('./testing/fake-electron');

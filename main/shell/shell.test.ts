@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { windowOptions } from '../desktop/window-rules';
 import { CONTENT_SECURITY_POLICY } from '../desktop/csp';
-import { INVOKE_CHANNEL, EVENT_CHANNEL } from '../transport/ipc';
+import { INVOKE_CHANNEL, EVENT_CHANNEL } from '../../shared/api/ipc-channels';
 
 register('./testing/electron-hooks.mjs', import.meta.url);
 const fake = await import('./testing/fake-electron');

@@ -1,5 +1,6 @@
 import { dispatch, type Envelope } from '../../shared/api/dispatch';
 import type { Handlers } from '../../shared/api/index';
+import { EVENT_CHANNEL, INVOKE_CHANNEL, type IpcEventMessage } from '../../shared/api/ipc-channels';
 import type { EventBus } from '../events';
 
 /**
@@ -8,8 +9,6 @@ import type { EventBus } from '../events';
  * per-method code: validation and error mapping are shared/api/dispatch.ts. Written against the small parts
  * of ipcMain and WebContents it uses, so it runs (and is tested) under plain Node.
  */
-export const INVOKE_CHANNEL = 'outpost:invoke';
-export const EVENT_CHANNEL = 'outpost:event';
 
 /** The part of Electron's IpcMainInvokeEvent used here: the frame that sent the call. */
 export interface IpcInvokeEventLike {
@@ -25,11 +24,6 @@ export interface IpcMainLike {
 export interface EventTargetLike {
   isDestroyed(): boolean;
   send(channel: string, ...args: unknown[]): void;
-}
-
-export interface IpcEventMessage {
-  event: string;
-  payload: unknown;
 }
 
 export interface IpcOptions {
