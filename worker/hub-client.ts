@@ -14,7 +14,7 @@ import {
   type PushResponse,
   type RecordState,
 } from '../shared/sync/wire';
-import type { RecordKey } from './protocol';
+import type { RecordKey } from '../shared/protocol/worker';
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);

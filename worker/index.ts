@@ -1,7 +1,7 @@
 import { toErrorShape, fromErrorShape } from '../shared/errors';
 import { channelHandler } from './channels';
 import { connectToParent } from './parent-port';
-import { mainToWorkerSchema, parseMessage, storeResultSchemas, type StoreCall, type StoreResults, type WorkerToMain } from './protocol';
+import { mainToWorkerSchema, parseMessage, storeResultSchemas, type StoreCall, type StoreResults, type WorkerToMain } from '../shared/protocol/worker';
 import { SyncScheduler } from './scheduler';
 import './git/channel'; // the Git engine registers its channel (main: syncHost.channel('git'))
 // Git engine (worker/git, owned by the workspace engineer): registers the 'git' channel.

@@ -5,7 +5,7 @@ import { Backoff, sleep } from './backoff';
 import { BatchSizer } from './batch-sizer';
 import { EventStream } from './event-stream';
 import { HubClient, HubError } from './hub-client';
-import { statusAfterLinkChange, type WorkerConfig, type WorkerStatus } from './protocol';
+import { statusAfterLinkChange, type WorkerConfig, type WorkerStatus } from '../shared/protocol/worker';
 import { runCycle, type StoreCaller } from './sync-cycle';
 
 export interface SchedulerDeps {

@@ -4,7 +4,7 @@ import type { Allowance } from './bandwidth';
 import { Backoff, sleep } from './backoff';
 import type { BatchSizer } from './batch-sizer';
 import { HubError, type HubClient } from './hub-client';
-import type { OutgoingChange, StoreCall, StoreOp, StoreResults } from './protocol';
+import type { OutgoingChange, StoreCall, StoreOp, StoreResults } from '../shared/protocol/worker';
 
 export type StoreCaller = <K extends StoreOp>(call: Extract<StoreCall, { op: K }>) => Promise<StoreResults[K]>;
 

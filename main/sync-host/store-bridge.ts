@@ -1,4 +1,4 @@
-import type { RecordKey, StoreCall, StoreResults, OutgoingChange as WorkerChange } from '../../worker/protocol';
+import type { RecordKey, StoreCall, StoreResults, OutgoingChange as WorkerChange } from '../../shared/protocol/worker';
 import { applyPatch } from '../../shared/sync/delta';
 import { compareVv } from '../../shared/sync/version-vector';
 import { MAX_OVERRIDDEN, type PulledChange, type RecordState } from '../../shared/sync/wire';

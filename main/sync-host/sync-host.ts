@@ -8,7 +8,7 @@ import { defaultSettings, type Settings } from '../../shared/domain/settings';
 import { OutpostError, fromErrorShape, toErrorShape } from '../../shared/errors';
 import { deriveSyncState } from '../../shared/sync/sync-state';
 import { nodeIdFromToken } from '../../shared/sync/wire';
-import { parseMessage, statusAfterLinkChange, workerToMainSchema, type MainToWorker, type WorkerConfig, type WorkerStatus } from '../../worker/protocol';
+import { parseMessage, statusAfterLinkChange, workerToMainSchema, type MainToWorker, type WorkerConfig, type WorkerStatus } from '../../shared/protocol/worker';
 import { writeFileAtomic } from '../../lib/fs-atomic';
 import type { NodeContext } from '../services';
 import { forkSpawner, type WorkerHandle, type WorkerSpawner } from './spawner';

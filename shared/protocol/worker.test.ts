@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
-import { mainToWorkerSchema, outgoingCheck, parseMessage, relayedChecks, storeResultSchemas, workerToMainSchema } from './protocol';
+import { mainToWorkerSchema, outgoingCheck, parseMessage, relayedChecks, storeResultSchemas, workerToMainSchema } from './worker';
 
 const hlc = '001763000000000-000001-node-a';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { recordIdSchema, syncedTableSchema } from '../shared/domain/records';
-import { HLC, NODE_ID, RECORD_ID, TABLES, UUID, isArrayOf, isCount, isData, isPlain, isPriority, isPulledChange, isStr, isVv, onlyKeys, withFastPath } from '../shared/sync/shape-checks';
+import { recordIdSchema, syncedTableSchema } from '../domain/records';
+import { HLC, NODE_ID, RECORD_ID, TABLES, UUID, isArrayOf, isCount, isData, isPlain, isPriority, isPulledChange, isStr, isVv, onlyKeys, withFastPath } from '../sync/shape-checks';
 import {
   cursorSchema,
   hlcSchema,
@@ -9,7 +9,7 @@ import {
   pulledChangeSchema,
   recordStateSchema,
   versionVectorSchema,
-} from '../shared/sync/wire';
+} from '../sync/wire';
 
 /**
  * The one message protocol between main (owns the databases) and the sync worker (owns the network). Every
