@@ -24,7 +24,12 @@ export interface RecordConflictStore {
 export interface TextConflict {
   id: string; // without the `w:` prefix
   path: string;
-  type: 'modify-modify' | 'modify-delete' | 'binary';
+  type: 'modify-modify' | 'modify-delete' | 'binary' | 'twin';
+  /**
+   * twin: the remote's path that this one (`path`) differs from only in letter case or Unicode normalization; the
+   * kept text is saved under it and `path` goes. null: the remote holds a folder there, so only its side can be kept.
+   */
+  twinPath?: string | null;
   status: ConflictStatus;
   detectedAt: string;
   resolvedAt: string | null;

@@ -112,6 +112,7 @@ export function textSummary(t: TextConflict, labels: NodeLabels = idLabels): Con
     resolvedOn: null,
     fields: [],
     similarKey: `workspace|${t.type}|${t.path}`,
+    ...(t.type === 'twin' ? { twinPath: t.twinPath ?? null } : {}),
   };
 }
 
@@ -125,7 +126,16 @@ export function withMergeProposal(t: TextConflict): TextConflict & { mergeClean?
 export function textDetail(conflict: TextConflict, labels: NodeLabels = idLabels): ConflictDetail {
   const t = withMergeProposal(conflict);
   const suggestions: Suggestion[] = [];
-  if (t.status !== 'resolved') {
+  if (t.status !== 'resolved' && t.type === 'twin') {
+    // one name stays (the remote's), so the choice is which text it holds
+    const name = JSON.stringify(t.twinPath ?? '');
+    if (t.twinPath) suggestions.push({ choice: 'local', data: t.local, confidence: 0.5, tradeoff: `Keeps this node's text, saved as ${name}; the other node's text there is replaced.` });
+    suggestions.push(
+      t.remote === null
+        ? { choice: 'remote', data: null, confidence: 0.5, tradeoff: `The other node has no file ${t.twinPath ? `at ${name}` : 'there'}: this node's file goes (its text stays on record here).` }
+        : { choice: 'remote', data: t.remote, confidence: 0.5, tradeoff: `Keeps the other node's ${name} as it is; this node's file goes (its text stays on record here).` },
+    );
+  } else if (t.status !== 'resolved') {
     suggestions.push(
       t.local === null
         ? { choice: 'local', data: null, confidence: 0.5, tradeoff: "Deletes the file as this node did; the other node's edits are discarded." }

@@ -8,7 +8,8 @@ import { textDetail, textSummary } from '../conflicts/views';
 
 /**
  * Workspace text conflicts as the conflicts.* handlers see them: ids `w:<id>`, kind 'text', types
- * 'modify-modify' | 'modify-delete' | 'binary', table 'workspace', recordId = the item path.
+ * 'modify-modify' | 'modify-delete' | 'binary' | 'twin', table 'workspace', recordId = the item path (for a twin, this
+ * node's name; `twinPath` the remote's).
  * base/local/remote are the texts (null: absent on that side, or binary); `resolved` the chosen text.
  */
 export async function listTextConflicts(
@@ -68,6 +69,7 @@ export function toTextConflict(r: ConflictRow): TextConflict {
     local: r.local_content,
     remote: r.remote_content,
     resolved: r.resolved_deleted ? null : r.resolved_content,
+    ...(r.kind === 'twin' ? { twinPath: r.twin_path } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { openPGlite } from '../../lib/pglite';
+import { portableKey } from '../../shared/domain/workspace';
 
 /**
  * The workspace tables in PGlite. Every statement is parameterized; bulk writes go through one
@@ -9,7 +10,7 @@ import { openPGlite } from '../../lib/pglite';
  */
 export type Db = PGlite | Transaction;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS workspace_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -62,14 +63,45 @@ CREATE TABLE IF NOT EXISTS workspace_sync_log (
 CREATE INDEX IF NOT EXISTS idx_workspace_sync_log_created ON workspace_sync_log(created_at);
 `;
 
+/**
+ * Version 2: an item's `path_key` (portableKey of its path, shared/domain/workspace.ts: the name Windows and
+ * macOS check it out as), compared bytewise, so a twin is found by an index range instead of a scan; filled for
+ * existing rows when the store opens. Twin conflicts: kind 'twin', and `twin_path`, the remote's path the local
+ * one collides with.
+ */
+const schemaV2 = `
+ALTER TABLE workspace_items ADD COLUMN IF NOT EXISTS path_key text COLLATE "C";
+CREATE INDEX IF NOT EXISTS idx_workspace_items_path_key ON workspace_items(path_key);
+ALTER TABLE workspace_conflicts ADD COLUMN IF NOT EXISTS twin_path text;
+ALTER TABLE workspace_conflicts DROP CONSTRAINT IF EXISTS workspace_conflicts_kind_check;
+ALTER TABLE workspace_conflicts ADD CONSTRAINT workspace_conflicts_kind_check CHECK (kind IN ('modify-modify', 'modify-delete', 'binary', 'twin'));
+`;
+
 export async function openStore(dir: string): Promise<PGlite> {
   const db = await openPGlite(dir); // from the build's template when new: no initdb
   await db.exec(schema);
+  const meta = await db.query<{ value: string }>(`SELECT value FROM workspace_meta WHERE key = 'schema_version'`);
+  const version = Number(meta.rows[0]?.value ?? 0);
+  if (version < 2) {
+    await db.exec(schemaV2);
+    await fillPathKeys(db);
+  }
   await db.query(
-    `INSERT INTO workspace_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`,
+    `INSERT INTO workspace_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     [String(SCHEMA_VERSION)],
   );
   return db;
+}
+
+async function fillPathKeys(db: PGlite): Promise<void> {
+  for (;;) {
+    const rows = await db.query<{ path: string }>(`SELECT path FROM workspace_items WHERE path_key IS NULL LIMIT ${BATCH}`);
+    if (rows.rows.length === 0) return;
+    await db.query(
+      `UPDATE workspace_items i SET path_key = x.path_key FROM jsonb_to_recordset($1::jsonb) AS x(path text, path_key text) WHERE i.path = x.path`,
+      [JSON.stringify(rows.rows.map((r) => ({ path: r.path, path_key: portableKey(r.path) })))],
+    );
+  }
 }
 
 export interface ItemRow {
@@ -94,7 +126,13 @@ export interface ItemRow {
 export interface ConflictRow {
   id: string;
   item_path: string;
-  kind: 'modify-modify' | 'modify-delete' | 'binary';
+  kind: 'modify-modify' | 'modify-delete' | 'binary' | 'twin';
+  /**
+   * A twin conflict (the local path and a remote one differ only in letter case or Unicode normalization): the
+   * remote's path the kept text is saved under, the local path going; null when the remote holds a folder there
+   * (or a file where a folder would be), so only the remote's side can be kept.
+   */
+  twin_path: string | null;
   base_oid: string | null;
   local_oid: string | null;
   remote_oid: string | null;
@@ -140,17 +178,17 @@ const BATCH = 1000;
 
 /**
  * Inserts or updates items by path in batches. An existing item keeps its id; its version goes up only when
- * its content changed.
+ * its content changed. Every row gets its path's portableKey.
  */
 export async function upsertItems(db: Db, rows: ItemUpsert[]): Promise<void> {
   for (let i = 0; i < rows.length; i += BATCH) {
-    const batch = rows.slice(i, i + BATCH);
+    const batch = rows.slice(i, i + BATCH).map((r) => ({ ...r, path_key: portableKey(r.path) }));
     await db.query(
       `INSERT INTO workspace_items
-         (id, path, type, content, is_binary, size, content_oid, committed_oid, modified_by, sync_status, file_mtime_ms, file_size)
-       SELECT id, path, type, content, is_binary, size, content_oid, committed_oid, modified_by, sync_status, file_mtime_ms, file_size
+         (id, path, path_key, type, content, is_binary, size, content_oid, committed_oid, modified_by, sync_status, file_mtime_ms, file_size)
+       SELECT id, path, path_key, type, content, is_binary, size, content_oid, committed_oid, modified_by, sync_status, file_mtime_ms, file_size
        FROM jsonb_to_recordset($1::jsonb) AS x(
-         id text, path text, type text, content text, is_binary boolean, size integer, content_oid text,
+         id text, path text, path_key text, type text, content text, is_binary boolean, size integer, content_oid text,
          committed_oid text, modified_by text, sync_status text, file_mtime_ms double precision, file_size bigint)
        ON CONFLICT (path) DO UPDATE SET
          type = excluded.type,

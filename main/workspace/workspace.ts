@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { OutpostError, notFound } from '../../shared/errors';
 import type { Page } from '../../shared/domain/records';
+import { createTwinFinder, findPathTwin, pathTwinMessage, portableKey, showPath, type PathTwin } from '../../shared/domain/workspace';
 import type {
   WorkspaceCommit,
   WorkspaceCommitResult,
@@ -25,7 +26,7 @@ import { blobOidOf, itemTypeOf, listFiles, readWorkspaceFile, writeItemFile } fr
 import { inProcessGitRunner, type GitRunner } from './git-runner';
 import { WorkspaceDbLock } from './lock';
 import { resolveWorkspaceFile } from './safe-path';
-import { deleteItemsByPath, logSync, openStore, upsertItems, type ConflictRow, type ItemRow, type ItemUpsert } from './store';
+import { deleteItemsByPath, logSync, openStore, upsertItems, type ConflictRow, type Db, type ItemRow, type ItemUpsert } from './store';
 
 export interface WorkspaceOptions {
   dataDir: string;
@@ -70,6 +71,10 @@ export class Workspace {
   private unsyncedCount: number | null = null;
   private unsyncedTimer: NodeJS.Timeout | null = null;
   private readonly unsyncedListeners = new Set<() => void>();
+  /** files the last scan left out because they are twins of an item, or of each other: path → why */
+  private keptOut = new Map<string, string>();
+  /** entries of the remote's tree the last checkout did not write, twins of another of its names: entry → why */
+  private remoteTwins = new Map<string, string>();
 
   private constructor(
     private readonly options: WorkspaceOptions,
@@ -282,11 +287,17 @@ export class Workspace {
         `SELECT id, path, content_oid, committed_oid, deleted, file_mtime_ms, file_size, conflict_id, sync_status FROM workspace_items`,
       );
       const byPath = new Map(known.rows.map((r) => [r.path, r]));
+      const keptOut = keepOutTwins(
+        files.map((f) => f.path),
+        (path) => byPath.get(path)?.deleted === false,
+      );
+      await this.noteKeptOut(keptOut);
       const upserts: ItemUpsert[] = [];
       const facts: { path: string; file_mtime_ms: number; file_size: number }[] = [];
       const seen = new Set<string>();
       for (const file of files) {
         seen.add(file.path);
+        if (keptOut.has(file.path)) continue;
         const row = byPath.get(file.path);
         if (row && !row.deleted && row.file_mtime_ms === file.mtimeMs && Number(row.file_size) === file.size) continue;
         const content = await readWorkspaceFile(this.root, file.path);
@@ -329,6 +340,23 @@ export class Workspace {
     return changed;
   }
 
+  /** Says once (log and sync log) what a scan newly left out; the status shows all of it while it lasts. */
+  private async noteKeptOut(keptOut: Map<string, string>): Promise<void> {
+    for (const [path, message] of keptOut) {
+      if (this.keptOut.has(path)) continue;
+      this.options.log.warn('workspace: a twin file is not taken in', { path, message });
+      await logSync(this.db, { operation: 'scan', status: 'error', path, error: message });
+    }
+    this.keptOut = keptOut;
+  }
+
+  /** What keeps part of the workspace out of sync until a person acts: twins left out, and the last error. */
+  private statusError(): string | null {
+    const notes = [...this.keptOut.values(), ...this.remoteTwins.values()];
+    const twins = notes.length === 0 ? null : notes.slice(0, 3).join(' ') + (notes.length > 3 ? ` (and ${notes.length - 3} more twins left out)` : '');
+    return [this.lastError, twins].filter((x): x is string => x !== null).join(' ') || null;
+  }
+
   // ---- Git ---------------------------------------------------------------------------------------------
 
   /** Commits every changed item (never items waiting on a conflict); null when nothing changed. */
@@ -356,7 +384,7 @@ export class Workspace {
       conflicts: counts.rows[0]?.conflicts ?? 0,
       lastCommitAt: this.lastCommitAt,
       lastSyncAt: this.lastSyncAt,
-      lastError: this.lastError,
+      lastError: this.statusError(),
       busy: this.busy,
     };
   }
@@ -434,6 +462,12 @@ export class Workspace {
         // a save made while in conflict is the local side's text even where the conflict began as a deletion
         result = row.kind !== 'binary' && text !== null ? { text } : oid === null ? { deleted: true } : { oid };
       }
+      if (row.kind === 'twin' && row.twin_path === null && !('deleted' in result)) {
+        throw new OutpostError(
+          'invalid_input',
+          `The remote holds a folder where ${showPath(row.item_path)} is a file (or a file where it is a folder): only the remote's side can be kept. This node's text stays on record in w:${id}; save it under another name.`,
+        );
+      }
       const resolvedOid = 'text' in result ? blobOidOf(Buffer.from(result.text, 'utf8')) : 'oid' in result ? result.oid : null;
       await this.applyResolutionLocally(row, result);
       await this.db.query(
@@ -444,7 +478,8 @@ export class Workspace {
       await logSync(this.db, { operation: 'resolve', status: 'success', path: row.item_path, detail: strategy });
       return row.item_path;
     });
-    this.emitChanged([path]);
+    const twinPath = (await this.conflictRow(id))?.twin_path;
+    this.emitChanged(twinPath ? [path, twinPath] : [path]);
     await this.emitConflicts();
     let sync: WorkspaceSyncResult | null = null;
     let syncError: string | null = null;
@@ -472,6 +507,7 @@ export class Workspace {
   }
 
   private async applyResolutionLocally(row: ConflictRow, result: { text: string } | { oid: string } | { deleted: true }): Promise<void> {
+    if (row.kind === 'twin') return this.applyTwinResolutionLocally(row, result);
     const item = await this.itemRow(row.item_path);
     if ('deleted' in result) {
       rmSync(resolveWorkspaceFile(this.root, row.item_path), { force: true });
@@ -506,6 +542,40 @@ export class Workspace {
       },
     ]);
     await this.db.query(`UPDATE workspace_items SET conflict_id = $2 WHERE path = $1`, [row.item_path, row.id]);
+  }
+
+  /**
+   * A twin conflict resolved: this node's name goes (its file removed, its item a deletion) and the kept text is
+   * written under the remote's name; both items stay held by the conflict until the merge commit holds them. A
+   * binary side is in Git already: the merge's checkout writes it.
+   */
+  private async applyTwinResolutionLocally(row: ConflictRow, result: { text: string } | { oid: string } | { deleted: true }): Promise<void> {
+    rmSync(resolveWorkspaceFile(this.root, row.item_path), { force: true });
+    await this.db.query(
+      `UPDATE workspace_items SET deleted = true, sync_status = 'pending', version = version + 1, modified_at = now(), file_mtime_ms = NULL, file_size = NULL
+       WHERE path = $1`,
+      [row.item_path],
+    );
+    if (!('text' in result) || row.twin_path === null) return;
+    const existing = await this.itemRow(row.twin_path);
+    const facts = writeItemFile(this.root, row.twin_path, result.text);
+    await upsertItems(this.db, [
+      {
+        id: existing?.id ?? randomUUID(),
+        path: row.twin_path,
+        type: itemTypeOf(row.twin_path),
+        content: result.text,
+        is_binary: false,
+        size: Buffer.byteLength(result.text),
+        content_oid: blobOidOf(Buffer.from(result.text, 'utf8')),
+        committed_oid: existing?.committed_oid ?? null,
+        modified_by: this.options.identity.nodeName,
+        sync_status: 'pending',
+        file_mtime_ms: facts.mtimeMs,
+        file_size: facts.size,
+      },
+    ]);
+    await this.db.query(`UPDATE workspace_items SET conflict_id = $2, sync_status = 'conflict' WHERE path = $1`, [row.twin_path, row.id]);
   }
 
   private async commitNow(message?: string): Promise<WorkspaceCommitResult> {
@@ -649,18 +719,31 @@ export class Workspace {
           [res.mergeCommit, res.conflicts.map((c) => c.path)],
         );
         for (const c of merged.rows) {
+          // a twin's resolution removed this node's name and kept the text under the remote's
+          if (c.kind === 'twin') await tx.query(`DELETE FROM workspace_items WHERE path = $1 AND deleted`, [c.item_path]);
+          const kept = c.kind === 'twin' ? c.twin_path : c.item_path;
+          if (kept === null) continue;
           await tx.query(
             `UPDATE workspace_items SET conflict_id = NULL, committed_oid = $2,
                sync_status = CASE WHEN content_oid = $2 THEN 'synced' ELSE 'pending' END WHERE path = $1`,
-            [c.item_path, c.resolved_oid],
+            [kept, c.resolved_oid],
           );
-          if (c.resolved_deleted) await tx.query(`DELETE FROM workspace_items WHERE path = $1 AND deleted`, [c.item_path]);
+          if (c.resolved_deleted) await tx.query(`DELETE FROM workspace_items WHERE path = $1 AND deleted`, [kept]);
         }
         await logSync(tx, { operation: 'merge', status: 'success', commit: res.mergeCommit, detail: `${res.changed.length} paths from the remote` });
       }
       for (const conflict of res.conflicts) await this.recordConflict(tx, conflict, res);
       if (res.outcome !== 'conflicts') {
         await tx.query(`UPDATE workspace_items SET sync_status = 'synced' WHERE sync_status = 'committed'`);
+      }
+      if (res.outcome === 'fast-forward' || res.outcome === 'merged') {
+        const twins = new Map(res.twins.map((t) => [t.entry, t.message]));
+        for (const [entry, message] of twins) {
+          if (this.remoteTwins.has(entry)) continue;
+          this.options.log.warn('workspace: a twin in the remote tree is not written', { entry, message });
+          await logSync(tx, { operation: 'checkout', status: 'error', path: entry, commit: res.remoteHead, error: message });
+        }
+        this.remoteTwins = twins;
       }
       await logSync(tx, { operation: 'sync', status: res.outcome === 'conflicts' ? 'conflicts' : 'success', commit: res.head, detail: `${res.outcome}; ${res.attempts} attempt(s)` });
       const n = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM workspace_conflicts WHERE status = 'pending'`);
@@ -692,13 +775,13 @@ export class Workspace {
     const carried = open.rows.find((r) => r.status === 'resolved' && r.resolved_content !== null);
     const localText = mine ?? carried?.resolved_content ?? c.local;
     await tx.query(
-      `INSERT INTO workspace_conflicts (id, item_path, kind, base_oid, local_oid, remote_oid, base_content, local_content, remote_content, local_commit, remote_commit)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [id, c.path, c.kind, c.baseOid, c.localOid, c.remoteOid, c.base, localText, c.remote, res.head, res.remoteHead],
+      `INSERT INTO workspace_conflicts (id, item_path, kind, base_oid, local_oid, remote_oid, base_content, local_content, remote_content, local_commit, remote_commit, twin_path)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [id, c.path, c.kind, c.baseOid, c.localOid, c.remoteOid, c.base, localText, c.remote, res.head, res.remoteHead, c.twinPath ?? null],
     );
     await tx.query(`UPDATE workspace_items SET conflict_id = $2, sync_status = 'conflict' WHERE path = $1`, [c.path, id]);
-    await logSync(tx, { operation: 'conflict', status: 'pending', path: c.path, commit: res.remoteHead, detail: c.kind });
-    this.options.log.warn('workspace: conflict', { path: c.path, kind: c.kind });
+    await logSync(tx, { operation: 'conflict', status: 'pending', path: c.path, commit: res.remoteHead, detail: c.twinPath ? `${c.kind} of ${c.twinPath}` : c.kind });
+    this.options.log.warn('workspace: conflict', { path: c.path, kind: c.kind, ...(c.twinPath ? { twinPath: c.twinPath } : {}) });
   }
 
   private async pendingResolutions(): Promise<GitResolution[]> {
@@ -708,6 +791,7 @@ export class Workspace {
       localOid: r.local_oid,
       remoteOid: r.remote_oid,
       result: r.resolved_deleted ? { deleted: true as const } : r.resolved_content !== null ? { text: r.resolved_content } : { oid: r.resolved_oid! },
+      ...(r.kind === 'twin' ? { twinPath: r.twin_path } : {}),
     }));
   }
 
@@ -738,16 +822,14 @@ export class Workspace {
     return { name, email: s.workspace.authorEmail };
   }
 
-  /** Two paths equal under case folding or Unicode normalization are one file on Windows and macOS: refused. */
+  /**
+   * Twins are one file (or folder) on Windows and macOS: a path with an entry that an item spells otherwise under
+   * one portableKey (shared/domain/workspace.ts) is refused, files and folders alike (`Docs/a.md` against
+   * `docs/b.md`, `readme` against `README/x.md`).
+   */
   private async refuseTwin(path: string): Promise<void> {
-    const res = await this.db.query<{ path: string }>(
-      `SELECT path FROM workspace_items WHERE NOT deleted AND path <> $1 AND lower(normalize(path, NFC)) = lower(normalize($1, NFC)) LIMIT 1`,
-      [path],
-    );
-    const twin = res.rows[0]?.path;
-    if (twin !== undefined) {
-      throw new OutpostError('invalid_input', `The workspace path ${JSON.stringify(path)} differs from the existing ${JSON.stringify(twin)} only by case or Unicode normalization: Windows and macOS would see one file.`);
-    }
+    const twin = await twinOfItem(this.db, path);
+    if (twin) throw new OutpostError('invalid_input', `${pathTwinMessage(twin)}. ${showPath(path)} is not saved: use another name.`);
   }
 
   private async itemRow(path: string): Promise<ItemRow | null> {
@@ -906,4 +988,51 @@ function externalEditUpsert(
     file_mtime_ms: file.mtimeMs,
     file_size: file.size,
   };
+}
+
+/**
+ * The first twin (shared/domain/workspace.ts findPathTwin) of `path` among the live items, or null. For each entry
+ * of the path (its folders, shallowest first, then itself), an index range over path_key (bytewise) finds an item
+ * holding an entry of that key spelled otherwise; the shared rule then names the pair. An entry's key is the key's
+ * prefix (portableKey keeps segments: checked over every code point), so the range is exact; it costs the items
+ * under that key, not the workspace.
+ */
+export async function twinOfItem(db: Db, path: string): Promise<PathTwin | null> {
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const spelled = segments.slice(0, i + 1).join('/');
+    const key = portableKey(spelled);
+    const res = await db.query<{ path: string }>(
+      `SELECT path FROM workspace_items
+       WHERE path_key >= $1 AND path_key < $2 AND (path_key = $1 OR starts_with(path_key, $1 || '/'))
+         AND NOT deleted AND path <> $3 AND NOT starts_with(path, $3 || '/')
+       LIMIT 10`,
+      [key, `${key}0`, spelled], // '0' follows '/': [key, key0) holds key and everything under key/
+    );
+    for (const row of res.rows) {
+      const twin = findPathTwin([row.path, path]);
+      if (twin) return twin;
+    }
+  }
+  return null;
+}
+
+/**
+ * Which files a scan takes in: every file of a live item, then the new files in path order, each unless it is a
+ * twin of one taken before (an item, or a new file earlier in order). A twin is left where it is, untouched and
+ * not an item (so never committed, which the hub would refuse on every push), with the reason.
+ */
+export function keepOutTwins(files: readonly string[], isItem: (path: string) => boolean): Map<string, string> {
+  const add = createTwinFinder();
+  const fresh: string[] = [];
+  for (const path of files) {
+    if (isItem(path)) add(path);
+    else fresh.push(path);
+  }
+  const kept = new Map<string, string>();
+  for (const path of fresh.sort()) {
+    const twin = add(path);
+    if (twin) kept.set(path, `${pathTwinMessage(twin)}. ${showPath(path)} is not taken into the workspace (its file is left as it is): rename or remove one of them.`);
+  }
+  return kept;
 }

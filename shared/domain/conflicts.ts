@@ -8,7 +8,7 @@ export type ConflictStatus = 'pending' | 'resolved' | 'escalated';
 export interface ConflictSummary {
   id: string; // `r:<n>` for record conflicts, `w:<id>` for workspace text conflicts
   kind: ConflictKind;
-  type: RecordConflictType | 'modify-modify' | 'modify-delete' | 'binary';
+  type: RecordConflictType | 'modify-modify' | 'modify-delete' | 'binary' | 'twin';
   table: SyncedTable | 'workspace';
   recordId: string; // record id, or the workspace path
   /** what a person knows it by: the record's name (else its id), or the workspace path */
@@ -35,6 +35,12 @@ export interface ConflictSummary {
   fields: string[];
   /** conflicts with the same key have the same shape (table, type, changed fields): "apply to all similar" */
   similarKey: string;
+  /**
+   * A 'twin' text conflict: the remote's path that this one (recordId) differs from only in letter case or Unicode
+   * normalization. The text kept is saved under it and recordId goes; null: the remote holds a folder there (or a
+   * file where recordId is under a folder), so only its side can be kept.
+   */
+  twinPath?: string | null;
 }
 
 /** How one top-level field differs: which sides changed it against the base, and whether they disagree. */
@@ -69,6 +75,16 @@ export interface ConflictDetail extends ConflictSummary {
   suggestions: Suggestion[];
   /** an automatic resolution that conflicts.undo can take back */
   undoable: boolean;
+}
+
+/** What every surface says about a twin conflict (see ConflictSummary.twinPath); null for other conflicts. */
+export function twinNote(c: Pick<ConflictSummary, 'recordId' | 'twinPath' | 'type'>): string | null {
+  if (c.type !== 'twin') return null;
+  const here = JSON.stringify(c.recordId);
+  if (c.twinPath === null || c.twinPath === undefined) {
+    return `This node's ${here} and a folder or file of the hub's differ only in letter case or Unicode normalization: Windows and macOS check them out as one name. Only the hub's side can be kept; this text stays on record here.`;
+  }
+  return `This node's ${here} and the hub's ${JSON.stringify(c.twinPath)} differ only in letter case or Unicode normalization: Windows and macOS check them out as one name. The text you keep is saved as ${JSON.stringify(c.twinPath)} and ${here} goes.`;
 }
 
 /**

@@ -60,6 +60,11 @@ export async function commitPaths(
   return { oid, committed };
 }
 
+/** A tree with some paths set to blobs (oid) or removed (null), writing only the trees along them. */
+export async function editTree(dir: string, base: string | null, updates: Map<string, string | null>): Promise<string> {
+  return (await updateTree(dir, base, updates, '', [])) ?? (await git.writeTree({ ...repo(dir), tree: [] }));
+}
+
 /** Writes the trees along the changed paths only; records each path whose blob really changed. */
 async function updateTree(
   dir: string,

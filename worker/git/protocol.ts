@@ -24,9 +24,14 @@ export interface GitResolution {
   localOid: string | null;
   remoteOid: string | null;
   result: { text: string } | { oid: string } | { deleted: true };
+  /**
+   * A twin conflict's resolution: `path` (this node's name) goes and the result is written at `twinPath` (the
+   * remote's name; null: the remote holds a folder there, and only a deletion can be the result).
+   */
+  twinPath?: string | null;
 }
 
-export const gitConflictKinds = ['modify-modify', 'modify-delete', 'binary'] as const;
+export const gitConflictKinds = ['modify-modify', 'modify-delete', 'binary', 'twin'] as const;
 export type GitConflictKind = (typeof gitConflictKinds)[number];
 
 /*
@@ -42,6 +47,8 @@ export const gitConflictSchema = z
   .object({
     path: workspacePathSchema,
     kind: z.enum(gitConflictKinds),
+    /** twin: the remote's path that `path` differs from only in letter case or Unicode normalization (see GitResolution) */
+    twinPath: workspacePathSchema.nullable().optional(),
     baseOid: oid.nullable(),
     localOid: oid.nullable(),
     remoteOid: oid.nullable(),
@@ -106,6 +113,8 @@ export const gitSyncResultSchema = z
     changed: z.array(gitChangedPathSchema).max(MAX_PATHS),
     /** working-tree paths not overwritten because they changed locally during the sync (or unsafe to write) */
     skipped: z.array(anyPath).max(MAX_PATHS),
+    /** entries of the remote's tree not written because they are twins of another of its names, with why */
+    twins: z.array(z.object({ entry: anyPath, kept: anyPath, message: z.string().max(4000) }).strict()).max(MAX_PATHS),
     conflicts: z.array(gitConflictSchema).max(MAX_PATHS),
   })
   .strict();

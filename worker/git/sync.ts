@@ -4,6 +4,7 @@ import { pushBranch } from './push';
 import { OutpostError } from '../../shared/errors';
 import { applyChanges } from './checkout';
 import { diffTrees, mergeTrees, type FileChange } from './tree-merge';
+import { findTreeTwins, twinConflicts, withoutSkipped, type TreeTwins } from './twins';
 import { BRANCH, REMOTE, headOid, remoteOid, repo } from './repo';
 import type { GitAuthor, GitRemote, GitResolution, GitSyncResult } from './protocol';
 
@@ -37,6 +38,7 @@ export async function syncWithRemote(
     attempts: 0,
     changed: [],
     skipped: [],
+    twins: [],
     conflicts: [],
   };
 
@@ -94,8 +96,11 @@ async function integrate(
   if (!ours || (await git.isDescendent({ ...r, oid: theirs, ancestor: ours, depth: -1 }))) {
     const ctx = { dir, changes: [] as FileChange[] };
     await diffTrees(ctx, oursTree, theirsTree, '');
+    // every name is the remote's here: a twin is only ever skipped
+    const twins = await findTreeTwins(dir, theirsTree, oursTree, theirsTree);
     await git.writeRef({ ...r, ref: `refs/heads/${BRANCH}`, value: theirs, force: true });
-    await collect(dir, ctx.changes, result);
+    await collect(dir, withoutSkipped(ctx.changes, twins.skipped), result);
+    noteTwins(result, twins);
     if (result.outcome !== 'merged') result.outcome = 'fast-forward';
     return true;
   }
@@ -104,6 +109,10 @@ async function integrate(
   // Unrelated histories (two nodes that each started a workspace) merge against an empty base.
   const baseTree = bases.length > 0 ? await treeOf(dir, String(bases[0])) : null;
   const merged = await mergeTrees(dir, baseTree, oursTree!, theirsTree, resolutions);
+  // before anything is written: a name of this node's and one of the remote's that are one name on Windows and
+  // macOS stop the merge as twin conflicts; two of the remote's names, one is not written
+  const twins = await findTreeTwins(dir, merged.tree, oursTree, theirsTree);
+  for (const pair of twins.conflicts) merged.conflicts.push(...(await twinConflicts(dir, theirsTree, pair)));
   if (merged.conflicts.length > 0) {
     result.outcome = 'conflicts';
     result.conflicts = merged.conflicts;
@@ -123,8 +132,13 @@ async function integrate(
   });
   result.mergeCommit = commit;
   result.outcome = 'merged';
-  await collect(dir, merged.changes, result);
+  await collect(dir, withoutSkipped(merged.changes, twins.skipped), result);
+  noteTwins(result, twins);
   return true;
+}
+
+function noteTwins(result: GitSyncResult, twins: TreeTwins): void {
+  for (const skip of twins.skipped) if (!result.twins.some((t) => t.entry === skip.entry)) result.twins.push(skip);
 }
 
 async function collect(dir: string, changes: FileChange[], result: GitSyncResult): Promise<void> {

@@ -1,6 +1,7 @@
 import git from 'isomorphic-git';
 import { mergeText } from '../../shared/domain/workspace-merge';
 import { decodeText, readBlobBytes, repo } from './repo';
+import { editTree } from './commit';
 import type { GitConflict, GitResolution } from './protocol';
 
 /**
@@ -45,10 +46,51 @@ export async function mergeTrees(
     dir,
     changes: [],
     conflicts: [],
-    resolutions: new Map(resolutions.map((r) => [r.path, r])),
+    resolutions: new Map(resolutions.filter((r) => r.twinPath === undefined).map((r) => [r.path, r])),
   };
-  const tree = await mergeLevel(ctx, baseTree ?? EMPTY_TREE, oursTree, theirsTree, '');
-  return { tree: tree ?? (await git.writeTree({ ...repo(dir), tree: [] })), changes: ctx.changes, conflicts: ctx.conflicts };
+  const { ours, moved } = await applyTwinResolutions(ctx, oursTree, resolutions.filter((r) => r.twinPath !== undefined));
+  const tree = await mergeLevel(ctx, baseTree ?? EMPTY_TREE, ours, theirsTree, '');
+  // what the twin resolutions moved comes first; where the merge changed the new name further, its change says so
+  const changes = [...moved.filter((m) => m.oid === null || !ctx.changes.some((c) => c.path === m.path)), ...ctx.changes];
+  return { tree: tree ?? (await git.writeTree({ ...repo(dir), tree: [] })), changes, conflicts: ctx.conflicts };
+}
+
+/**
+ * A twin conflict's resolution, applied to ours before the merge: this node's name goes and the kept text is at
+ * the remote's name (main wrote that file when the person chose, or the checkout writes it), so the merge meets
+ * the remote's file there with the same text, or with what it changed since, like any other path.
+ */
+async function applyTwinResolutions(ctx: MergeContext, oursTree: string, twins: GitResolution[]): Promise<{ ours: string; moved: FileChange[] }> {
+  let ours = oursTree;
+  const moved: FileChange[] = [];
+  for (const r of twins) {
+    const here = await blobAt(ctx.dir, ours, r.path);
+    if (here?.oid !== r.localOid) continue; // not what the person saw: the twin is found again
+    const oid = 'deleted' in r.result ? null : 'oid' in r.result ? r.result.oid : await git.writeBlob({ ...repo(ctx.dir), blob: new TextEncoder().encode(r.result.text) });
+    if (oid !== null && !r.twinPath) continue;
+    const updates = new Map<string, string | null>([[r.path, null]]);
+    moved.push({ path: r.path, from: here.oid, oid: null, mode: null });
+    if (oid !== null && r.twinPath) {
+      updates.set(r.twinPath, oid);
+      moved.push({ path: r.twinPath, from: null, oid, mode: '100644' });
+      if (!ctx.resolutions.has(r.twinPath)) ctx.resolutions.set(r.twinPath, { path: r.twinPath, localOid: oid, remoteOid: r.remoteOid, result: { oid } });
+    }
+    ours = await editTree(ctx.dir, ours, updates);
+  }
+  return { ours, moved };
+}
+
+/** The blob at a path of a tree, or null. */
+export async function blobAt(dir: string, tree: string | null, path: string): Promise<TreeEntry | null> {
+  let current: string | null = tree;
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length && current !== null; i++) {
+    const entry = (await readEntries(dir, current)).get(segments[i]!);
+    if (!entry) return null;
+    if (i === segments.length - 1) return entry.type === 'blob' ? entry : null;
+    current = entry.type === 'tree' ? entry.oid : null;
+  }
+  return null;
 }
 
 interface MergeContext {
@@ -58,7 +100,7 @@ interface MergeContext {
   resolutions: Map<string, GitResolution>;
 }
 
-async function readEntries(dir: string, tree: string | null): Promise<Map<string, TreeEntry>> {
+export async function readEntries(dir: string, tree: string | null): Promise<Map<string, TreeEntry>> {
   const out = new Map<string, TreeEntry>();
   if (!tree || tree === EMPTY_TREE) return out;
   const { tree: entries } = await git.readTree({ ...repo(dir), oid: tree });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ConflictChoice } from '../../../../shared/api/conflicts';
-import { replacedEditsNote, type ConflictDetail, type ConflictSummary } from '../../../../shared/domain/conflicts';
+import { replacedEditsNote, twinNote, type ConflictDetail, type ConflictSummary } from '../../../../shared/domain/conflicts';
 import type { OutpostError } from '../../../../shared/errors';
 import { outpost } from '../../outpost';
 import { useApi } from '../../hooks';
@@ -134,6 +134,9 @@ function ReviewBody({ detail, pending, onNext, onPrev, onResolved, reload }: Omi
           {replacedEditsNote(detail)}
           {detail.undoable ? ' Undo the resolution below to take your edit back.' : ''}
         </div>
+      )}
+      {twinNote(detail) && (
+        <div className="banner warning" role="note" data-testid="twin-note">{twinNote(detail)}</div>
       )}
       <ErrorBanner error={error} />
       {notice && !error && <div className="banner ok" role="status">{notice}</div>}

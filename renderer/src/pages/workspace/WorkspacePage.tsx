@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { OutpostError } from '../../../../shared/errors';
+import { twinNote } from '../../../../shared/domain/conflicts';
 import type { WorkspaceCommit, WorkspaceItem, WorkspaceItemAtCommit, WorkspaceProgress } from '../../../../shared/domain/workspace';
 import { outpost } from '../../outpost';
 import { formatTime, useAction, useApi, useDebounced, useEventValue } from '../../hooks';
@@ -227,14 +228,15 @@ function ConflictPanel({ id, onResolved }: { id: string; onResolved: () => void 
         <a href={`#/review/${id}`}>Open in the review window</a>
       </div>
       <ErrorBanner error={error} />
+      {twinNote(d) && <p className="banner warning" role="note">{twinNote(d)}</p>}
       {d.type === 'binary' ? (
         <p className="muted">A binary file changed on both sides: keep one of them.</p>
       ) : (
         <ThreeWayMerge base={base} local={local} remote={remote} value={value} onChange={setText} />
       )}
       <div className="buttons">
-        {d.type !== 'binary' && <button type="button" className="primary" disabled={busy} onClick={() => void resolve({ text: value })}>Resolve with this text</button>}
-        <button type="button" disabled={busy} onClick={() => void resolve('local')}>{local === null ? 'Keep it deleted' : 'Keep local'}</button>
+        {d.type !== 'binary' && !(d.type === 'twin' && !d.twinPath) && <button type="button" className="primary" disabled={busy} onClick={() => void resolve({ text: value })}>Resolve with this text</button>}
+        {!(d.type === 'twin' && !d.twinPath) && <button type="button" disabled={busy} onClick={() => void resolve('local')}>{local === null ? 'Keep it deleted' : 'Keep local'}</button>}
         <button type="button" disabled={busy} onClick={() => void resolve('remote')}>{remote === null ? 'Delete it (remote)' : 'Keep remote'}</button>
       </div>
     </section>
