@@ -40,9 +40,9 @@ export class ConflictService {
       labels?: NodeLabels;
     },
   ) {
-    // Others emit the count too (the sync host after a pull counts record conflicts only; the workspace, text
-    // ones): remember what was sent last, and when it came from elsewhere and text conflicts exist, re-count
-    // both kinds shortly after so the badge ends on the one combined number.
+    // The workspace still emits a count of its own (text conflicts only): remember what was sent last, and when
+    // it came from elsewhere and text conflicts exist, re-count both kinds shortly after so the badge ends on the
+    // one combined number.
     deps.events.subscribe((event, payload) => {
       if (event !== 'conflicts.changed') return;
       this.lastPending = (payload as { pending: number }).pending;

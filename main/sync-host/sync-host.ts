@@ -463,12 +463,8 @@ export class SyncHost {
     this.waiters.clear();
   }
 
+  /** The conflict service owns the conflicts.changed count (it hears of new conflict rows from the store). */
   private conflictsRecorded(ids: number[]): void {
-    try {
-      this.ctx.events.emit('conflicts.changed', { pending: this.stats(0).conflictsByStatus.pending });
-    } catch (error) {
-      this.ctx.log.warn('could not count pending conflicts', { error });
-    }
     if (!ids.length) return;
     // after the store call that recorded them has answered the worker: a resolver's writes are local writes
     setImmediate(() => {

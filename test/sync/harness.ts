@@ -6,6 +6,7 @@ import { createLogger } from '../../lib/log';
 import { FileSecretStore } from '../../main/secrets';
 import type { NodeContext } from '../../main/services';
 import { SettingsStore } from '../../main/settings-store';
+import { ConflictService } from '../../main/conflicts/service';
 import { recordsChangedEvent } from '../../main/store/change-event';
 import { EdgeStore } from '../../main/store/index';
 import { SyncHost, type SyncHostOptions } from '../../main/sync-host/sync-host';
@@ -56,6 +57,7 @@ export async function startTestNode(options: {
     secrets,
     log,
   };
+  let conflicts: ConflictService | undefined;
   const store = new EdgeStore({
     path: join(dataDir, 'edge.db'),
     nodeId: options.nodeId,
@@ -64,9 +66,12 @@ export async function startTestNode(options: {
     onChange: (tables, ids, origin) => {
       const changed = recordsChangedEvent(tables, ids, origin);
       if (changed) events.emit('agents.changed', changed);
+      // the conflict service owns the conflicts.changed count, as in main/node.ts
+      if (tables.includes('conflict_resolution')) void conflicts?.refreshPending();
     },
     log,
   });
+  conflicts = new ConflictService({ records: store, events, log, personName: () => 'test' });
   const host = new SyncHost({ ctx, store, restartBaseMs: 100, shutdownDeadlineMs: 3000, requestTimeoutMs: 5000, ...options.host });
   await host.start();
   let stopped = false;
