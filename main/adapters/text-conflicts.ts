@@ -29,7 +29,9 @@ export function workspaceTextConflicts(ws: Workspace): TextConflictSource {
         if (!side) throw new OutpostError('invalid_input', 'Neither side deleted this file: resolve it with the text to keep.');
         await ws.resolveConflict(id, { side }, resolution.resolvedBy);
       } else {
-        await ws.resolveConflict(id, { text: resolution.text }, resolution.resolvedBy);
+        // edited or merged text: made from the local side the person (or the service) read, checked under the lock
+        const expected = resolution.expectedLocalHash !== undefined ? { expectedLocalHash: resolution.expectedLocalHash } : {};
+        await ws.resolveConflict(id, { text: resolution.text, ...expected }, resolution.resolvedBy);
       }
       return get(id);
     },

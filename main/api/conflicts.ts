@@ -8,7 +8,7 @@ export function conflictHandlers(
   return {
     'conflicts.list': (input) => service.list(input),
     'conflicts.get': ({ id }) => service.get(id),
-    'conflicts.resolve': ({ id, choice }) => service.resolve(id, choice),
+    'conflicts.resolve': ({ id, choice, expectedLocalHash }) => service.resolve(id, choice, expectedLocalHash === undefined ? {} : { expectedLocalHash }),
     'conflicts.undo': ({ id }) => service.undo(id),
     'conflicts.escalate': ({ id }) => service.escalate(id),
   };

@@ -41,13 +41,21 @@ export interface TextConflict {
   resolved: string | null;
   /** the workspace engine's merge proposal (conflict hunks holding the local side), when it has one */
   merged?: string | null;
+  /** the Git blob id of `local` (null: deleted, or binary): what a resolution built from `local` says it saw */
+  localHash?: string | null;
 }
 
 /** What the conflict service needs from the workspace engine (main/workspace) for text conflicts. */
 export interface TextConflictSource {
   list(query: { status?: ConflictStatus; offset: number; limit: number }): Promise<Page<TextConflict>> | Page<TextConflict>;
   get(id: string): Promise<TextConflict> | TextConflict;
-  /** `text: null` resolves by deleting the file */
-  resolve(id: string, resolution: { text: string | null; strategy: string; resolvedBy: string }): Promise<TextConflict> | TextConflict;
+  /**
+   * `text: null` resolves by deleting the file. `expectedLocalHash`: the text was built from this local side (see
+   * TextConflict.localHash); when the local side is another now, nothing is resolved (a `conflict` error).
+   */
+  resolve(
+    id: string,
+    resolution: { text: string | null; strategy: string; resolvedBy: string; expectedLocalHash?: string | null },
+  ): Promise<TextConflict> | TextConflict;
   escalate?(id: string): Promise<TextConflict> | TextConflict;
 }

@@ -89,8 +89,12 @@ export class ConflictService {
     return textDetail(await this.texts().get(ref.id), this.labels);
   }
 
-  /** A person's choice, written like any local change (it syncs, and every node converges to it). */
-  async resolve(id: string, choice: ConflictChoice): Promise<ConflictDetail> {
+  /**
+   * A person's choice, written like any local change (it syncs, and every node converges to it). For a text
+   * conflict, `expectedLocalHash` is the local side the person saw (ConflictDetail.localHash): edited text or a merge
+   * made from an older local side is refused with a `conflict` error instead of dropping the save that replaced it.
+   */
+  async resolve(id: string, choice: ConflictChoice, options: { expectedLocalHash?: string | null } = {}): Promise<ConflictDetail> {
     const ref = this.ref(id);
     const resolvedBy = this.deps.personName();
     let detail: ConflictDetail;
@@ -117,6 +121,14 @@ export class ConflictService {
     } else {
       const conflict = withMergeProposal(await this.texts().get(ref.id));
       if (conflict.status === 'resolved') throw new OutpostError('conflict', `Conflict ${id} is already resolved.`);
+      const builtFromLocal = choice === 'merge' || (typeof choice === 'object' && choice.text !== undefined);
+      if (builtFromLocal && options.expectedLocalHash !== undefined && conflict.localHash !== undefined && options.expectedLocalHash !== conflict.localHash) {
+        throw new OutpostError('conflict', `This node's side of ${id} changed since it was shown (a save made meanwhile is its local side now): nothing was resolved. Reload the conflict and resolve it again.`, {
+          localHash: conflict.localHash,
+        });
+      }
+      // what the workspace checks under its lock: the side the person saw, else (a merge) the side read here
+      const expected = !builtFromLocal ? undefined : choice === 'merge' ? conflict.localHash : options.expectedLocalHash;
       let text: string | null;
       if (choice === 'local') text = conflict.local;
       else if (choice === 'remote') text = conflict.remote;
@@ -126,7 +138,8 @@ export class ConflictService {
       } else if (choice.text !== undefined) text = choice.text;
       else throw new OutpostError('invalid_input', 'A text conflict is resolved with local, remote, merge or the edited text, not field choices.');
       const how = typeof choice === 'string' ? choice : 'text';
-      detail = textDetail(await this.texts().resolve(ref.id, { text, strategy: `manual:${how}`, resolvedBy }), this.labels);
+      const check = expected !== undefined ? { expectedLocalHash: expected } : {};
+      detail = textDetail(await this.texts().resolve(ref.id, { text, strategy: `manual:${how}`, resolvedBy, ...check }), this.labels);
     }
     this.deps.log.info('conflict resolved by a person', { id, strategy: detail.strategy });
     await this.refreshPending();

@@ -164,5 +164,6 @@ export function textDetail(conflict: TextConflict, labels: NodeLabels = idLabels
     changes: [],
     suggestions,
     undoable: false,
+    ...(t.localHash !== undefined ? { localHash: t.localHash } : {}),
   };
 }

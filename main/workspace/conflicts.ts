@@ -5,6 +5,7 @@ import type { ConflictRow } from './store';
 import type { Workspace } from './workspace';
 import type { TextConflict } from '../conflicts/ports';
 import { textDetail, textSummary } from '../conflicts/views';
+import { blobOidOf } from './files';
 
 /**
  * Workspace text conflicts as the conflicts.* handlers see them: ids `w:<id>`, kind 'text', types
@@ -28,14 +29,17 @@ export async function getTextConflict(ws: Workspace, id: string): Promise<Confli
   return toDetail(row);
 }
 
-/** A resolution: the edited text, or one side whole ('local' | 'remote'; for binary conflicts, the only choice). */
+/**
+ * A resolution: the edited text, or one side whole ('local' | 'remote'; for binary conflicts, the only choice).
+ * Edited text may name the local side it was made from (`expectedLocalHash`, see localHashOf).
+ */
 export async function resolveTextConflict(
   ws: Workspace,
   id: string,
-  resolution: string | 'local' | 'remote' | { text: string },
+  resolution: string | 'local' | 'remote' | { text: string; expectedLocalHash?: string | null },
   resolvedBy?: string,
 ): Promise<ConflictDetail> {
-  const choice: { text: string } | { side: 'local' | 'remote' } =
+  const choice: { text: string; expectedLocalHash?: string | null } | { side: 'local' | 'remote' } =
     typeof resolution === 'object'
       ? resolution
       : resolution === 'local' || resolution === 'remote'
@@ -69,8 +73,14 @@ export function toTextConflict(r: ConflictRow): TextConflict {
     local: r.local_content,
     remote: r.remote_content,
     resolved: r.resolved_deleted ? null : r.resolved_content,
+    localHash: localHashOf(r),
     ...(r.kind === 'twin' ? { twinPath: r.twin_path } : {}),
   };
+}
+
+/** What a resolution built from a conflict's local text says it saw: that text's Git blob id (null: none). */
+export function localHashOf(r: Pick<ConflictRow, 'local_content'>): string | null {
+  return r.local_content === null ? null : blobOidOf(Buffer.from(r.local_content, 'utf8'));
 }
 
 // one mapping to the API's shapes, shared with the conflict service

@@ -27,6 +27,7 @@ import { inProcessGitRunner, type GitRunner } from './git-runner';
 import { WorkspaceDbLock } from './lock';
 import { resolveWorkspaceFile } from './safe-path';
 import { deleteItemsByPath, logSync, openStore, upsertItems, type ConflictRow, type Db, type ItemRow, type ItemUpsert } from './store';
+import { localHashOf } from './conflicts';
 
 export interface WorkspaceOptions {
   dataDir: string;
@@ -442,13 +443,21 @@ export class Workspace {
    */
   async resolveConflict(
     id: string,
-    resolution: { text: string } | { side: 'local' | 'remote' },
+    resolution: { text: string; expectedLocalHash?: string | null } | { side: 'local' | 'remote' },
     by = this.options.identity.nodeName,
   ): Promise<{ row: ConflictRow; sync: WorkspaceSyncResult | null; syncError: string | null }> {
     const path = await this.locked(async () => {
       const row = await this.conflictRow(id);
       if (!row) throw notFound('Conflict', `w:${id}`);
       if (row.status !== 'pending') throw new OutpostError('conflict', `Conflict w:${id} is already ${row.status}.`);
+      if ('text' in resolution && resolution.expectedLocalHash !== undefined && resolution.expectedLocalHash !== localHashOf(row)) {
+        // a save landed since the text was made from this node's side: resolving would drop it
+        throw new OutpostError(
+          'conflict',
+          `This node's side of w:${id} (${row.item_path}) changed since it was read (a save made meanwhile is its local side now): nothing was resolved. Reload the conflict and resolve it again.`,
+          { localHash: localHashOf(row) },
+        );
+      }
       let result: { text: string } | { oid: string } | { deleted: true };
       let strategy: string;
       if ('text' in resolution) {

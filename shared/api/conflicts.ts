@@ -3,6 +3,9 @@ import { method } from './define';
 import { recordIdSchema, syncedTableSchema, type Page } from '../domain/records';
 import type { ConflictDetail, ConflictSummary } from '../domain/conflicts';
 
+/** A text conflict's local side as the Git blob id of its text (ConflictDetail.localHash); null: deleted there. */
+export const localHashSchema = z.string().regex(/^[0-9a-f]{40}$/, 'a local hash is the 40 hexadecimal characters of ConflictDetail.localHash');
+
 export const conflictIdSchema = z.string().regex(/^[rw]:[A-Za-z0-9_-]{1,64}$/, 'a conflict id looks like r:12 or w:abc');
 
 /** One field's choice: a side, the base, or an edited value (checked against the field's JSON type). */
@@ -43,8 +46,15 @@ export type ConflictListQuery = z.infer<typeof conflictListQuerySchema>;
 export const conflictMethods = {
   'conflicts.list': method(conflictListQuerySchema).returns<Page<ConflictSummary>>(),
   'conflicts.get': method(z.object({ id: conflictIdSchema }).strict()).returns<ConflictDetail>(),
-  /** Writes the chosen result like any local change (its clock descends from both sides), so it syncs. */
-  'conflicts.resolve': method(z.object({ id: conflictIdSchema, choice: conflictChoiceSchema }).strict()).returns<ConflictDetail>(),
+  /**
+   * Writes the chosen result like any local change (its clock descends from both sides), so it syncs. A text
+   * conflict's edited text or merge may say which local text it was made from (`expectedLocalHash`: the detail's
+   * `localHash`); when this node's side changed since (a save landed), nothing is resolved and the answer is a
+   * `conflict` error: reload the conflict and resolve again.
+   */
+  'conflicts.resolve': method(
+    z.object({ id: conflictIdSchema, choice: conflictChoiceSchema, expectedLocalHash: localHashSchema.nullable().optional() }).strict(),
+  ).returns<ConflictDetail>(),
   /** Takes back an automatic resolution: the data it replaced is written again and the conflict is pending. */
   'conflicts.undo': method(z.object({ id: conflictIdSchema }).strict()).returns<ConflictDetail>(),
   /** Marks a pending conflict for someone else's attention; it stays unresolved. */

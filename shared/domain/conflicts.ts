@@ -75,6 +75,12 @@ export interface ConflictDetail extends ConflictSummary {
   suggestions: Suggestion[];
   /** an automatic resolution that conflicts.undo can take back */
   undoable: boolean;
+  /**
+   * Text conflicts: this node's side as shown (the Git blob id of `local`; null when it is a deletion or binary).
+   * Pass it back as conflicts.resolve's `expectedLocalHash` with edited text or a merge, so a save made since is
+   * not dropped by a resolution built from the older text.
+   */
+  localHash?: string | null;
 }
 
 /** What every surface says about a twin conflict (see ConflictSummary.twinPath); null for other conflicts. */

@@ -10,6 +10,11 @@ import { openWorkspace, startGitHost, tempDir } from './helpers';
 import { getTextConflict, listTextConflicts, resolveTextConflict } from '../../main/workspace/index';
 import { workspaceTextConflicts } from '../../main/adapters/text-conflicts';
 import type { Workspace } from '../../main/workspace/index';
+import { ConflictService } from '../../main/conflicts/service';
+import { EventBus } from '../../main/events';
+import { createLogger } from '../../lib/log';
+import type { OutpostError } from '../../shared/errors';
+import { conflictMethods } from '../../shared/api/conflicts';
 
 const TOKEN = 'node-token-for-tests';
 const BOARD = 'shared/board.md';
@@ -136,6 +141,83 @@ test('keeping this node\'s side through the conflict service keeps a save that l
     assert.equal((await getTextConflict(a.ws, id)).resolved, text('a at 2'));
     assert.equal((await b.ws.sync()).outcome, 'fast-forward');
     assert.equal((await b.ws.get(BOARD)).content, text('a at 2'));
+  } finally {
+    await closeAll([a, b], host, t);
+  }
+});
+
+/** The conflict service over A's workspace, as main/node.ts composes it (records: none here). */
+function serviceOver(ws: Workspace, texts = workspaceTextConflicts(ws)): ConflictService {
+  const noRecords = {
+    listConflicts: () => ({ items: [], total: 0, offset: 0, limit: 1 }),
+    getConflict: () => assert.fail('no record conflicts here'),
+    resolveConflict: () => assert.fail('no record conflicts here'),
+    undoResolution: () => assert.fail('no record conflicts here'),
+  };
+  return new ConflictService({ records: noRecords, texts, events: new EventBus(), log: createLogger({ quiet: true }), personName: () => 'person' });
+}
+
+test('edited text made from the local side a person saw is refused once a save replaced that side; the save is kept', async () => {
+  const t = tempDir('ws-stale-edit');
+  const { a, b, host, id } = await inConflict(t);
+  try {
+    const service = serviceOver(a.ws);
+    const shown = await service.get(id); // what the review window shows
+    assert.equal(shown.local, text('a at 1'));
+    assert.match(String(shown.localHash), /^[0-9a-f]{40}$/);
+    await a.ws.save({ path: BOARD, content: text('a at 2') }); // lands while the person edits
+
+    const edited = `${text('a at 1')}${text('b at 1')}`;
+    await assert.rejects(service.resolve(id, { text: edited }, { expectedLocalHash: shown.localHash! }), (e: unknown) => {
+      assert.equal((e as OutpostError).code, 'conflict');
+      assert.match((e as Error).message, /changed since it was (read|shown).*Reload the conflict/);
+      return true;
+    });
+    // nothing was resolved: the save is the item and the conflict's local side, and still to be chosen
+    assert.equal((await a.ws.get(BOARD)).content, text('a at 2'));
+    const reloaded = await service.get(id);
+    assert.equal(reloaded.status, 'pending');
+    assert.equal(reloaded.local, text('a at 2'));
+    assert.notEqual(reloaded.localHash, shown.localHash);
+
+    // the contract takes the field as optional, and only a hash (or null)
+    const input = conflictMethods['conflicts.resolve'].input;
+    assert.equal(input.safeParse({ id, choice: { text: 'x' }, expectedLocalHash: reloaded.localHash }).success, true);
+    assert.equal(input.safeParse({ id, choice: 'merge', expectedLocalHash: null }).success, true);
+    assert.equal(input.safeParse({ id, choice: 'local' }).success, true);
+    assert.equal(input.safeParse({ id, choice: { text: 'x' }, expectedLocalHash: 'HEAD' }).success, false);
+
+    // resolved against the side as it stands now, it goes through
+    await service.resolve(id, { text: `${text('a at 2')}${text('b at 1')}` }, { expectedLocalHash: reloaded.localHash! });
+    assert.equal((await b.ws.sync()).outcome, 'fast-forward');
+    assert.equal((await b.ws.get(BOARD)).content, `${text('a at 2')}${text('b at 1')}`);
+  } finally {
+    await closeAll([a, b], host, t);
+  }
+});
+
+test('a merge built from the local text the service read is refused when a save lands before the resolution', async () => {
+  const t = tempDir('ws-stale-merge');
+  const { a, b, host, id } = await inConflict(t);
+  try {
+    // the save lands right after the service reads the conflict (the window between its read and its resolve)
+    const texts = workspaceTextConflicts(a.ws);
+    let landed = false;
+    const racing: typeof texts = {
+      ...texts,
+      async get(conflictId) {
+        const read = await texts.get(conflictId);
+        if (!landed) {
+          landed = true;
+          await a.ws.save({ path: BOARD, content: text('a at 2') });
+        }
+        return read;
+      },
+    };
+    await assert.rejects(serviceOver(a.ws, racing).resolve(id, 'merge'), (e: unknown) => (e as OutpostError).code === 'conflict');
+    assert.equal((await a.ws.get(BOARD)).content, text('a at 2'));
+    assert.equal((await getTextConflict(a.ws, id)).status, 'pending');
+    assert.equal((await getTextConflict(a.ws, id)).local, text('a at 2'));
   } finally {
     await closeAll([a, b], host, t);
   }

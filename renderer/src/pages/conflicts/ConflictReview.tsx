@@ -60,6 +60,8 @@ function ReviewBody({ detail, pending, onNext, onPrev, onResolved, reload }: Omi
       after();
     } catch (err) {
       setError(err as OutpostError);
+      // a text conflict whose local side changed since it was shown (a save landed): show the new side
+      if ((err as OutpostError).code === 'conflict' && !isRecord) reload();
     } finally {
       setBusy(false);
     }
@@ -71,7 +73,10 @@ function ReviewBody({ detail, pending, onNext, onPrev, onResolved, reload }: Omi
     if (picked.length === 0) return 'merge';
     return { fields: Object.fromEntries(picked.map(([f, s]) => [f, s.pick === 'edit' ? { value: JSON.parse(s.edited) as never } : s.pick])) };
   };
-  const resolve = (choice: ConflictChoice = currentChoice()) => run('Resolved.', () => outpost.conflicts.resolve({ id: detail.id, choice }));
+  // edited text and a merge are made from the local side shown: the node refuses them if it changed since
+  const seen = !isRecord && detail.localHash !== undefined ? { expectedLocalHash: detail.localHash } : {};
+  const resolve = (choice: ConflictChoice = currentChoice()) =>
+    run('Resolved.', () => outpost.conflicts.resolve({ id: detail.id, choice, ...(choice === 'merge' || typeof choice === 'object' ? seen : {}) }));
   const escalate = () => run('Escalated.', () => outpost.conflicts.escalate({ id: detail.id }));
   const undo = () => run('Automatic resolution undone: the conflict is pending again.', () => outpost.conflicts.undo({ id: detail.id }), reload);
   const applySimilar = async () => {

@@ -213,10 +213,13 @@ function ConflictPanel({ id, onResolved }: { id: string; onResolved: () => void 
     setBusy(true);
     setError(undefined);
     try {
-      await outpost.conflicts.resolve({ id, choice });
+      // edited text is made from the local side shown: refused (and reloaded) if a save changed it since
+      const seen = typeof choice === 'object' && d.localHash !== undefined ? { expectedLocalHash: d.localHash } : {};
+      await outpost.conflicts.resolve({ id, choice, ...seen });
       onResolved();
     } catch (e) {
       setError(e as OutpostError);
+      if ((e as OutpostError).code === 'conflict') detail.reload();
     } finally {
       setBusy(false);
     }
