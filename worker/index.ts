@@ -1,6 +1,7 @@
 import { toErrorShape, fromErrorShape } from '../shared/errors';
 import { channelHandler } from './channels';
 import { connectToParent } from './parent-port';
+import { PendingReplies } from '../shared/protocol/pending-replies';
 import { mainToWorkerSchema, parseMessage, storeResultSchemas, type StoreCall, type StoreResults, type WorkerToMain } from '../shared/protocol/worker';
 import { SyncScheduler } from './scheduler';
 import './git/channel'; // the Git engine registers its channel (main: syncHost.channel('git'))
@@ -15,16 +16,11 @@ const port = connectToParent();
 const send = (message: WorkerToMain) => port.post(message);
 const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => send({ type: 'log', level, msg, fields });
 
-let nextRequestId = 1;
-const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; op: StoreCall['op'] }>();
+const pending = new PendingReplies<unknown, StoreCall['op']>();
 
 /** One store call in main; its answer is validated before the worker uses it. */
 function call<K extends StoreCall['op']>(storeCall: Extract<StoreCall, { op: K }>): Promise<StoreResults[K]> {
-  const requestId = nextRequestId++;
-  return new Promise((resolve, reject) => {
-    pending.set(requestId, { resolve: resolve as (v: unknown) => void, reject, op: storeCall.op });
-    send({ type: 'request', requestId, call: storeCall });
-  });
+  return pending.request(storeCall.op, (requestId) => send({ type: 'request', requestId, call: storeCall })) as Promise<StoreResults[K]>;
 }
 
 let scheduler: SyncScheduler | null = null;
@@ -62,16 +58,15 @@ port.onMessage((raw) => {
       return;
     }
     case 'reply': {
-      const waiter = pending.get(message.requestId);
+      const waiter = pending.take(message.requestId);
       if (!waiter) return;
-      pending.delete(message.requestId);
       if (!message.ok) {
         waiter.reject(fromErrorShape(message.error));
         return;
       }
-      const result = storeResultSchemas[waiter.op].safeParse(message.value);
+      const result = storeResultSchemas[waiter.meta].safeParse(message.value);
       if (result.success) waiter.resolve(result.data);
-      else waiter.reject(new Error(`main answered ${waiter.op} with a malformed result`));
+      else waiter.reject(new Error(`main answered ${waiter.meta} with a malformed result`));
       return;
     }
     case 'shutdown':

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OutpostError } from '../../shared/errors';
-import { nodeIdSchema } from '../../shared/sync/wire';
+import { nodeIdFromToken, nodeIdSchema } from '../../shared/sync/wire';
 
 const healthSchema = z.object({ ok: z.literal(true), version: z.string().max(100) }).loose();
 const whoamiSchema = z.object({ nodeId: nodeIdSchema, name: z.string().max(200) }).loose();
@@ -9,6 +9,21 @@ export interface HubIdentity {
   nodeId: string;
   name: string;
   version: string;
+}
+
+/** A token whose node id is another node's is refused before anything is asked or saved. */
+export function refuseOtherNodesToken(token: string, nodeId: string): void {
+  const tokenNode = nodeIdFromToken(token);
+  if (tokenNode && tokenNode !== nodeId) {
+    throw new OutpostError('invalid_input', `This token belongs to node ${tokenNode}, but this node is ${nodeId}: enroll this node on the hub under its own id.`);
+  }
+}
+
+/** What a person is told about a saved connection: who the hub says this node is, or that nothing was checked. */
+export function connectionMessage(hub: HubIdentity | null): string {
+  return hub
+    ? `Connected: the hub (version ${hub.version}) knows this node as ${hub.nodeId}${hub.name ? ` ("${hub.name}")` : ''}.`
+    : 'Saved without checking: the hub was not asked whether it is reachable or takes this token. Sync starts when it answers; its status shows here.';
 }
 
 /**

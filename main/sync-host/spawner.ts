@@ -16,6 +16,21 @@ export interface WorkerHandle {
 
 export type WorkerSpawner = () => WorkerHandle;
 
+/** Asks the worker to end (`ask`), and kills it if it has not exited within `killAfterMs`. */
+export function endWorker(worker: WorkerHandle, killAfterMs: number, ask: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      worker.kill();
+      resolve();
+    }, killAfterMs);
+    worker.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ask();
+  });
+}
+
 /**
  * Where the worker program is: next to the bundle when built (out/cli, out/main -> out/worker/sync-worker.js),
  * or the TypeScript source when running from source (loaded through tsx).

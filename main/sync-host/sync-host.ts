@@ -1,21 +1,24 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { HubConnection, SyncCycleResult } from '../../shared/api/sync';
 import type { EventPayload } from '../../shared/api/index';
 import type { SyncStatus } from '../../shared/domain/sync-status';
 import type { QueueStats } from '../../shared/domain/queue';
 import { defaultSettings, type Settings } from '../../shared/domain/settings';
 import { OutpostError, fromErrorShape, toErrorShape } from '../../shared/errors';
-import { deriveSyncState } from '../../shared/sync/sync-state';
-import { nodeIdFromToken } from '../../shared/sync/wire';
 import { parseMessage, statusAfterLinkChange, workerToMainSchema, type MainToWorker, type WorkerConfig, type WorkerStatus } from '../../shared/protocol/worker';
-import { writeFileAtomic } from '../../lib/fs-atomic';
+import { ListenerSet } from '../../lib/listener-set';
 import type { NodeContext } from '../services';
-import { forkSpawner, type WorkerHandle, type WorkerSpawner } from './spawner';
+import { endWorker, forkSpawner, type WorkerHandle, type WorkerSpawner } from './spawner';
+import { ReadyGate } from './ready-gate';
 import { StoreBridge } from './store-bridge';
-import { checkHub } from './hub-check';
+import { checkHub, connectionMessage, refuseOtherNodesToken } from './hub-check';
+import { workerConfigOf } from './worker-config';
 import { NodeDirectory } from './node-directory';
 import type { SyncStorePort } from './store-port';
+import { PendingReplies } from '../../shared/protocol/pending-replies';
+import { RestartPolicy } from './restart-policy';
+import { syncStatusOf } from './status-of';
+import { SyncUsageFile, type SyncUsage } from './usage-file';
+import { WorkerChannels, type WorkerChannel } from './worker-channels';
 
 export interface SyncHostOptions {
   ctx: NodeContext;
@@ -30,15 +33,9 @@ export interface SyncHostOptions {
   restartBaseMs?: number;
 }
 
-const CRASH_WINDOW_MS = 60_000;
-const CRASH_LIMIT = 5;
-const STABLE_AFTER_MS = 30_000;
 /** queue counts are a few COUNT queries over large tables: read at most this often for events and status */
 const STATS_THROTTLE_MS = 1000;
 const WORKER_READY_WAIT_MS = 15_000;
-const MAX_HELD_CHANNEL_MESSAGES = 1000;
-
-type Waiter = { resolve: (r: SyncCycleResult) => void; reject: (e: Error) => void };
 
 /**
  * Runs the sync worker from main: starts it (and restarts it with backoff when it dies, after releasing its
@@ -59,29 +56,29 @@ export class SyncHost {
     const url = this.ctx.settings.get().sync.hubUrl;
     return url && this.token ? { url, token: this.token } : null;
   });
-  private crashes: number[] = [];
-  private consecutiveCrashes = 0;
-  private crashError: string | null = null;
+  private readonly restarts: RestartPolicy;
   private restartTimer: NodeJS.Timeout | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
-  private nextRequestId = 1;
-  private readonly waiters = new Map<number, Waiter>();
-  private readonly readyWaiters = new Set<(error?: Error) => void>();
+  private readonly cycles = new PendingReplies<SyncCycleResult>();
+  private readonly ready = new ReadyGate();
   private statsCache: { value: QueueStats; at: number } | null = null;
-  private heldChannelMessages: MainToWorker[] = [];
-  private readonly conflictListeners = new Set<(ids: number[]) => void>();
-  private readonly channelListeners = new Map<string, Set<(payload: unknown) => void>>();
+  private readonly conflictListeners: ListenerSet<number[]>;
+  private readonly channels: WorkerChannels;
   private readonly unsubscribers: Array<() => void> = [];
   private stopping = false;
   private lastStateKey = '';
-  private usage: { day: string; wireBytes: number };
-  private usageSavedAt = 0;
+  private usage: SyncUsage;
+  private readonly usageFile: SyncUsageFile;
 
   constructor(private readonly options: SyncHostOptions) {
     this.ctx = options.ctx;
     this.store = options.store;
     this.spawner = options.spawner ?? forkSpawner;
-    this.usage = this.loadUsage();
+    this.usageFile = new SyncUsageFile(this.ctx.identity.dataDir, this.ctx.log);
+    this.usage = this.usageFile.load();
+    this.restarts = new RestartPolicy(options.restartBaseMs ?? 500);
+    this.conflictListeners = new ListenerSet(this.ctx.log, 'conflict');
+    this.channels = new WorkerChannels((m) => this.post(m), () => this.workerReady, this.ctx.log);
     this.bridge = new StoreBridge(this.ctx.identity.nodeId, this.store, {
       onQueueChanged: () => this.scheduleStats(),
       onConflicts: (ids) => this.conflictsRecorded(ids),
@@ -116,27 +113,12 @@ export class SyncHost {
 
   /** The conflicts engineer's hook: called with the ids of conflict rows recorded by a push or a pull. */
   onConflictsRecorded(listener: (ids: number[]) => void): () => void {
-    this.conflictListeners.add(listener);
-    return () => this.conflictListeners.delete(listener);
+    return this.conflictListeners.add(listener);
   }
 
   /** A named message channel to a worker module (the Git engine). */
-  channel(name: string): { post: (payload: unknown) => void; on: (listener: (payload: unknown) => void) => () => void } {
-    return {
-      post: (payload) => {
-        const message: MainToWorker = { type: 'channel', channel: name, payload };
-        // held while the worker starts or restarts, so a request is not lost in the gap
-        if (this.workerReady) this.post(message);
-        else if (this.heldChannelMessages.length < MAX_HELD_CHANNEL_MESSAGES) this.heldChannelMessages.push(message);
-        else this.ctx.log.warn('worker channel backlog full: message dropped', { channel: name });
-      },
-      on: (listener) => {
-        const set = this.channelListeners.get(name) ?? new Set();
-        set.add(listener);
-        this.channelListeners.set(name, set);
-        return () => set.delete(listener);
-      },
-    };
+  channel(name: string): WorkerChannel {
+    return this.channels.channel(name);
   }
 
   /** the worker's process id (for diagnostics and fault tests) */
@@ -147,31 +129,15 @@ export class SyncHost {
   /** The one sync status; `fresh: false` may reuse queue counts up to a second old (event fan-out). */
   status(fresh = true): SyncStatus {
     const settings = this.ctx.settings.get();
-    const stats = this.stats(fresh ? 0 : STATS_THROTTLE_MS);
-    const ws = this.workerStatus;
-    const state = deriveSyncState({
-      hubConfigured: this.hubConfigured(settings),
-      paused: settings.sync.paused,
-      fatalError: ws?.authError ?? ws?.clockError ?? this.crashError,
-      reachable: ws?.reachable ?? null,
+    return syncStatusOf({
+      settings,
+      stats: this.stats(fresh ? 0 : STATS_THROTTLE_MS),
+      worker: this.workerStatus,
       workerReady: this.workerReady,
-      cycleRunning: ws?.cycleRunning ?? false,
-    });
-    return {
-      state,
-      mode: settings.sync.mode,
-      hubUrl: settings.sync.hubUrl,
-      lastSyncAt: ws?.lastSyncAt ?? null,
-      lastError: ws?.authError ?? ws?.clockError ?? this.crashError ?? ws?.lastError ?? null,
-      nextAttemptAt: ws?.nextAttemptAt ?? null,
-      pending: stats.byStatus.pending + stats.byStatus.processing,
-      failed: stats.byStatus.failed,
-      conflicts: stats.conflictsByStatus.pending,
-      editsReplaced: stats.editsReplaced,
-      throughput: ws?.throughput ?? { pushedPerSec: 0, pulledPerSec: 0 },
-      bytes: ws?.bytes ?? { raw: 0, wire: 0 },
+      hubConfigured: this.hubConfigured(settings),
+      crashError: this.restarts.error,
       workspaceUnsynced: this.workspaceUnsynced(),
-    };
+    });
   }
 
   /**
@@ -197,13 +163,8 @@ export class SyncHost {
     }
     if (settings.sync.paused) return Promise.reject(new OutpostError('locked', 'Sync is paused: resume it to sync now.'));
     if (this.stopping) return Promise.reject(new OutpostError('unavailable', 'Sync stopped: the node is shutting down.'));
-    return this.whenReady(WORKER_READY_WAIT_MS).then(() => {
-      const requestId = this.nextRequestId++;
-      return new Promise<SyncCycleResult>((resolve, reject) => {
-        this.waiters.set(requestId, { resolve, reject });
-        this.post({ type: 'sync-now', requestId });
-      });
-    });
+    const notRunning = () => new OutpostError('unavailable', 'The sync worker is not running (it is restarting): try again in a moment.');
+    return this.ready.wait(this.workerReady, WORKER_READY_WAIT_MS, notRunning).then(() => this.cycles.request(undefined, (requestId) => this.post({ type: 'sync-now', requestId })));
   }
 
   /** The store's queue counts, reused for up to `maxAgeMs` (0: fresh). */
@@ -211,22 +172,6 @@ export class SyncHost {
     const now = Date.now();
     if (!this.statsCache || now - this.statsCache.at > maxAgeMs) this.statsCache = { value: this.store.stats(), at: now };
     return this.statsCache.value;
-  }
-
-  /** Resolves once the worker is up (it may be starting or restarting); refuses after `timeoutMs`. */
-  private whenReady(timeoutMs: number): Promise<void> {
-    if (this.workerReady) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => onReady(new OutpostError('unavailable', 'The sync worker is not running (it is restarting): try again in a moment.')), timeoutMs);
-      timer.unref?.();
-      const onReady = (error?: Error) => {
-        clearTimeout(timer);
-        this.readyWaiters.delete(onReady);
-        if (error) reject(error);
-        else resolve();
-      };
-      this.readyWaiters.add(onReady);
-    });
   }
 
   pause(): SyncStatus {
@@ -239,15 +184,10 @@ export class SyncHost {
     return this.status();
   }
 
-  /** Points the node at a hub: URL to settings, token to the secret store. The token must be this node's. */
   /** Saves a hub connection once the hub confirmed the token (or unchecked, when asked to save it offline). */
   async connect(hubUrl: string, token: string, options: { saveOffline?: boolean } = {}): Promise<HubConnection> {
-    const nodeId = this.ctx.identity.nodeId;
-    const tokenNode = nodeIdFromToken(token);
-    if (tokenNode && tokenNode !== nodeId) {
-      throw new OutpostError('invalid_input', `This token belongs to node ${tokenNode}, but this node is ${nodeId}: enroll this node on the hub under its own id.`);
-    }
-    const hub = options.saveOffline ? null : await checkHub(hubUrl, token, nodeId, this.options.requestTimeoutMs);
+    refuseOtherNodesToken(token, this.ctx.identity.nodeId);
+    const hub = options.saveOffline ? null : await checkHub(hubUrl, token, this.ctx.identity.nodeId, this.options.requestTimeoutMs);
     await this.ctx.secrets.set('hub.token', token);
     const hubChanged = this.ctx.settings.get().sync.hubUrl !== hubUrl;
     if (this.workerStatus && (hubChanged || this.token !== token)) this.workerStatus = statusAfterLinkChange(this.workerStatus, hubChanged);
@@ -259,9 +199,7 @@ export class SyncHost {
       // the enrollment name replaces the default every node starts with, so the other side sees who this is
       if (hub.name && this.ctx.settings.get().node.name === defaultSettings().node.name) this.ctx.settings.set({ node: { name: hub.name } });
     }
-    const message = hub
-      ? `Connected: the hub (version ${hub.version}) knows this node as ${hub.nodeId}${hub.name ? ` ("${hub.name}")` : ''}.`
-      : 'Saved without checking: the hub was not asked whether it is reachable or takes this token. Sync starts when it answers; its status shows here.';
+    const message = connectionMessage(hub);
     this.ctx.log.info(hub ? 'hub connection saved (checked)' : 'hub connection saved unchecked (offline set-up)', { hubUrl });
     return { verified: hub !== null, message, status: this.status() };
   }
@@ -283,30 +221,20 @@ export class SyncHost {
     const worker = this.worker;
     if (worker) {
       const deadline = this.options.shutdownDeadlineMs ?? 5000;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          worker.kill();
-          resolve();
-        }, deadline + 2000);
-        worker.on('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        this.post({ type: 'shutdown', deadlineMs: deadline });
-      });
+      await endWorker(worker, deadline + 2000, () => this.post({ type: 'shutdown', deadlineMs: deadline }));
     }
     this.worker = null;
     this.workerReady = false;
     const stopped = new OutpostError('unavailable', 'Sync stopped: the node is shutting down.');
-    this.failWaiters(stopped);
-    for (const waiter of [...this.readyWaiters]) waiter(stopped);
+    this.cycles.failAll(stopped);
+    this.ready.fail(stopped);
     try {
       this.store.releaseLeases();
     } catch (error) {
       this.ctx.log.warn('could not release sync leases at shutdown', { error });
     }
     this.bridge.reset();
-    this.saveUsage(true);
+    this.usageFile.save(this.usage, true);
   }
 
   private hubConfigured(settings: Settings): boolean {
@@ -314,24 +242,8 @@ export class SyncHost {
   }
 
   private workerConfig(): WorkerConfig {
-    const s = this.ctx.settings.get().sync;
-    return {
-      hubUrl: s.hubUrl,
-      token: s.hubUrl ? this.token : null,
-      nodeId: this.ctx.identity.nodeId,
-      mode: s.mode,
-      paused: s.paused,
-      intervalMs: s.intervalMs,
-      debounceMs: s.debounceMs,
-      batchSize: Math.min(s.batchSize, 5000),
-      metered: s.metered,
-      capBytesPerSec: s.bandwidth.capBytesPerSec,
-      dailyQuotaBytes: s.bandwidth.dailyQuotaBytes,
-      criticalReserveBytes: s.bandwidth.criticalReserveBytes,
-      compressionThresholdBytes: s.compressionThresholdBytes,
-      requestTimeoutMs: this.options.requestTimeoutMs ?? 30_000,
-      usage: this.usage,
-    };
+    const facts = { token: this.token, nodeId: this.ctx.identity.nodeId, requestTimeoutMs: this.options.requestTimeoutMs ?? 30_000, usage: this.usage };
+    return workerConfigOf(this.ctx.settings.get().sync, facts);
   }
 
   private configureWorker(): void {
@@ -370,16 +282,9 @@ export class SyncHost {
       this.ctx.log.error('could not release the leases of a stopped sync worker', { error });
     }
     this.bridge.reset();
-    this.failWaiters(new OutpostError('unavailable', 'The sync worker stopped during the sync: it is restarting; nothing was lost.'));
+    this.cycles.failAll(new OutpostError('unavailable', 'The sync worker stopped during the sync: it is restarting; nothing was lost.'));
     if (this.stopping) return;
-    const now = Date.now();
-    if (worker && now - this.workerStartedAt > STABLE_AFTER_MS) this.consecutiveCrashes = 0;
-    this.consecutiveCrashes++;
-    this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
-    if (this.crashes.length >= CRASH_LIMIT) this.crashError = `The sync worker stopped ${this.crashes.length} times in a minute; still retrying. See the node log.`;
-    const base = this.options.restartBaseMs ?? 500;
-    const ceiling = Math.min(30_000, base * 2 ** Math.min(this.consecutiveCrashes - 1, 10));
-    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    const delay = this.restarts.exited(Date.now(), worker ? this.workerStartedAt : null);
     this.ctx.log.warn('sync worker exited; restarting', { code, restartInMs: delay });
     this.publishStatus(true);
     this.restartTimer = setTimeout(() => {
@@ -400,9 +305,8 @@ export class SyncHost {
       case 'ready':
         this.workerReady = true;
         this.post({ type: 'configure', config: this.workerConfig() });
-        for (const ready of this.readyWaiters) ready();
-        this.readyWaiters.clear();
-        for (const held of this.heldChannelMessages.splice(0)) this.post(held);
+        this.ready.open();
+        this.channels.flush();
         this.publishStatus(true);
         return;
       case 'request': {
@@ -419,15 +323,14 @@ export class SyncHost {
       case 'status':
         this.workerStatus = message.status;
         this.usage = message.status.usage;
-        if (this.crashError && this.workerReady && Date.now() - this.workerStartedAt > STABLE_AFTER_MS) this.crashError = null;
-        this.saveUsage(false);
+        if (this.workerReady) this.restarts.running(Date.now(), this.workerStartedAt);
+        this.usageFile.save(this.usage, false);
         this.publishStatus(false);
         return;
       case 'cycle-result': {
         if (message.requestId === null) return;
-        const waiter = this.waiters.get(message.requestId);
+        const waiter = this.cycles.take(message.requestId);
         if (!waiter) return;
-        this.waiters.delete(message.requestId);
         if (message.ok && message.result) waiter.resolve(message.result);
         else waiter.reject(fromErrorShape(message.error));
         this.scheduleStats();
@@ -439,13 +342,7 @@ export class SyncHost {
       case 'shutdown-complete':
         return;
       case 'channel':
-        for (const listener of this.channelListeners.get(message.channel) ?? []) {
-          try {
-            listener(message.payload);
-          } catch (error) {
-            this.ctx.log.error('worker channel listener failed', { channel: message.channel, error });
-          }
-        }
+        this.channels.deliver(message.channel, message.payload);
         return;
     }
   }
@@ -458,24 +355,11 @@ export class SyncHost {
     }
   }
 
-  private failWaiters(error: Error): void {
-    for (const waiter of this.waiters.values()) waiter.reject(error);
-    this.waiters.clear();
-  }
-
   /** The conflict service owns the conflicts.changed count (it hears of new conflict rows from the store). */
   private conflictsRecorded(ids: number[]): void {
     if (!ids.length) return;
     // after the store call that recorded them has answered the worker: a resolver's writes are local writes
-    setImmediate(() => {
-      for (const listener of this.conflictListeners) {
-        try {
-          listener(ids);
-        } catch (error) {
-          this.ctx.log.error('conflict listener failed', { error });
-        }
-      }
-    });
+    setImmediate(() => this.conflictListeners.emit(ids));
   }
 
   /** Emits sync.status; without `force`, only when something a person sees has changed. */
@@ -507,34 +391,5 @@ export class SyncHost {
       this.publishStatus(false);
     }, STATS_THROTTLE_MS);
     this.statsTimer.unref?.();
-  }
-
-  private get usageFile(): string {
-    return join(this.ctx.identity.dataDir, 'sync-usage.json');
-  }
-
-  private loadUsage(): { day: string; wireBytes: number } {
-    try {
-      if (existsSync(this.usageFile)) {
-        const parsed = JSON.parse(readFileSync(this.usageFile, 'utf8')) as { day?: unknown; wireBytes?: unknown };
-        if (typeof parsed.day === 'string' && typeof parsed.wireBytes === 'number' && parsed.wireBytes >= 0) {
-          return { day: parsed.day.slice(0, 10), wireBytes: parsed.wireBytes };
-        }
-      }
-    } catch {
-      // an unreadable usage file only resets today's count
-    }
-    return { day: new Date().toISOString().slice(0, 10), wireBytes: 0 };
-  }
-
-  /** Today's wire bytes survive restarts (the daily quota); written at most every 5 s. */
-  private saveUsage(force: boolean): void {
-    if (!force && Date.now() - this.usageSavedAt < 5000) return;
-    this.usageSavedAt = Date.now();
-    try {
-      writeFileAtomic(this.usageFile, JSON.stringify(this.usage) + '\n');
-    } catch (error) {
-      this.ctx.log.warn('could not save sync usage', { error });
-    }
   }
 }
