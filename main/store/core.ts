@@ -2,11 +2,10 @@ import Database from 'better-sqlite3';
 import { OutpostError } from '../../shared/errors';
 import type { ChangeOrigin } from '../../shared/domain/records';
 import type { Settings } from '../../shared/domain/settings';
-import type { HybridClock } from '../../shared/sync/hlc';
+import { NODE_ID, type HybridClock } from '../../shared/sync/hlc';
 import type { Logger } from '../../lib/log';
 import { applyPragmas, migrate } from './schema';
 
-const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const SETTINGS_TTL_MS = 1000;
 
 /**

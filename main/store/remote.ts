@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { syncedTables, type JsonObject, type SyncedTable, type VersionVector } from '../../shared/domain/records';
 import { OutpostError } from '../../shared/errors';
 import { differingPaths } from '../../shared/merge/lost-edits';
-import { encodeHlc, isHlc } from '../../shared/sync/hlc';
+import { NODE_ID, encodeHlc, isHlc } from '../../shared/sync/hlc';
 import { overrodeSchema, type OverriddenWrite } from '../../shared/sync/wire';
 import { compareVv, mergeVv } from '../../shared/sync/version-vector';
 import { nowIso, type StoreCore } from './core';
@@ -13,7 +13,6 @@ import type { Shadows } from './shadow';
 import { checkId, parseData, specOf, tableSpecs, type TableSpec } from './tables';
 import type { ApplyResult, PushConflict, RemoteChange } from './types';
 
-const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const CURSOR_KEY = 'hub.cursor';
 
 /** Placeholder values for a parent row that a pulled record references before the parent itself arrives. */

@@ -11,6 +11,10 @@ export interface Hlc {
 
 const WALL_WIDTH = 15;
 const COUNTER_WIDTH = 6;
+/** A node id: 1-64 letters, digits, _ or - (in version vectors, clocks, tokens, change authors). */
+export const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** An encoded clock: wall ms, counter, the node id (the one format the wire, the worker and the store check). */
+export const HLC = new RegExp(`^\\d{${WALL_WIDTH}}-\\d{${COUNTER_WIDTH}}-${NODE_ID.source.slice(1)}`);
 /**
  * How far ahead of the hub's clock a change may be stamped (the hub refuses later ones), and so how far ahead of
  * its own wall clock a node follows any time: a remote stamp further ahead is not taken in (it would pin every
@@ -31,7 +35,7 @@ export function decodeHlc(s: string): Hlc {
 }
 
 export function isHlc(s: unknown): s is string {
-  return typeof s === 'string' && /^\d{15}-\d{6}-.{1,128}$/.test(s);
+  return typeof s === 'string' && HLC.test(s);
 }
 
 export class HybridClock {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { syncedTables } from '../domain/records';
+import { HLC, NODE_ID } from './hlc';
 
 /*
  * Hand shape checks for the sync hot paths (hub request bodies, hub answers on the node, the worker <-> main
@@ -11,8 +12,7 @@ import { syncedTables } from '../domain/records';
  */
 export const UUID = z.regexes.uuid();
 export const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
-export const HLC = /^\d{15}-\d{6}-[A-Za-z0-9_-]{1,64}$/;
-export const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export { HLC, NODE_ID } from './hlc';
 export const TABLES: ReadonlySet<unknown> = new Set(syncedTables);
 
 export const isPlain = (v: unknown): v is Record<string, unknown> =>

@@ -22,8 +22,8 @@ import { HLC, NODE_ID, RECORD_ID, TABLES, UUID, isArrayOf, isCount, isData, isPa
  * (`nodeIdFromToken`), and its writes carry that id in their version vectors, HLCs and `nodeId` fields.
  */
 
-export const nodeIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-export const hlcSchema = z.string().regex(/^\d{15}-\d{6}-[A-Za-z0-9_-]{1,64}$/);
+export const nodeIdSchema = z.string().regex(NODE_ID);
+export const hlcSchema = z.string().regex(HLC);
 export const versionVectorSchema = z
   .record(nodeIdSchema, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
   .refine((v) => Object.keys(v).length <= 10_000, 'version vector too large');
