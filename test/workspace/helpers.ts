@@ -80,7 +80,28 @@ import { SettingsStore } from '../../main/settings-store';
 import { createLogger } from '../../lib/log';
 import { EventBus } from '../../main/events';
 import { FileSecretStore } from '../../main/secrets';
-import { Workspace } from '../../main/workspace/index';
+import { Workspace, type WorkerChannel } from '../../main/workspace/index';
+import { channelHandler } from '../../worker/channels';
+import '../../worker/git/channel';
+
+/**
+ * Main's end of the worker's 'git' channel, wired to the handler the worker registers (structured cloning between):
+ * `ws.setGitRunner(channelGitRunner(workerChannel()))` runs a Workspace's Git work through the worker's checks.
+ */
+export function workerChannel(): WorkerChannel {
+  const listeners = new Set<(payload: unknown) => void>();
+  return {
+    post(payload) {
+      const handler = channelHandler('git');
+      if (!handler) throw new Error('worker/git/channel registers the git channel');
+      setImmediate(() => void handler(structuredClone(payload), (reply) => setImmediate(() => listeners.forEach((l) => l(structuredClone(reply))))));
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
 
 /** A real Workspace on a data folder, optionally pointed at a Git host with a hub token. */
 export async function openWorkspace(

@@ -10,10 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { gitOk, openWorkspace, startGitHost, tempDir } from './helpers';
+import { gitOk, openWorkspace, startGitHost, tempDir, workerChannel } from './helpers';
 import type { OutpostError } from '../../shared/errors';
 import { twinNote } from '../../shared/domain/conflicts';
-import { getTextConflict, listTextConflicts, resolveTextConflict } from '../../main/workspace/index';
+import { channelGitRunner, getTextConflict, listTextConflicts, resolveTextConflict } from '../../main/workspace/index';
 
 const TOKEN = 'node-token-for-tests';
 const refused = (e: unknown) => (e as OutpostError).code === 'invalid_input';
@@ -166,6 +166,8 @@ test('a name made here and its twin from the remote stop the merge as twin confl
   const a = await openWorkspace(join(t.dir, 'a'), { name: 'alpha', hubUrl: host.base, token: TOKEN });
   const b = await openWorkspace(join(t.dir, 'b'), { name: 'beta', hubUrl: host.base, token: TOKEN });
   const bare = join(t.dir, 'repos', 'default.git');
+  const runner = channelGitRunner(workerChannel()); // alpha's Git work goes through the worker's request checks
+  a.ws.setGitRunner(runner);
   try {
     await a.ws.save({ path: 'start.md', content: 'start\n' });
     assert.equal((await a.ws.sync()).outcome, 'pushed');
@@ -223,6 +225,7 @@ test('a name made here and its twin from the remote stop the merge as twin confl
     // the replaced text of beta's is on record as the resolved conflict's remote side
     assert.equal((await getTextConflict(a.ws, readme.id)).remote, 'beta readme\n');
   } finally {
+    runner.dispose();
     await a.ws.close();
     await b.ws.close();
     await host.close();

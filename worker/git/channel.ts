@@ -35,6 +35,7 @@ const requestSchema = z.discriminatedUnion('kind', [
               z.object({ oid }).strict(),
               z.object({ deleted: z.literal(true) }).strict(),
             ]),
+            twinPath: path.nullable().optional(),
           })
           .strict(),
       ),
