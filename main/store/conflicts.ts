@@ -5,7 +5,7 @@ import { lostEdits, withoutPaths } from '../../shared/merge/lost-edits';
 import { incrementVv, mergeVv } from '../../shared/sync/version-vector';
 import type { OverriddenWrite } from '../../shared/sync/wire';
 import { nowIso, paging, type StoreCore } from './core';
-import { joinOverrode } from './queue';
+import { joinOverrode } from './queue-rows';
 import type { RecordRepository } from './records';
 import type { Shadows } from './shadow';
 import { checkId, parseData, rowData, specOf, type TableSpec } from './tables';

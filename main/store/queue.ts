@@ -1,39 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { JsonObject, SyncedTable, VersionVector } from '../../shared/domain/records';
-import { queueStatuses, type QueueItem, type QueueOperation, type QueueStatus } from '../../shared/domain/queue';
+import { queueStatuses, type QueueItem, type QueueOperation } from '../../shared/domain/queue';
 import { OutpostError } from '../../shared/errors';
 import { MAX_CLOCK_AHEAD_MS, decodeHlc } from '../../shared/sync/hlc';
-import { MAX_OVERRIDDEN, REFUSAL, refusalErrorPattern, type OverriddenWrite } from '../../shared/sync/wire';
+import { REFUSAL, refusalErrorPattern } from '../../shared/sync/wire';
 import { nowIso, paging, type StoreCore } from './core';
 import type { Shadows } from './shadow';
-import { rowData, rowDataSql, specOf, tableSpecs } from './tables';
+import { rowDataSql, specOf, tableSpecs } from './tables';
+import { buildChange, combineOps, joinOverrode, toQueueItem, type Candidate, type QueueRow } from './queue-rows';
 import type { Ack, Failure, ShadowState, LeaseOptions, LeaseResult, OutgoingChange, Page, QueueListQuery, SyncOp } from './types';
-
-/** A queue row as stored. */
-export interface QueueRow {
-  id: number;
-  table_name: SyncedTable;
-  record_id: string;
-  operation: QueueOperation;
-  data: string | null;
-  priority: number;
-  attempts: number;
-  max_attempts: number;
-  created_at: string;
-  last_attempt: string | null;
-  error_message: string | null;
-  status: QueueStatus;
-  change_id: string | null;
-  lease_id: string | null;
-  leased_until: string | null;
-  next_attempt_at: string | null;
-  conflict_id: number | null;
-  completed_at: string | null;
-  pushed_seq: number | null;
-  /** JSON OverriddenWrite[]: the writes of other nodes that this item's state replaced by a resolution */
-  overrode: string | null;
-}
 
 /**
  * What a leased item pushed, held in memory from lease to ack so the ack records exactly that as the shadow (the
@@ -51,50 +27,6 @@ interface PushedSnapshot {
 
 /** Past this many held snapshots, leasing drops those whose items are no longer leased (a bound, not a cache). */
 const MAX_HELD_SNAPSHOTS = 50_000;
-
-/** A pending item as leasing reads it. */
-type Candidate = Pick<QueueRow, 'id' | 'table_name' | 'record_id' | 'priority' | 'change_id' | 'overrode'> & {
-  pushed_hlc: string | null;
-  pushed_op: string | null;
-};
-
-/** The change a leased item pushes, from its record's current row and shadow. */
-function buildChange(item: Candidate, row: Record<string, unknown>): OutgoingChange {
-  const spec = specOf(item.table_name);
-  const op: SyncOp = row.deleted === 1 ? 'delete' : 'upsert';
-  const hlc = row.hlc as string;
-  // the same state leased again (after a release or a retryable failure) keeps its change id: idempotent re-push
-  const changeId = item.change_id && item.pushed_hlc === hlc && item.pushed_op === op ? item.change_id : randomUUID();
-  return {
-    queueId: item.id,
-    changeId,
-    table: spec.table,
-    recordId: item.record_id,
-    op,
-    data: op === 'delete' ? null : rowData(spec, row),
-    vv: JSON.parse(row.vv as string) as VersionVector,
-    hlc,
-    nodeId: row.node_id as string,
-    priority: item.priority,
-    baseVv: row.shadow_vv === null ? null : (JSON.parse(row.shadow_vv as string) as VersionVector),
-    baseData: row.shadow_data === null || row.shadow_data === undefined ? null : (JSON.parse(row.shadow_data as string) as JsonObject),
-    ...(item.overrode === null ? {} : { overrode: JSON.parse(item.overrode) as OverriddenWrite[] }),
-  };
-}
-
-/** Two items' overridden writes as one list (the newest MAX_OVERRIDDEN), JSON or null when neither has any. */
-export function joinOverrode(earlier: string | null, later: string | null): string | null {
-  if (earlier === null || later === null) return earlier ?? later;
-  const all = [...(JSON.parse(earlier) as OverriddenWrite[]), ...(JSON.parse(later) as OverriddenWrite[])];
-  return JSON.stringify(all.slice(-MAX_OVERRIDDEN));
-}
-
-/** An earlier change followed by a later one of the same record, as one change. */
-export function combineOps(earlier: QueueOperation, later: QueueOperation): QueueOperation {
-  if (later === 'DELETE') return 'DELETE';
-  if (earlier === 'INSERT' && later === 'UPDATE') return 'INSERT';
-  return later;
-}
 
 /**
  * The durable outgoing queue. Queue rows hold identity, operation and priority only; the change itself is
@@ -576,21 +508,4 @@ export class SyncQueue {
     const total = (this.core.stmt(`SELECT count(*) AS n FROM sync_queue ${where}`).get(...params) as { n: number }).n;
     return { items: rows.map(toQueueItem), total, offset, limit };
   }
-}
-
-export function toQueueItem(row: QueueRow): QueueItem {
-  return {
-    id: row.id,
-    table: row.table_name,
-    recordId: row.record_id,
-    operation: row.operation,
-    priority: row.priority,
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    status: row.status,
-    createdAt: row.created_at,
-    lastAttempt: row.last_attempt,
-    nextAttemptAt: row.next_attempt_at,
-    errorMessage: row.error_message,
-  };
 }
