@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS workspace_conflicts (
   detected_at timestamptz NOT NULL DEFAULT now()
 );
 ALTER TABLE workspace_conflicts ADD COLUMN IF NOT EXISTS carried_into text;
+ALTER TABLE workspace_conflicts ADD COLUMN IF NOT EXISTS released_in text;
 CREATE INDEX IF NOT EXISTS idx_workspace_conflicts_status ON workspace_conflicts(status);
 CREATE UNIQUE INDEX IF NOT EXISTS idx_workspace_conflicts_open_path ON workspace_conflicts(item_path) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS workspace_sync_log (
@@ -154,6 +155,12 @@ export interface ConflictRow {
    * longer merged as a resolution itself.
    */
   carried_into: string | null;
+  /**
+   * A resolution a sync went past without a conflict at its path (the remote came to this node's side, or went back
+   * to the base) and without merging it: the head of that sync. Its items were let go then, so the next commit
+   * commits what they hold (the resolution, or a save since) as a plain change; it is no longer sent to merges.
+   */
+  released_in: string | null;
   status: 'pending' | 'resolved' | 'escalated' | 'superseded';
   detected_at: Date;
 }

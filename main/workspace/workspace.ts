@@ -647,10 +647,11 @@ export class Workspace {
       return { outcome: 'no-remote', commit: committed.commit, head: null, mergeCommit: null, pushed: false, attempts: 0, changed: 0, conflicts: 0, durationMs: Date.now() - started };
     }
     const resolutions = await this.pendingResolutions();
+    const held = (await this.db.query<{ path: string }>(`SELECT path FROM workspace_items WHERE conflict_id IS NOT NULL`)).rows.map((r) => r.path);
     let res: GitSyncResult;
     try {
       res = await this.git.request(
-        { kind: 'git.sync', dir: this.root, remote, author: this.author(), resolutions },
+        { kind: 'git.sync', dir: this.root, remote, author: this.author(), resolutions, held },
         (p) => this.progress({ phase: p.phase, loaded: p.loaded, total: p.total }),
       );
     } catch (error) {
@@ -721,11 +722,13 @@ export class Workspace {
       await upsertItems(tx, upserts);
       await deleteItemsByPath(tx, removed);
       if (res.mergeCommit) {
-        // resolutions are in the merge commit now: the items are plain items again
+        // the resolutions this sync's merge commits hold (the worker names them) are merged: their items are plain
+        // items again. Any other resolved conflict was not used (resolved while the sync ran, or its sides moved):
+        // marked merged, its item would take a committed_oid no tree holds and never commit
         const merged = await tx.query<ConflictRow>(
           `UPDATE workspace_conflicts SET merge_commit = $1
-           WHERE status = 'resolved' AND merge_commit IS NULL AND carried_into IS NULL AND NOT (item_path = ANY($2::text[])) RETURNING *`,
-          [res.mergeCommit, res.conflicts.map((c) => c.path)],
+           WHERE status = 'resolved' AND merge_commit IS NULL AND carried_into IS NULL AND released_in IS NULL AND id = ANY($2::text[]) RETURNING *`,
+          [res.mergeCommit, res.applied],
         );
         for (const c of merged.rows) {
           // a twin's resolution removed this node's name and kept the text under the remote's
@@ -743,6 +746,7 @@ export class Workspace {
       }
       for (const conflict of res.conflicts) await this.recordConflict(tx, conflict, res);
       if (res.outcome !== 'conflicts') {
+        await this.releaseUnmerged(tx, res);
         await tx.query(`UPDATE workspace_items SET sync_status = 'synced' WHERE sync_status = 'committed'`);
       }
       if (res.outcome === 'fast-forward' || res.outcome === 'merged') {
@@ -760,9 +764,32 @@ export class Workspace {
     });
   }
 
+  /**
+   * A sync that ended without conflicts went past every resolution it did not merge: its path did not conflict
+   * (held paths always do while the remote changed them, so the remote now holds this node's side, or the base),
+   * and no later merge will meet its sides again. Its items are let go, to be committed as they stand by the next
+   * commit: the person's choice, or a save made since, reaches the hub instead of waiting on a merge forever.
+   */
+  private async releaseUnmerged(tx: Parameters<Parameters<PGlite['transaction']>[0]>[0], res: GitSyncResult): Promise<void> {
+    const released = await tx.query<ConflictRow>(
+      `UPDATE workspace_conflicts SET released_in = $1
+       WHERE status = 'resolved' AND merge_commit IS NULL AND carried_into IS NULL AND released_in IS NULL AND NOT (id = ANY($2::text[])) RETURNING *`,
+      [res.head ?? res.remoteHead ?? 'none', res.applied],
+    );
+    for (const c of released.rows) {
+      await tx.query(
+        `UPDATE workspace_items SET conflict_id = NULL,
+           sync_status = CASE WHEN deleted OR committed_oid IS DISTINCT FROM content_oid THEN 'pending' ELSE 'synced' END
+         WHERE conflict_id = $1 AND path = ANY($2::text[])`,
+        [c.id, c.twin_path ? [c.item_path, c.twin_path] : [c.item_path]],
+      );
+      await logSync(tx, { operation: 'resolve', status: 'released', path: c.item_path, commit: res.head, detail: 'not merged: committed as a change next' });
+    }
+  }
+
   private async recordConflict(tx: Parameters<Parameters<PGlite['transaction']>[0]>[0], c: GitSyncResult['conflicts'][number], res: GitSyncResult): Promise<void> {
     const open = await tx.query<ConflictRow>(
-      `SELECT * FROM workspace_conflicts WHERE item_path = $1 AND status IN ('pending', 'resolved') AND merge_commit IS NULL AND carried_into IS NULL`,
+      `SELECT * FROM workspace_conflicts WHERE item_path = $1 AND status IN ('pending', 'resolved') AND merge_commit IS NULL AND carried_into IS NULL AND released_in IS NULL`,
       [c.path],
     );
     const current = open.rows.find((r) => r.local_oid === c.localOid && r.remote_oid === c.remoteOid && r.kind === c.kind);
@@ -794,8 +821,11 @@ export class Workspace {
   }
 
   private async pendingResolutions(): Promise<GitResolution[]> {
-    const rows = await this.db.query<ConflictRow>(`SELECT * FROM workspace_conflicts WHERE status = 'resolved' AND merge_commit IS NULL AND carried_into IS NULL`);
+    const rows = await this.db.query<ConflictRow>(
+      `SELECT * FROM workspace_conflicts WHERE status = 'resolved' AND merge_commit IS NULL AND carried_into IS NULL AND released_in IS NULL`,
+    );
     return rows.rows.map((r) => ({
+      id: r.id,
       path: r.item_path,
       localOid: r.local_oid,
       remoteOid: r.remote_oid,

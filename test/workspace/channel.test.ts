@@ -136,7 +136,7 @@ test("a reply without its request's shape is refused whole: a path outside the w
   const sha = 'a'.repeat(40);
   const syncReply = (changed: unknown) => ({
     ok: true,
-    value: { outcome: 'fast-forward', head: sha, remoteHead: sha, mergeCommit: null, pushed: false, attempts: 1, changed, skipped: [], twins: [], conflicts: [] },
+    value: { outcome: 'fast-forward', head: sha, remoteHead: sha, mergeCommit: null, applied: [], pushed: false, attempts: 1, changed, skipped: [], twins: [], conflicts: [] },
   });
   const replies: Array<[string, unknown, RegExp | null]> = [
     ['a path that escapes', syncReply([{ path: '../../.ssh/authorized_keys', oid: sha, text: 'key', binary: false }]), /changed\.0\.path/],

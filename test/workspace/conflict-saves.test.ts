@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openWorkspace, startGitHost, tempDir } from './helpers';
-import { getTextConflict, listTextConflicts, resolveTextConflict } from '../../main/workspace/index';
+import { getTextConflict, inProcessGitRunner, listTextConflicts, resolveTextConflict, type GitRunner } from '../../main/workspace/index';
+import { mergeText } from '../../shared/domain/workspace-merge';
 import { workspaceTextConflicts } from '../../main/adapters/text-conflicts';
 import type { Workspace } from '../../main/workspace/index';
 import { ConflictService } from '../../main/conflicts/service';
@@ -218,6 +219,100 @@ test('a merge built from the local text the service read is refused when a save 
     assert.equal((await a.ws.get(BOARD)).content, text('a at 2'));
     assert.equal((await getTextConflict(a.ws, id)).status, 'pending');
     assert.equal((await getTextConflict(a.ws, id)).local, text('a at 2'));
+  } finally {
+    await closeAll([a, b], host, t);
+  }
+});
+
+/** The in-process Git engine, running `hook` once as the next git.sync starts (before its fetch). */
+function onNextSync(hook: () => Promise<void>): GitRunner {
+  let armed = true;
+  return {
+    async request(req, onProgress) {
+      if (req.kind === 'git.sync' && armed) {
+        armed = false;
+        await hook();
+      }
+      return inProcessGitRunner.request(req, onProgress);
+    },
+  };
+}
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('a resolution made while a sync runs is not marked merged by that sync\'s merge commit, which lacks it; the next sync commits it', async () => {
+  const t = tempDir('ws-resolve-during-sync');
+  const { a, b, host, id } = await inConflict(t);
+  try {
+    // beta comes round to alpha's side and changes another file: alpha's next sync merges without a conflict
+    await b.ws.save({ path: BOARD, content: text('a at 1') });
+    await b.ws.save({ path: 'shared/other.md', content: 'other\n' });
+    assert.equal((await b.ws.sync()).outcome, 'pushed');
+
+    // the person resolves while alpha's sync is in its Git work (the resolution was not among those it took)
+    const resolved = text('a, resolved by a person');
+    let resolving: Promise<unknown> | null = null;
+    a.ws.setGitRunner(
+      onNextSync(async () => {
+        resolving = resolveTextConflict(a.ws, id, resolved);
+        await until('the resolution', async () => (await a.ws.conflictRow(id.slice(2)))?.status === 'resolved');
+      }),
+    );
+    const res = await a.ws.sync();
+    assert.equal(res.outcome, 'merged');
+    assert.ok(resolving, 'resolved during the sync');
+    // that merge commit does not hold the resolution: it is not marked merged (before, the item was 'synced' with a
+    // committed_oid no tree held, and the resolution never reached the hub)
+    assert.equal((await a.ws.conflictRow(id.slice(2)))?.merge_commit, null);
+    assert.equal((await a.ws.get(BOARD)).syncStatus, 'pending');
+    await resolving; // the resolution's own sync: commits it as a change and pushes
+
+    assert.equal((await b.ws.sync()).outcome, 'fast-forward');
+    assert.equal((await b.ws.get(BOARD)).content, resolved);
+    assert.equal((await a.ws.get(BOARD)).syncStatus, 'synced');
+    assert.equal((await a.ws.status()).pending, 0);
+    assert.equal((await getTextConflict(a.ws, id)).status, 'resolved');
+  } finally {
+    await closeAll([a, b], host, t);
+  }
+});
+
+test('a resolution the remote moved past with a text that line-merges is not merged past: the path is a conflict again, the resolution its local side', async () => {
+  const t = tempDir('ws-resolve-moved');
+  const { a, b, host, id } = await inConflict(t);
+  try {
+    const resolved = text('a, resolved by a person');
+    a.settings.set({ sync: { hubUrl: 'http://127.0.0.1:9' } }); // offline: the resolution waits for its merge
+    await resolveTextConflict(a.ws, id, resolved);
+    // beta retitles the board and puts its last line back as it was: against the base, a clean line merge with
+    // alpha's side (the resolution was made between alpha's side and beta's previous one)
+    const retitled = '# shared/board.md, retitled\n\nwritten by a at 0\n';
+    assert.equal(mergeText(text('a at 0'), text('a at 1'), retitled).clean, true);
+    await b.ws.save({ path: BOARD, content: retitled });
+    assert.equal((await b.ws.sync()).outcome, 'pushed');
+
+    a.settings.set({ sync: { hubUrl: host.base } });
+    const res = await a.ws.sync();
+    // before, the line merge went through, the resolution was marked merged and the item 'synced' with it, and the
+    // hub never had it
+    assert.equal(res.outcome, 'conflicts');
+    const pending = (await listTextConflicts(a.ws, { status: 'pending' })).items;
+    assert.equal(pending.length, 1);
+    const again = await getTextConflict(a.ws, pending[0]!.id);
+    assert.equal(again.local, resolved);
+    assert.equal(again.remote, retitled);
+    assert.equal((await getTextConflict(a.ws, id)).status, 'resolved', 'the first resolution stays on record');
+
+    await resolveTextConflict(a.ws, pending[0]!.id, 'local');
+    assert.equal((await b.ws.sync()).outcome, 'fast-forward');
+    assert.equal((await b.ws.get(BOARD)).content, resolved);
+    assert.equal((await a.ws.get(BOARD)).syncStatus, 'synced');
   } finally {
     await closeAll([a, b], host, t);
   }

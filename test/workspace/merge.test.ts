@@ -286,7 +286,7 @@ test('the tree merge keeps a UTF-8 BOM, CRLF line endings and a missing final ne
     assert.deepEqual([conflict.base, conflict.local, conflict.remote], [`${BOM}one\r\ntwo`, `${BOM}one\r\nours`, `${BOM}one\r\ntheirs`]);
     // and a resolution written from the local text is the local blob again, byte for byte
     const resolved = await mergeTrees(dir, tree('main~1'), tree('main'), tree('theirs'), [
-      { path: 'bomc.txt', localOid: conflict.localOid, remoteOid: conflict.remoteOid, result: { text: conflict.local! } },
+      { id: 'c1', path: 'bomc.txt', localOid: conflict.localOid, remoteOid: conflict.remoteOid, result: { text: conflict.local! } },
     ]);
     assert.equal(resolved.conflicts.length, 0);
     assert.equal(blob(resolved.tree, 'bomc.txt'), blob(tree('main'), 'bomc.txt'));

@@ -27,6 +27,7 @@ const requestSchema = z.discriminatedUnion('kind', [
       resolutions: z.array(
         z
           .object({
+            id: z.string().min(1).max(64),
             path,
             localOid: oid.nullable(),
             remoteOid: oid.nullable(),
@@ -39,6 +40,7 @@ const requestSchema = z.discriminatedUnion('kind', [
           })
           .strict(),
       ),
+      held: z.array(path).optional(),
       maxAttempts: z.number().int().min(1).max(10).optional(),
     })
     .strict(),

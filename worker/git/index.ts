@@ -45,7 +45,7 @@ export async function handleGitRequest<K extends GitRequest['kind']>(
         await ensureRepo(req.dir);
         const report = (phase: string, loaded: number, total: number) =>
           onProgress({ kind: 'git.progress', dir: req.dir, phase, loaded, total });
-        return syncWithRemote(req.dir, req.remote, req.author, req.resolutions, report, req.maxAttempts ?? 3);
+        return syncWithRemote(req.dir, req.remote, req.author, req.resolutions, report, req.maxAttempts ?? 3, req.held ?? []);
       }
       case 'git.log':
         return logCommits(req.dir, req.limit, req.path);

@@ -20,6 +20,8 @@ export interface GitRemote {
 
 /** How a person resolved a conflicted path; applied only while both sides are still what they saw. */
 export interface GitResolution {
+  /** the conflict's id: GitSyncResult.applied names the resolutions a merge commit of the sync holds */
+  id: string;
   path: string;
   localOid: string | null;
   remoteOid: string | null;
@@ -91,6 +93,11 @@ export type GitRequest =
       remote: GitRemote;
       author: GitAuthor;
       resolutions: GitResolution[];
+      /**
+       * Paths held by a conflict here (pending, or resolved and not merged yet): a remote change to one is never
+       * line-merged past it; without a resolution that matches both sides it is a conflict again.
+       */
+      held?: string[];
       maxAttempts?: number;
     }
   | { kind: 'git.log'; dir: string; path?: string; limit: number }
@@ -108,6 +115,8 @@ export const gitSyncResultSchema = z
     remoteHead: oid.nullable(),
     /** set when a merge commit was made */
     mergeCommit: oid.nullable(),
+    /** ids of the resolutions (GitResolution.id) that the merge commits of this sync hold */
+    applied: z.array(z.string().max(64)).max(MAX_PATHS),
     pushed: z.boolean(),
     attempts: z.number().int().min(0).max(1000),
     changed: z.array(gitChangedPathSchema).max(MAX_PATHS),

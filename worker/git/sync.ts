@@ -24,6 +24,7 @@ export async function syncWithRemote(
   resolutions: GitResolution[],
   progress: ProgressReporter = () => {},
   maxAttempts = 3,
+  held: string[] = [],
 ): Promise<GitSyncResult> {
   const r = repo(dir);
   await git.addRemote({ fs: r.fs, dir, remote: REMOTE, url: remote.url, force: true });
@@ -34,6 +35,7 @@ export async function syncWithRemote(
     head: null,
     remoteHead: null,
     mergeCommit: null,
+    applied: [],
     pushed: false,
     attempts: 0,
     changed: [],
@@ -55,7 +57,7 @@ export async function syncWithRemote(
       return result;
     }
     if (theirs && theirs !== ours) {
-      const integrated = await integrate(dir, ours, theirs, author, resolutions, result).catch((error: unknown) => {
+      const integrated = await integrate(dir, ours, theirs, author, resolutions, held, result).catch((error: unknown) => {
         throw unsafeRemoteTree(error, theirs);
       });
       if (!integrated) return result; // conflicts: nothing committed, nothing pushed
@@ -86,6 +88,7 @@ async function integrate(
   theirs: string,
   author: GitAuthor,
   resolutions: GitResolution[],
+  held: string[],
   result: GitSyncResult,
 ): Promise<boolean> {
   const r = repo(dir);
@@ -108,7 +111,7 @@ async function integrate(
   const bases = await git.findMergeBase({ ...r, oids: [ours, theirs] });
   // Unrelated histories (two nodes that each started a workspace) merge against an empty base.
   const baseTree = bases.length > 0 ? await treeOf(dir, String(bases[0])) : null;
-  const merged = await mergeTrees(dir, baseTree, oursTree!, theirsTree, resolutions);
+  const merged = await mergeTrees(dir, baseTree, oursTree!, theirsTree, resolutions, held);
   // before anything is written: a name of this node's and one of the remote's that are one name on Windows and
   // macOS stop the merge as twin conflicts; two of the remote's names, one is not written
   const twins = await findTreeTwins(dir, merged.tree, oursTree, theirsTree);
@@ -132,6 +135,8 @@ async function integrate(
   });
   result.mergeCommit = commit;
   result.outcome = 'merged';
+  // the resolutions this commit holds (a later attempt's merge descends from it, so they stay held)
+  for (const id of merged.applied) if (!result.applied.includes(id)) result.applied.push(id);
   await collect(dir, withoutSkipped(merged.changes, twins.skipped), result);
   noteTwins(result, twins);
   return true;

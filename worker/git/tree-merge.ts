@@ -31,6 +31,8 @@ export interface TreeMergeResult {
   tree: string;
   changes: FileChange[];
   conflicts: GitConflict[];
+  /** ids of the resolutions the merged tree holds */
+  applied: string[];
 }
 
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -41,18 +43,21 @@ export async function mergeTrees(
   oursTree: string,
   theirsTree: string,
   resolutions: GitResolution[] = [],
+  held: Iterable<string> = [],
 ): Promise<TreeMergeResult> {
   const ctx: MergeContext = {
     dir,
     changes: [],
     conflicts: [],
     resolutions: new Map(resolutions.filter((r) => r.twinPath === undefined).map((r) => [r.path, r])),
+    held: new Set(held),
+    applied: new Set(),
   };
   const { ours, moved } = await applyTwinResolutions(ctx, oursTree, resolutions.filter((r) => r.twinPath !== undefined));
   const tree = await mergeLevel(ctx, baseTree ?? EMPTY_TREE, ours, theirsTree, '');
   // what the twin resolutions moved comes first; where the merge changed the new name further, its change says so
   const changes = [...moved.filter((m) => m.oid === null || !ctx.changes.some((c) => c.path === m.path)), ...ctx.changes];
-  return { tree: tree ?? (await git.writeTree({ ...repo(dir), tree: [] })), changes, conflicts: ctx.conflicts };
+  return { tree: tree ?? (await git.writeTree({ ...repo(dir), tree: [] })), changes, conflicts: ctx.conflicts, applied: [...ctx.applied] };
 }
 
 /**
@@ -73,9 +78,10 @@ async function applyTwinResolutions(ctx: MergeContext, oursTree: string, twins: 
     if (oid !== null && r.twinPath) {
       updates.set(r.twinPath, oid);
       moved.push({ path: r.twinPath, from: null, oid, mode: '100644' });
-      if (!ctx.resolutions.has(r.twinPath)) ctx.resolutions.set(r.twinPath, { path: r.twinPath, localOid: oid, remoteOid: r.remoteOid, result: { oid } });
+      if (!ctx.resolutions.has(r.twinPath)) ctx.resolutions.set(r.twinPath, { id: r.id, path: r.twinPath, localOid: oid, remoteOid: r.remoteOid, result: { oid } });
     }
     ours = await editTree(ctx.dir, ours, updates);
+    ctx.applied.add(r.id);
   }
   return { ours, moved };
 }
@@ -98,6 +104,9 @@ interface MergeContext {
   changes: FileChange[];
   conflicts: GitConflict[];
   resolutions: Map<string, GitResolution>;
+  /** paths in conflict (or resolved, unmerged) here: changed on both sides, a person decides, never a line merge */
+  held: Set<string>;
+  applied: Set<string>;
 }
 
 export async function readEntries(dir: string, tree: string | null): Promise<Map<string, TreeEntry>> {
@@ -155,6 +164,7 @@ async function mergeEntry(ctx: MergeContext, path: string, b?: TreeEntry, o?: Tr
 async function mergeFile(ctx: MergeContext, path: string, b?: TreeEntry, o?: TreeEntry, t?: TreeEntry): Promise<TreeEntry | undefined> {
   const resolution = ctx.resolutions.get(path);
   if (resolution && resolution.localOid === (o?.oid ?? null) && resolution.remoteOid === (t?.oid ?? null)) {
+    ctx.applied.add(resolution.id);
     return applyResolution(ctx, path, resolution, o, t);
   }
   const [baseBytes, oursBytes, theirsBytes] = await Promise.all(
@@ -171,7 +181,9 @@ async function mergeFile(ctx: MergeContext, path: string, b?: TreeEntry, o?: Tre
     ctx.conflicts.push(conflictOf(path, 'modify-delete', b, o, t, baseText, oursText, theirsText));
     return o;
   }
-  const merged = mergeText(baseText ?? '', oursText ?? '', theirsText ?? '');
+  // held here: the remote changed it again since the conflict (or its resolution): a person decides, with what this
+  // node holds now as its side; a line merge would commit past the resolution, or past the person
+  const merged = ctx.held.has(path) ? { clean: false, text: '' } : mergeText(baseText ?? '', oursText ?? '', theirsText ?? '');
   if (!merged.clean) {
     ctx.conflicts.push(conflictOf(path, 'modify-modify', b, o, t, baseText, oursText, theirsText));
     return o;
