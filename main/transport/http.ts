@@ -9,6 +9,7 @@ import type { Handlers } from '../../shared/api/index';
 import type { EventBus } from '../events';
 import type { Logger } from '../../lib/log';
 import { createFailureLimiter } from '../../shared/auth/failure-limiter';
+import { CONTENT_SECURITY_POLICY } from '../../shared/ui/csp';
 
 /**
  * The HTTP transport of the contract (the headless node, and the UI tests in a real browser):
@@ -17,7 +18,7 @@ import { createFailureLimiter } from '../../shared/auth/failure-limiter';
  *   GET  /auth?token=…   exchanges the token for a session: a random session id (never the token) in an HttpOnly
  *                        SameSite=Strict persistent cookie named per node, then redirects to /
  *   POST /auth/logout    revokes the session of the cookie and clears the cookie
- *   GET  / and /assets/* the built renderer, under a strict Content-Security-Policy
+ *   GET  / and /assets/* the built renderer, under the UI's Content-Security-Policy (shared/ui/csp.ts)
  * Bound to 127.0.0.1 only; every request needs the token (Authorization header) or a live session (cookie), and
  * a loopback Host header. Sessions live in memory: they expire after `sessionTtlMs` without use (each use renews
  * them, and the cookie's Max-Age with them) and end with the process or a sign-out. Failed authentication is
@@ -47,9 +48,6 @@ const MAX_SESSIONS = 1000;
 /** `outpost_session_<12 hex of the node id's SHA-256>`: unique per node, stable across restarts, cookie-safe. */
 export const sessionCookieName = (nodeId: string): string =>
   `outpost_session_${createHash('sha256').update(nodeId, 'utf8').digest('hex').slice(0, 12)}`;
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
-  "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -126,6 +124,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     if (host !== `127.0.0.1:${boundPort}` && host !== `localhost:${boundPort}`) {
       return reply.code(403).send(errorBody('forbidden', 'Foreign Host header refused.'));
     }
+    reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('Cache-Control', 'no-store');
@@ -221,7 +220,6 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     try {
       const body = await readFile(join(options.rendererDir, relative));
       const type = contentTypes[extname(relative)] ?? 'application/octet-stream';
-      if (type.startsWith('text/html')) reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
       return reply.type(type).send(body);
     } catch {
       return reply.code(404).send(errorBody('not_found', 'No such file.'));
