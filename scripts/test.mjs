@@ -6,7 +6,7 @@ import { readdirSync, statSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = ['shared', 'main', 'preload', 'worker', 'server', 'cli', 'renderer', 'test'];
+const roots = ['shared', 'lib', 'main', 'preload', 'worker', 'server', 'cli', 'renderer', 'test'];
 const filter = process.argv.slice(2);
 
 function findTests(dir, out = []) {

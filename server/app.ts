@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
 import { OutpostError, errorCodeForStatus, httpStatusOf, isErrorCode, type ErrorCode } from '../shared/errors';
 import { MALFORMED_REQUEST_OPTIONS, MISSING_HOST_MESSAGE, answerExpectationsInShape, bodyRefusal, missingHost } from '../lib/http-errors';
+import { acceptJsonBodiesOnly, parseBearer } from '../lib/http-input';
 import {
   enrollRequestSchema,
   nodeIdSchema,
@@ -67,8 +68,6 @@ export interface HubAppOptions extends HubServices {
   maxClockAheadMs?: number;
   plugins: HubPlugin[];
 }
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const PULL_DEFAULT_LIMIT = 1000;
 const PULL_MAX_LIMIT = 10_000;
@@ -140,12 +139,7 @@ function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyRep
   return reply.code(status).type('application/json').send({ error: body });
 }
 
-function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m ? m[1]! : null;
-}
+const bearerToken = (request: FastifyRequest): string | null => parseBearer(request.headers.authorization)?.token ?? null;
 
 export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstance> {
   const { db, auth, log } = options;
@@ -243,20 +237,7 @@ export async function buildHubApp(options: HubAppOptions): Promise<FastifyInstan
 
     // JSON bodies only (anything else is 415), and valid UTF-8: the default parser would quietly turn bad bytes
     // into U+FFFD and store them.
-    api.removeAllContentTypeParsers();
-    api.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-      let text: string;
-      try {
-        text = strictUtf8.decode(body as Buffer);
-      } catch {
-        return done(new OutpostError('invalid_input', 'The request body is not valid UTF-8.'), undefined);
-      }
-      try {
-        done(null, JSON.parse(text));
-      } catch (error) {
-        done(new OutpostError('invalid_input', `The request body is not valid JSON: ${(error as Error).message}`.slice(0, 300)), undefined);
-      }
-    });
+    acceptJsonBodiesOnly(api);
 
     api.addHook('preValidation', async (request) => {
       if (request.body === undefined) return;

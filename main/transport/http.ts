@@ -5,6 +5,7 @@ import { join, extname } from 'node:path';
 import { dispatch } from '../../shared/api/dispatch';
 import { errorBody, errorCodeForStatus, httpStatusOf } from '../../shared/errors';
 import { MALFORMED_REQUEST_OPTIONS, MISSING_HOST_MESSAGE, answerExpectationsInShape, bodyRefusal, missingHost } from '../../lib/http-errors';
+import { acceptJsonBodiesOnly, parseBearer } from '../../lib/http-input';
 import type { Handlers } from '../../shared/api/index';
 import type { EventBus } from '../events';
 import type { Logger } from '../../lib/log';
@@ -101,8 +102,9 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     return true;
   };
   const authenticated = (req: FastifyRequest, reply: FastifyReply): boolean => {
-    const header = req.headers.authorization;
-    if (header?.startsWith('Bearer ')) return tokenMatches(header.slice(7).trim());
+    // an Authorization header naming Bearer decides alone; without one, the session cookie
+    const bearer = parseBearer(req.headers.authorization);
+    if (bearer) return tokenMatches(bearer.token ?? undefined);
     return useSession(parseCookies(req.headers.cookie)[cookieName], reply);
   };
   /** null when the caller may go on; otherwise the refusal was sent (401, or 429 for a blocked address) */
@@ -131,21 +133,9 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     return undefined;
   });
 
-  // Only JSON bodies are parsed; anything else is refused before a handler runs (and a cross-site form post
-  // cannot send JSON without a preflight).
-  app.removeAllContentTypeParsers();
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
-    if ((body as Buffer).length === 0) return done(null, {});
-    try {
-      // fatal: bytes that are not UTF-8 are refused, not silently turned into U+FFFD and stored
-      done(null, JSON.parse(utf8.decode(body as Buffer)));
-    } catch {
-      const error = new Error('The request body is not valid UTF-8 JSON.') as Error & { statusCode: number };
-      error.statusCode = 400;
-      done(error, undefined);
-    }
-  });
+  // Only JSON bodies are parsed (strict UTF-8; an empty one is {}); anything else is refused before a handler runs
+  // (and a cross-site form post cannot send JSON without a preflight).
+  acceptJsonBodiesOnly(app, { emptyBody: () => ({}) });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
     const refusal = bodyRefusal(error, req.routeOptions.bodyLimit);
