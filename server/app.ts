@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { OutpostError, errorCodeForStatus, httpStatusOf, isErrorCode, type ErrorCode } from '../shared/errors';
 import { MALFORMED_REQUEST_OPTIONS, MISSING_HOST_MESSAGE, answerExpectationsInShape, bodyRefusal, missingHost } from '../lib/http-errors';
 import { acceptJsonBodiesOnly, parseBearer } from '../lib/http-input';
+import { openSseStream } from '../lib/sse';
 import {
   enrollRequestSchema,
   nodeIdSchema,
@@ -330,40 +331,31 @@ async function serveEvents(request: FastifyRequest, reply: FastifyReply, options
   const node = request.hubNode!;
   const token = bearerToken(request)!;
   const head = await headSeq(options.db);
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no', // proxies must not buffer the stream
+  let unsubscribe = () => {};
+  const stream = openSseStream(reply, {
+    retryMs: 2000,
+    heartbeatMs: options.heartbeatMs,
+    onHeartbeat: () =>
+      options.auth.checkNodeToken(token).then(
+        (check) => {
+          if (check.status !== 'ok') stream.end();
+        },
+        () => undefined, // the database is away for a moment: keep the stream, the next beat checks again
+      ),
+    onEnd: () => {
+      unsubscribe();
+      openStreams.delete(end);
+    },
   });
-  const send = (seq: number) => raw.write(`event: changes\ndata: ${JSON.stringify({ seq })}\n\n`);
-  raw.write('retry: 2000\n\n');
+  const end = () => stream.end();
+  const send = (seq: number) => stream.send('changes', { seq });
   send(head);
 
   let lastSent = head;
-  const unsubscribe = options.feed.subscribe((event) => {
+  unsubscribe = options.feed.subscribe((event) => {
     if (event.nodeId === node.nodeId || event.seq <= lastSent) return;
     lastSent = event.seq;
     send(event.seq);
   });
-  const heartbeat = setInterval(() => {
-    raw.write(': heartbeat\n\n');
-    options.auth.checkNodeToken(token).then(
-      (check) => {
-        if (check.status !== 'ok') end();
-      },
-      () => undefined, // the database is away for a moment: keep the stream, the next beat checks again
-    );
-  }, options.heartbeatMs);
-  const end = () => {
-    clearInterval(heartbeat);
-    unsubscribe();
-    openStreams.delete(end);
-    if (!raw.writableEnded) raw.end();
-  };
   openStreams.add(end);
-  request.raw.on('close', end);
-  raw.on('error', end);
 }

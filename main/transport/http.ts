@@ -6,6 +6,7 @@ import { dispatch } from '../../shared/api/dispatch';
 import { errorBody, errorCodeForStatus, httpStatusOf } from '../../shared/errors';
 import { MALFORMED_REQUEST_OPTIONS, MISSING_HOST_MESSAGE, answerExpectationsInShape, bodyRefusal, missingHost } from '../../lib/http-errors';
 import { acceptJsonBodiesOnly, parseBearer } from '../../lib/http-input';
+import { openSseStream, type SseStream } from '../../lib/sse';
 import type { Handlers } from '../../shared/api/index';
 import type { EventBus } from '../events';
 import type { Logger } from '../../lib/log';
@@ -50,6 +51,8 @@ const MAX_SESSIONS = 1000;
 export const sessionCookieName = (nodeId: string): string =>
   `outpost_session_${createHash('sha256').update(nodeId, 'utf8').digest('hex').slice(0, 12)}`;
 
+const SSE_HEARTBEAT_MS = 15_000;
+
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -64,7 +67,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
   const app: FastifyInstance = Fastify({ bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024, logger: false, ...MALFORMED_REQUEST_OPTIONS });
   answerExpectationsInShape(app.server);
   let boundPort = 0;
-  const streams = new Set<FastifyReply>();
+  const streams = new Set<SseStream>();
   const now = options.now ?? Date.now;
   const ttlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   const cookieName = sessionCookieName(options.nodeId);
@@ -184,25 +187,17 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
   app.get('/api/events', async (req, reply) => {
     const refused = refuse(req, reply, () => authenticated(req, reply), 'A valid API token is required.');
     if (refused) return refused;
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Content-Type-Options': 'nosniff',
+    let unsubscribe = () => {};
+    const stream = openSseStream(reply, {
+      heartbeatMs: SSE_HEARTBEAT_MS,
+      onEnd: () => {
+        unsubscribe();
+        streams.delete(stream);
+      },
     });
-    res.write(': connected\n\n');
-    const unsubscribe = options.events.subscribe((event, payload) => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
-    streams.add(reply);
-    req.raw.on('close', () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      streams.delete(reply);
-    });
+    stream.comment('connected');
+    unsubscribe = options.events.subscribe((event, payload) => stream.send(event, payload));
+    streams.add(stream);
     return reply;
   });
 
@@ -232,7 +227,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     sessionCookie: cookieName,
     port: boundPort,
     async close() {
-      for (const stream of streams) stream.raw.end();
+      for (const stream of streams) stream.end();
       await app.close();
     },
   };
