@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { readFile } from 'node:fs/promises';
+import cookie from '@fastify/cookie';
+import serveStatic from '@fastify/static';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { join, extname } from 'node:path';
+import { join, extname, resolve } from 'node:path';
 import { dispatch } from '../../shared/api/dispatch';
 import { errorBody, errorCodeForStatus, httpStatusOf } from '../../shared/errors';
 import { MALFORMED_REQUEST_OPTIONS, MISSING_HOST_MESSAGE, answerExpectationsInShape, bodyRefusal, missingHost } from '../../lib/http-errors';
@@ -20,7 +21,7 @@ import { CONTENT_SECURITY_POLICY } from '../../shared/ui/csp';
  *   GET  /auth?token=…   exchanges the token for a session: a random session id (never the token) in an HttpOnly
  *                        SameSite=Strict persistent cookie named per node, then redirects to /
  *   POST /auth/logout    revokes the session of the cookie and clears the cookie
- *   GET  / and /assets/* the built renderer, under the UI's Content-Security-Policy (shared/ui/csp.ts)
+ *   GET  / and /assets/* the built renderer (@fastify/static), under the UI's Content-Security-Policy (shared/ui/csp.ts)
  * Bound to 127.0.0.1 only; every request needs the token (Authorization header) or a live session (cookie), and
  * a loopback Host header. Sessions live in memory: they expire after `sessionTtlMs` without use (each use renews
  * them, and the cookie's Max-Age with them) and end with the process or a sign-out. Failed authentication is
@@ -50,7 +51,6 @@ const MAX_SESSIONS = 1000;
 /** `outpost_session_<12 hex of the node id's SHA-256>`: unique per node, stable across restarts, cookie-safe. */
 export const sessionCookieName = (nodeId: string): string =>
   `outpost_session_${createHash('sha256').update(nodeId, 'utf8').digest('hex').slice(0, 12)}`;
-
 const SSE_HEARTBEAT_MS = 15_000;
 
 const contentTypes: Record<string, string> = {
@@ -66,6 +66,8 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
   // malformed requests (parser refusals, bad URLs, no Host) are answered in the one error shape too
   const app: FastifyInstance = Fastify({ bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024, logger: false, ...MALFORMED_REQUEST_OPTIONS });
   answerExpectationsInShape(app.server);
+  // the session cookie is read and written by @fastify/cookie (parsed on every request, set on the answer)
+  await app.register(cookie);
   let boundPort = 0;
   const streams = new Set<SseStream>();
   const now = options.now ?? Date.now;
@@ -81,7 +83,8 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     const b = Buffer.from(options.token);
     return a.length === b.length && timingSafeEqual(a, b);
   };
-  const cookieHeader = (id: string, maxAgeS: number) => `${cookieName}=${id}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict; Path=/`;
+  const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/' } as const;
+  const setSessionCookie = (reply: FastifyReply, id: string) => reply.setCookie(cookieName, id, { ...cookieOptions, maxAge: Math.floor(ttlMs / 1000) });
   const newSession = (): string => {
     const t = now();
     for (const [id, expires] of sessions) if (expires <= t) sessions.delete(id);
@@ -101,14 +104,14 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
       return false;
     }
     sessions.set(id, t + ttlMs);
-    reply.header('Set-Cookie', cookieHeader(id, Math.floor(ttlMs / 1000)));
+    setSessionCookie(reply, id);
     return true;
   };
   const authenticated = (req: FastifyRequest, reply: FastifyReply): boolean => {
     // an Authorization header naming Bearer decides alone; without one, the session cookie
     const bearer = parseBearer(req.headers.authorization);
     if (bearer) return tokenMatches(bearer.token ?? undefined);
-    return useSession(parseCookies(req.headers.cookie)[cookieName], reply);
+    return useSession(req.cookies[cookieName], reply);
   };
   /** null when the caller may go on; otherwise the refusal was sent (401, or 429 for a blocked address) */
   const refuse = (req: FastifyRequest, reply: FastifyReply, ok: () => boolean, message: string): FastifyReply | null => {
@@ -154,7 +157,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     const token = (req.query as Record<string, string | undefined>).token;
     const refused = refuse(req, reply, () => tokenMatches(typeof token === 'string' ? token : undefined), 'Invalid dashboard link.');
     if (refused) return refused;
-    reply.header('Set-Cookie', cookieHeader(newSession(), Math.floor(ttlMs / 1000)));
+    setSessionCookie(reply, newSession());
     return reply.redirect('/', 303);
   });
 
@@ -164,9 +167,9 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     if (origin && origin !== `http://127.0.0.1:${boundPort}` && origin !== `http://localhost:${boundPort}`) {
       return reply.code(403).send(errorBody('forbidden', 'Cross-origin calls are refused.'));
     }
-    const id = parseCookies(req.headers.cookie)[cookieName];
+    const id = req.cookies[cookieName];
     const existed = id !== undefined && sessions.delete(id);
-    reply.header('Set-Cookie', cookieHeader('', 0));
+    reply.clearCookie(cookieName, cookieOptions);
     return reply.code(200).send({ signedOut: existed });
   });
 
@@ -201,22 +204,27 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     return reply;
   });
 
-  const sendStatic = async (reply: FastifyReply, relative: string) => {
-    try {
-      const body = await readFile(join(options.rendererDir, relative));
-      const type = contentTypes[extname(relative)] ?? 'application/octet-stream';
-      return reply.type(type).send(body);
-    } catch {
-      return reply.code(404).send(errorBody('not_found', 'No such file.'));
-    }
-  };
-  app.get('/', (_req, reply) => sendStatic(reply, 'index.html'));
+  // The built renderer: our routes decide which names are served, @fastify/static streams the file (a missing
+  // one is the 404 of every unknown route). Headers of its own (caching, validators) are off: every answer is
+  // no-store; the content type is ours.
+  const rendererRoot = resolve(options.rendererDir);
+  await app.register(serveStatic, {
+    root: rendererRoot,
+    serve: false,
+    cacheControl: false,
+    etag: false,
+    lastModified: false,
+    contentType: false,
+    suppressWarning: true,
+    setHeaders: (reply, path) => reply.type(contentTypes[extname(path)] ?? 'application/octet-stream'),
+  });
+  app.get('/', (_req, reply) => reply.sendFile('index.html'));
   app.get<{ Params: { file: string } }>('/assets/:file', (req, reply) => {
     // a flat folder of build outputs: names only, no separators, no dot-files
     if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,200}$/.test(req.params.file)) {
       return reply.code(404).send(errorBody('not_found', 'No such file.'));
     }
-    return sendStatic(reply, join('assets', req.params.file));
+    return reply.sendFile(req.params.file, join(rendererRoot, 'assets'));
   });
 
   await app.listen({ host: '127.0.0.1', port: options.port });
@@ -231,13 +239,4 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
       await app.close();
     },
   };
-}
-
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
-  return out;
 }
