@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import { Backoff } from './backoff';
 import { HubError, type HubClient } from './hub-client';
 
@@ -11,8 +12,9 @@ export interface EventStreamHandlers {
 const MAX_EVENT_BYTES = 64 * 1024;
 
 /**
- * The hub's server-sent event stream (`GET /v1/events`), kept open and reopened with backoff. Only `changes`
- * events with a numeric `seq` are acted on; anything else on the stream is ignored.
+ * The hub's server-sent event stream (`GET /v1/events`), kept open and reopened with backoff, parsed by
+ * eventsource-parser. Only `changes` events with a numeric `seq` are acted on; anything else on the stream is
+ * ignored, and an event that grows past 64 KiB unfinished is dropped (the stream goes on).
  */
 export class EventStream {
   private readonly abort = new AbortController();
@@ -39,15 +41,21 @@ export class EventStream {
       const res = await this.client.openEvents(this.abort.signal);
       this.backoff.reset();
       this.handlers.onOpen();
-      let buffer = '';
+      let runaway = false;
+      const parser = createParser({
+        maxBufferSize: MAX_EVENT_BYTES,
+        onEvent: (event) => this.dispatch(event.event, event.data),
+        onError: (error) => {
+          if (error.type === 'max-buffer-size-exceeded') runaway = true;
+        },
+      });
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        buffer += chunk;
-        if (buffer.length > MAX_EVENT_BYTES && !buffer.includes('\n\n')) buffer = ''; // a runaway event is dropped
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          this.dispatch(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
+        parser.feed(chunk);
+        if (runaway) {
+          // the parser dropped the unfinished event and stopped: go on with what comes next
+          runaway = false;
+          parser.reset();
         }
       });
       await new Promise<void>((resolve) => {
@@ -66,13 +74,7 @@ export class EventStream {
     this.timer.unref?.();
   }
 
-  private dispatch(block: string): void {
-    let event = 'message';
-    let data = '';
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event:')) event = line.slice(6).trim();
-      else if (line.startsWith('data:')) data += line.slice(5).trim();
-    }
+  private dispatch(event: string | undefined, data: string): void {
     if (event !== 'changes') return;
     try {
       const seq = (JSON.parse(data) as { seq?: unknown }).seq;
