@@ -57,7 +57,7 @@ export async function startTestNode(options: {
     secrets,
     log,
   };
-  let conflicts: ConflictService | undefined;
+  const composed: { conflicts?: ConflictService } = {};
   const store = new EdgeStore({
     path: join(dataDir, 'edge.db'),
     nodeId: options.nodeId,
@@ -67,11 +67,11 @@ export async function startTestNode(options: {
       const changed = recordsChangedEvent(tables, ids, origin);
       if (changed) events.emit('agents.changed', changed);
       // the conflict service owns the conflicts.changed count, as in main/node.ts
-      if (tables.includes('conflict_resolution')) void conflicts?.refreshPending();
+      if (tables.includes('conflict_resolution')) void composed.conflicts?.refreshPending();
     },
     log,
   });
-  conflicts = new ConflictService({ records: store, events, log, personName: () => 'test' });
+  composed.conflicts = new ConflictService({ records: store, events, log, personName: () => 'test' });
   const host = new SyncHost({ ctx, store, restartBaseMs: 100, shutdownDeadlineMs: 3000, requestTimeoutMs: 5000, ...options.host });
   await host.start();
   let stopped = false;
