@@ -109,7 +109,17 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
     });
     cleanups.push(() => store.close());
 
+    // the sync worker first: the workspace's Git work (hashing, zlib, network) runs there from its first request,
+    // off main's event loop; the conflict service the resolver reports to is composed once the workspace is open
+    const syncHost = new SyncHost({ ctx, store, ...(options.spawner ? { spawner: options.spawner } : {}) });
+    syncRef.host = syncHost;
+    const autoResolver = new AutoResolver({ store, settings: () => settings.get(), log, afterBatch: () => syncRef.conflicts?.refreshPending() });
+    syncHost.onConflictsRecorded((ids) => void autoResolver.onConflictsRecorded(ids));
+    await syncHost.start();
+    cleanups.push(() => syncHost.stop());
+
     const workspace = await Workspace.open({
+      git: channelGitRunner(syncHost.channel('git')),
       dataDir: options.dataDir,
       identity: ctx.identity,
       settings,
@@ -130,18 +140,9 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
     });
     syncRef.conflicts = conflicts;
     workspace.onConflictsChanged(() => void conflicts.refreshPending());
-    const autoResolver = new AutoResolver({ store, settings: () => settings.get(), log, afterBatch: () => conflicts.refreshPending() });
-
-    const syncHost = new SyncHost({ ctx, store, ...(options.spawner ? { spawner: options.spawner } : {}) });
     conflicts.setLabels({ self: () => `${settings.get().node.name} (${nodeId})`, node: (id) => syncHost.nodes.label(id) });
-    syncRef.host = syncHost;
-    syncHost.onConflictsRecorded((ids) => void autoResolver.onConflictsRecorded(ids));
-    await syncHost.start();
-    // Git work (hashing, zlib, network) runs in the sync worker, off main's event loop
-    workspace.setGitRunner(channelGitRunner(syncHost.channel('git')));
     syncHost.attachWorkspace(() => workspace.unsynced());
     cleanups.push(workspace.onUnsyncedChanged(() => syncHost.workspaceChanged()));
-    cleanups.push(() => syncHost.stop());
 
     if (options.background !== false) {
       const stopMaintenance = store.startMaintenance(MAINTENANCE_INTERVAL_MS);

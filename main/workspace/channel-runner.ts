@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { fromErrorShape, OutpostError } from '../../shared/errors';
-import { gitProgressSchema, gitReplySchema, gitResponseSchemas, type GitProgress, type GitRequest, type GitResponses } from '../../worker/git/protocol';
-import type { GitRunner } from './git-runner';
+import { gitProgressSchema, gitReplySchema, gitResponseSchemas, type GitProgress, type GitRequest, type GitResponses, type GitRunner } from '../../shared/protocol/git';
 
 /**
  * A GitRunner over the sync worker's named channel (main/sync-host: `syncHost.channel('git')`): requests go

@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { writeFileAtomic } from '../../lib/fs-atomic';
 import { isSafeWorkspacePath } from '../../shared/domain/workspace';
 import { decodeText } from '../../shared/domain/workspace-merge';
-import { resolveWorkspaceFile } from './safe-path';
+import { resolveWorkspaceFile } from '../../lib/workspace-files';
 
 /** The Git blob id of some content: how the store and Git agree on "the same content" without reading Git. */
 export function blobOidOf(bytes: Uint8Array): string {

@@ -20,12 +20,10 @@ import type { Logger } from '../log';
 import { FileSecretStore, type SecretStore } from '../secrets';
 import type { NodeIdentity } from '../services';
 import type { SettingsStore } from '../settings-store';
-import { autoCommitMessage } from '../../worker/git/commit';
-import type { GitAuthor, GitRemote, GitResolution, GitSyncResult } from '../../worker/git/protocol';
+import { autoCommitMessage, type GitRunner, type GitAuthor, type GitRemote, type GitResolution, type GitSyncResult } from '../../shared/protocol/git';
 import { blobOidOf, itemTypeOf, listFiles, readWorkspaceFile, writeItemFile } from './files';
-import { inProcessGitRunner, type GitRunner } from './git-runner';
 import { WorkspaceDbLock } from './lock';
-import { resolveWorkspaceFile } from './safe-path';
+import { resolveWorkspaceFile } from '../../lib/workspace-files';
 import { deleteItemsByPath, logSync, openStore, upsertItems, type ConflictRow, type Db, type ItemRow, type ItemUpsert } from './store';
 import { localHashOf } from './conflicts';
 
@@ -37,8 +35,8 @@ export interface WorkspaceOptions {
   events?: EventBus;
   /** where the hub token and Git credentials live; defaults to the data folder's secret file */
   secrets?: SecretStore;
-  /** the utility process; defaults to running the Git module in this process */
-  git?: GitRunner;
+  /** the Git engine: the sync worker's channel in the app (channelGitRunner), in process in tests */
+  git: GitRunner;
   /** notice edits by other programs as they happen (a scan at every commit happens regardless) */
   watch?: boolean;
   /** commit (and sync) every settings.workspace.autoCommitMinutes */
@@ -145,7 +143,7 @@ export class Workspace {
     try {
       mkdirSync(join(options.dataDir, 'workspace'), { recursive: true });
       db = await openStore(join(options.dataDir, 'workspace-db'));
-      const git = options.git ?? inProcessGitRunner;
+      const git = options.git;
       const ws = new Workspace(options, db, lock, git, options.secrets ?? new FileSecretStore(options.dataDir));
       await git.request({ kind: 'git.init', dir: ws.root });
       await ws.scan();

@@ -1,3 +1,4 @@
+import { inProcessGitRunner } from '../../worker/git/in-process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { channelGitRunner, Workspace, type WorkerChannel } from '../../main/work
 import { SettingsStore } from '../../main/settings-store';
 import { createLogger } from '../../lib/log';
 import { gitOk, tempDir } from './helpers';
-import type { GitRequest } from '../../worker/git/protocol';
+import type { GitRequest } from '../../shared/protocol/git';
 
 /** Main's end of the 'git' channel wired to the worker's registered handler, with structured cloning between. */
 function channelPair(): WorkerChannel & { sent: unknown[] } {
@@ -33,6 +34,7 @@ test('the Workspace drives the Git engine through the worker channel (handed ove
   const channel = channelPair();
   const runner = channelGitRunner(channel);
   const ws = await Workspace.open({
+    git: inProcessGitRunner,
     dataDir: t.dir,
     identity: { nodeId: 'n-ch', nodeName: 'ch', dataDir: t.dir, startedAt: new Date().toISOString(), version: 'test' },
     settings: new SettingsStore(t.dir),
@@ -73,6 +75,7 @@ test('auto-commit runs every settings.workspace.autoCommitMinutes, only when som
   const settings = new SettingsStore(t.dir);
   settings.set({ workspace: { autoCommitMinutes: 0.05, authorName: 'Auto Tester', authorEmail: 'auto@example.com' } }); // 3 s
   const ws = await Workspace.open({
+    git: inProcessGitRunner,
     dataDir: t.dir,
     identity: { nodeId: 'n-auto', nodeName: 'auto', dataDir: t.dir, startedAt: new Date().toISOString(), version: 'test' },
     settings,

@@ -1,3 +1,4 @@
+import { inProcessGitRunner } from '../../worker/git/in-process';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,6 +119,7 @@ export async function openWorkspace(
   events.subscribe((event, payload) => seen.push({ event, payload }));
   const name = options.name ?? 'node';
   const ws = await Workspace.open({
+    git: inProcessGitRunner,
     dataDir,
     identity: { nodeId: `n-${name}`, nodeName: name, dataDir, startedAt: new Date().toISOString(), version: 'test' },
     settings,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { registerChannel } from '../channels';
 import { handleGitMessage } from './index';
-import type { GitRequest } from './protocol';
+import type { GitRequest } from '../../shared/protocol/git';
 
 /**
  * The Git engine's channel in the utility process: main posts `{id, request}`; the worker answers

@@ -1,7 +1,7 @@
 import git from 'isomorphic-git';
 import { blobOid, decodeText, readBlobBytes, readWorkFile, repo, writeWorkFile } from './repo';
 import type { FileChange } from './tree-merge';
-import type { GitChangedPath } from './protocol';
+import type { GitChangedPath } from '../../shared/protocol/git';
 
 /**
  * Moves the working tree and the index along the given changes, touching only those paths (a full checkout

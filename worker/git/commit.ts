@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import git from 'isomorphic-git';
-import { resolveWorkspaceFile } from '../../main/workspace/safe-path';
+import { resolveWorkspaceFile } from '../../lib/workspace-files';
 import { blobOid, headOid, readWorkFile, repo, BRANCH } from './repo';
-import type { GitAuthor } from './protocol';
+import type { GitAuthor } from '../../shared/protocol/git';
 
 export interface CommitOutcome {
   oid: string | null;
@@ -116,8 +116,4 @@ async function updateTree(
   if (!changed) return base;
   if (entries.size === 0) return null;
   return git.writeTree({ ...r, tree: [...entries.values()] });
-}
-
-export function autoCommitMessage(count: number, at = new Date()): string {
-  return `Auto-commit: ${count} items at ${at.toISOString()}`;
 }

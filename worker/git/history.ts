@@ -2,7 +2,7 @@ import git from 'isomorphic-git';
 import { OutpostError } from '../../shared/errors';
 import { isSafeWorkspacePath } from '../../shared/domain/workspace';
 import { BRANCH, decodeText, headOid, repo } from './repo';
-import type { GitCommitInfo } from './protocol';
+import type { GitCommitInfo } from '../../shared/protocol/git';
 
 /** The branch's commits, newest first; with a path, only those that changed it. */
 export async function logCommits(dir: string, limit: number, path?: string): Promise<GitCommitInfo[]> {

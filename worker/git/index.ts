@@ -1,13 +1,12 @@
 import { OutpostError, toErrorShape } from '../../shared/errors';
-import { autoCommitMessage, commitPaths } from './commit';
+import { commitPaths } from './commit';
 import { logCommits, showAt } from './history';
 import { ensureRepo, headOid, unpushedCommits } from './repo';
 import { syncWithRemote } from './sync';
-import type { GitProgress, GitReply, GitRequest, GitResponses } from './protocol';
+import type { GitProgress, GitReply, GitRequest, GitResponses } from '../../shared/protocol/git';
 
-export { isGitRequest } from './protocol';
-export type * from './protocol';
-export { autoCommitMessage };
+export { isGitRequest } from '../../shared/protocol/git';
+export type * from '../../shared/protocol/git';
 
 /** Git requests for one folder run one after another: isomorphic-git's index and refs are not safe to share. */
 const queues = new Map<string, Promise<unknown>>();

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import git from 'isomorphic-git';
 import { decodeText as decodeSharedText } from '../../shared/domain/workspace-merge';
-import { resolveWorkspaceFile } from '../../main/workspace/safe-path';
+import { resolveWorkspaceFile } from '../../lib/workspace-files';
 
 export const BRANCH = 'main';
 export const REMOTE = 'origin';

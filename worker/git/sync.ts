@@ -6,7 +6,7 @@ import { applyChanges } from './checkout';
 import { diffTrees, mergeTrees, type FileChange } from './tree-merge';
 import { findTreeTwins, twinConflicts, withoutSkipped, type TreeTwins } from './twins';
 import { BRANCH, REMOTE, headOid, remoteOid, repo } from './repo';
-import type { GitAuthor, GitRemote, GitResolution, GitSyncResult } from './protocol';
+import type { GitAuthor, GitRemote, GitResolution, GitSyncResult } from '../../shared/protocol/git';
 
 const http = timedHttpClient();
 

@@ -2,7 +2,7 @@ import git from 'isomorphic-git';
 import { mergeText } from '../../shared/domain/workspace-merge';
 import { decodeText, readBlobBytes, repo } from './repo';
 import { editTree } from './commit';
-import type { GitConflict, GitResolution } from './protocol';
+import type { GitConflict, GitResolution } from '../../shared/protocol/git';
 
 /**
  * Outpost's own three-way merge of two commits' trees against their merge base (isomorphic-git's conflicted

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createTwinFinder, isSafeWorkspacePath, pathTwinMessage, showPath } from '../../shared/domain/workspace';
 import { decodeText, readBlobBytes } from './repo';
 import { blobAt, readEntries, type FileChange, type TreeEntry } from './tree-merge';
-import type { GitConflict } from './protocol';
+import type { GitConflict } from '../../shared/protocol/git';
 
 /**
  * Twins in a tree about to be checked out (shared/domain/workspace.ts: two entries with one portableKey, which

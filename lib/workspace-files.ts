@@ -1,7 +1,7 @@
 import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, sep, isAbsolute } from 'node:path';
-import { isSafeWorkspacePath } from '../../shared/domain/workspace';
-import { OutpostError } from '../../shared/errors';
+import { isSafeWorkspacePath } from '../shared/domain/workspace';
+import { OutpostError } from '../shared/errors';
 
 /**
  * Resolves a workspace path to an absolute file path, refusing anything that could leave the folder:

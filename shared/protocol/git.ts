@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { workspacePathSchema } from '../../shared/domain/workspace';
+import { workspacePathSchema } from '../domain/workspace';
 
 /**
  * Messages between main and the Git module in the utility process. Every request names the workspace folder
@@ -162,4 +162,17 @@ export function isGitRequest(msg: unknown): msg is GitRequest {
     typeof (msg as { kind?: unknown }).kind === 'string' &&
     (msg as { kind: string }).kind.startsWith('git.')
   );
+}
+
+/** The message of a commit the workspace makes on its own (auto-commit, or a commit without a message). */
+export function autoCommitMessage(count: number, at = new Date()): string {
+  return `Auto-commit: ${count} items at ${at.toISOString()}`;
+}
+
+/**
+ * How the Workspace reaches the Git engine: in the app, the sync worker through its 'git' channel
+ * (main/workspace/channel-runner.ts); in tests, the engine in process (worker/git/in-process.ts).
+ */
+export interface GitRunner {
+  request<K extends GitRequest['kind']>(req: GitRequest & { kind: K }, onProgress?: (p: GitProgress) => void): Promise<GitResponses[K]>;
 }
