@@ -16,7 +16,7 @@ import type {
   WorkspaceSyncResult,
 } from '../../shared/domain/workspace';
 import type { EventBus } from '../events';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { FileSecretStore, type SecretStore } from '../secrets';
 import type { NodeIdentity } from '../services';
 import type { SettingsStore } from '../settings-store';
