@@ -531,24 +531,29 @@ export class Workspace {
       if (item) await this.db.query(`UPDATE workspace_items SET sync_status = 'pending' WHERE path = $1`, [row.item_path]);
       return;
     }
-    const facts = writeItemFile(this.root, row.item_path, result.text);
+    await this.writeTextItem(row.item_path, result.text, item);
+    await this.db.query(`UPDATE workspace_items SET conflict_id = $2 WHERE path = $1`, [row.item_path, row.id]);
+  }
+
+  /** A resolution's text written as the item's file and its pending state (its committed oid kept). */
+  private async writeTextItem(path: string, text: string, existing: Pick<ItemRow, 'id' | 'committed_oid'> | null): Promise<void> {
+    const facts = writeItemFile(this.root, path, text);
     await upsertItems(this.db, [
       {
-        id: item?.id ?? randomUUID(),
-        path: row.item_path,
-        type: itemTypeOf(row.item_path),
-        content: result.text,
+        id: existing?.id ?? randomUUID(),
+        path,
+        type: itemTypeOf(path),
+        content: text,
         is_binary: false,
-        size: Buffer.byteLength(result.text),
-        content_oid: blobOidOf(Buffer.from(result.text, 'utf8')),
-        committed_oid: item?.committed_oid ?? null,
+        size: Buffer.byteLength(text),
+        content_oid: blobOidOf(Buffer.from(text, 'utf8')),
+        committed_oid: existing?.committed_oid ?? null,
         modified_by: this.options.identity.nodeName,
         sync_status: 'pending',
         file_mtime_ms: facts.mtimeMs,
         file_size: facts.size,
       },
     ]);
-    await this.db.query(`UPDATE workspace_items SET conflict_id = $2 WHERE path = $1`, [row.item_path, row.id]);
   }
 
   /**
@@ -564,24 +569,7 @@ export class Workspace {
       [row.item_path],
     );
     if (!('text' in result) || row.twin_path === null) return;
-    const existing = await this.itemRow(row.twin_path);
-    const facts = writeItemFile(this.root, row.twin_path, result.text);
-    await upsertItems(this.db, [
-      {
-        id: existing?.id ?? randomUUID(),
-        path: row.twin_path,
-        type: itemTypeOf(row.twin_path),
-        content: result.text,
-        is_binary: false,
-        size: Buffer.byteLength(result.text),
-        content_oid: blobOidOf(Buffer.from(result.text, 'utf8')),
-        committed_oid: existing?.committed_oid ?? null,
-        modified_by: this.options.identity.nodeName,
-        sync_status: 'pending',
-        file_mtime_ms: facts.mtimeMs,
-        file_size: facts.size,
-      },
-    ]);
+    await this.writeTextItem(row.twin_path, result.text, await this.itemRow(row.twin_path));
     await this.db.query(`UPDATE workspace_items SET conflict_id = $2, sync_status = 'conflict' WHERE path = $1`, [row.twin_path, row.id]);
   }
 
