@@ -86,8 +86,8 @@ export class Workspace {
   }
 
   /**
-   * Moves the Git work to another runner, e.g. the utility process once the sync host has started it:
-   * `workspace.setGitRunner(channelGitRunner(syncHost.channel('git')))`. Requests already queued finish first.
+   * Moves the Git work to another runner (the node opens the workspace on the sync worker's channel already;
+   * tests hand a workspace over this way). Requests already queued finish first.
    */
   setGitRunner(runner: GitRunner): void {
     void this.gitOp(async () => {
