@@ -13,12 +13,11 @@ export type ConflictListInput = ConflictListQuery;
 /**
  * conflicts.*: one list over record conflicts (edge store) and text conflicts (workspace), a person's choice
  * turned into a resolution write, undo of automatic resolutions, escalation, and the `conflicts.changed` event
- * with the pending count whenever that count changes.
+ * with the pending count whenever that count changes: its one owner (the store's change listener and the
+ * workspace's onConflictsChanged tell it to re-count).
  */
 export class ConflictService {
   private lastPending: number | null = null;
-  private emitting = false;
-  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private get labels(): NodeLabels {
     return this.deps.labels ?? idLabels;
   }
@@ -39,16 +38,7 @@ export class ConflictService {
       /** how the two sides of a conflict are named (default: ids) */
       labels?: NodeLabels;
     },
-  ) {
-    // The workspace still emits a count of its own (text conflicts only): remember what was sent last, and when
-    // it came from elsewhere and text conflicts exist, re-count both kinds shortly after so the badge ends on the
-    // one combined number.
-    deps.events.subscribe((event, payload) => {
-      if (event !== 'conflicts.changed') return;
-      this.lastPending = (payload as { pending: number }).pending;
-      if (!this.emitting && deps.texts) this.scheduleRefresh();
-    });
-  }
+  ) {}
 
   async list(input: ConflictListInput): Promise<Page<ConflictSummary>> {
     const want = input.offset + input.limit;
@@ -189,23 +179,9 @@ export class ConflictService {
     const pending = await this.pendingCount();
     if (pending !== this.lastPending) {
       this.lastPending = pending;
-      this.emitting = true;
-      try {
-        this.deps.events.emit('conflicts.changed', { pending });
-      } finally {
-        this.emitting = false;
-      }
+      this.deps.events.emit('conflicts.changed', { pending });
     }
     return pending;
-  }
-
-  private scheduleRefresh(): void {
-    if (this.refreshTimer) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = null;
-      this.refreshPending().catch((error: unknown) => this.deps.log.debug('conflict count refresh failed', { error }));
-    }, 50);
-    this.refreshTimer.unref?.();
   }
 
   private ref(id: string) {

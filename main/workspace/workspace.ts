@@ -129,8 +129,8 @@ export class Workspace {
   }
 
   /**
-   * Called whenever text conflicts appear or get resolved. With a listener (the conflict service, which emits
-   * the one `conflicts.changed` count over records and texts), the workspace emits no count of its own.
+   * Called whenever text conflicts appear or get resolved: the conflict service re-counts and emits the one
+   * `conflicts.changed` count over records and texts (the workspace emits no count of its own).
    */
   onConflictsChanged(listener: () => void): () => void {
     this.conflictListeners.add(listener);
@@ -487,7 +487,7 @@ export class Workspace {
     });
     const twinPath = (await this.conflictRow(id))?.twin_path;
     this.emitChanged(twinPath ? [path, twinPath] : [path]);
-    await this.emitConflicts();
+    this.emitConflicts();
     let sync: WorkspaceSyncResult | null = null;
     let syncError: string | null = null;
     if (await this.remote()) {
@@ -654,7 +654,7 @@ export class Workspace {
     // items whose content or status changed: merged or fast-forwarded files, conflicted ones, merged resolutions
     const changedPaths = [...new Set([...res.changed.map((c) => c.path), ...res.conflicts.map((c) => c.path), ...resolutions.map((r) => r.path)])];
     if (changedPaths.length > 0) this.emitChanged(changedPaths);
-    await this.emitConflicts();
+    this.emitConflicts();
     return {
       outcome: res.outcome,
       commit: committed.commit,
@@ -952,20 +952,14 @@ export class Workspace {
     this.countUnsynced();
   }
 
-  private async emitConflicts(): Promise<void> {
-    if (this.conflictListeners.size > 0) {
-      for (const listener of this.conflictListeners) {
-        try {
-          listener();
-        } catch (error) {
-          this.options.log.warn('workspace: conflict listener failed', { error });
-        }
+  private emitConflicts(): void {
+    for (const listener of this.conflictListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.options.log.warn('workspace: conflict listener failed', { error });
       }
-      return;
     }
-    if (!this.options.events) return;
-    const n = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM workspace_conflicts WHERE status = 'pending'`);
-    this.options.events.emit('conflicts.changed', { pending: n.rows[0]?.n ?? 0 });
   }
 }
 
