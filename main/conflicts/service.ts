@@ -6,7 +6,8 @@ import { applyRecordChoice, smartMerge, type JsonRecord } from '../../shared/mer
 import type { EventBus } from '../events';
 import type { Logger } from '../../lib/log';
 import type { RecordConflictStore, TextConflictSource } from './ports';
-import { idLabels, parseConflictId, recordDetail, recordSummary, textDetail, textSummary, toConflictInput, withMergeProposal, type NodeLabels } from './views';
+import { parseConflictId } from '../../shared/domain/conflicts';
+import { idLabels, recordDetail, recordSummary, textDetail, textSummary, toConflictInput, withMergeProposal, type NodeLabels } from './views';
 
 export type ConflictListInput = ConflictListQuery;
 

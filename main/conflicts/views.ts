@@ -4,19 +4,6 @@ import type { RecordConflict, RecordConflictDetail } from '../store/types';
 import type { TextConflict } from './ports';
 import { mergeText } from '../../shared/domain/workspace-merge';
 
-/** `r:<n>` for record conflicts (the store's row id), `w:<id>` for workspace text conflicts. */
-export type ConflictRef = { kind: 'record'; id: number } | { kind: 'text'; id: string };
-
-export function parseConflictId(id: string): ConflictRef | null {
-  const record = /^r:([1-9][0-9]{0,15})$/.exec(id);
-  if (record) {
-    const n = Number(record[1]);
-    return Number.isSafeInteger(n) ? { kind: 'record', id: n } : null;
-  }
-  const text = /^w:([A-Za-z0-9_-]{1,64})$/.exec(id);
-  return text ? { kind: 'text', id: text[1]! } : null;
-}
-
 /** The pure engine's view of a stored record conflict. */
 export function toConflictInput(c: RecordConflictDetail): ConflictInput {
   return {

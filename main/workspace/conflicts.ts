@@ -1,3 +1,4 @@
+import { TEXT_CONFLICT_ID } from '../../shared/domain/conflicts';
 import { OutpostError } from '../../shared/errors';
 import type { ConflictDetail, ConflictSummary } from '../../shared/domain/conflicts';
 import type { Page } from '../../shared/domain/records';
@@ -50,7 +51,7 @@ export async function resolveTextConflict(
 }
 
 export function isTextConflictId(id: string): boolean {
-  return /^w:[A-Za-z0-9_-]{1,64}$/.test(id);
+  return TEXT_CONFLICT_ID.test(id);
 }
 
 function parseId(id: string): string {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFile
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { NON_PORTABLE_PATH_ERE } from '../../shared/domain/workspace';
+import { NON_PORTABLE_PATH_ERE, WORKSPACE_NAME } from '../../shared/domain/workspace';
 import { PATH_CHECK_CLIENT } from './path-check';
 
 /**
@@ -11,7 +11,8 @@ import { PATH_CHECK_CLIENT } from './path-check';
  * documentation prescribes): the real Git server code answers clones, fetches and pushes for isomorphic-git
  * and the git CLI alike. Repositories are bare, under `reposDir/<name>.git`, created on first use.
  */
-export const REPO_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** One repository per workspace, named as the workspace is. */
+export const REPO_NAME = WORKSPACE_NAME;
 
 export interface BackendRequest {
   method: string;

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { method } from './define';
 import { recordIdSchema, syncedTableSchema, type Page } from '../domain/records';
-import type { ConflictDetail, ConflictSummary } from '../domain/conflicts';
+import { parseConflictId, type ConflictDetail, type ConflictSummary } from '../domain/conflicts';
 
 /** A text conflict's local side as the Git blob id of its text (ConflictDetail.localHash); null: deleted there. */
 export const localHashSchema = z.string().regex(/^[0-9a-f]{40}$/, 'a local hash is the 40 hexadecimal characters of ConflictDetail.localHash');
 
-export const conflictIdSchema = z.string().regex(/^[rw]:[A-Za-z0-9_-]{1,64}$/, 'a conflict id looks like r:12 or w:abc');
+export const conflictIdSchema = z.string().max(80).refine((id) => parseConflictId(id) !== null, 'a conflict id looks like r:12 or w:abc');
 
 /** One field's choice: a side, the base, or an edited value (checked against the field's JSON type). */
 export const fieldChoiceSchema = z.union([z.enum(['local', 'remote', 'base']), z.object({ value: z.json() }).strict()]);

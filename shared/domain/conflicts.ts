@@ -1,5 +1,20 @@
 import type { SyncedTable } from './records';
 
+/** Conflict ids: `r:<n>` for record conflicts (the store's row id), `w:<id>` for workspace text conflicts. */
+export const RECORD_CONFLICT_ID = /^r:([1-9][0-9]{0,15})$/;
+export const TEXT_CONFLICT_ID = /^w:([A-Za-z0-9_-]{1,64})$/;
+export type ConflictRef = { kind: 'record'; id: number } | { kind: 'text'; id: string };
+
+export function parseConflictId(id: string): ConflictRef | null {
+  const record = RECORD_CONFLICT_ID.exec(id);
+  if (record) {
+    const n = Number(record[1]);
+    return Number.isSafeInteger(n) ? { kind: 'record', id: n } : null;
+  }
+  const text = TEXT_CONFLICT_ID.exec(id);
+  return text ? { kind: 'text', id: text[1]! } : null;
+}
+
 /** Record conflicts come from the sync of SQLite rows; text conflicts from merging the Git workspace. */
 export type ConflictKind = 'record' | 'text';
 export type RecordConflictType = 'update-update' | 'delete-update' | 'create-create';

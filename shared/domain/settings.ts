@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WORKSPACE_NAME } from './workspace';
 
 /**
  * Settings are one nested, validated object. `settings.set` takes a deep partial, deep-merges it into the
@@ -74,7 +75,7 @@ export const settingsSchema = z
       .prefault({}),
     workspace: z
       .object({
-        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('default'),
+        name: z.string().regex(WORKSPACE_NAME).default('default'),
         autoCommitMinutes: z.number().min(0.05).max(1440).default(5),
         remoteUrl: z.url().max(2000).nullable().default(null),
         authorName: z.string().min(1).max(200).default('Outpost'),

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** A workspace's name, which is also its repository's name on the hub (`/git/<name>.git`). */
+export const WORKSPACE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
 /**
  * A workspace path: relative, forward slashes, normalized, inside the workspace, never under `.git`.
  * The same rule is enforced again on the file system side (resolved path must stay under the root).
