@@ -1,4 +1,5 @@
 import type { Patch } from './wire';
+import { jsonEqual } from '../merge/json';
 
 /**
  * Field-level deltas between two states of one record (top-level fields). A patch lists the fields whose value
@@ -12,7 +13,7 @@ export function diffRecord(base: RecordData, next: RecordData): Patch {
   const set: Record<string, unknown> = {};
   const unset: string[] = [];
   for (const [key, value] of Object.entries(next)) {
-    if (!Object.hasOwn(base, key) || !sameJson(base[key], value)) set[key] = value;
+    if (!Object.hasOwn(base, key) || !jsonEqual(base[key], value)) set[key] = value;
   }
   for (const key of Object.keys(base)) if (!Object.hasOwn(next, key)) unset.push(key);
   return { set: set as Patch['set'], unset };
@@ -49,22 +50,6 @@ export function encodeUpsert(base: RecordData | null, next: RecordData): Encoded
   if (!base) return { data: next };
   const patch = diffRecord(base, next);
   return utf8Length(JSON.stringify(patch)) < utf8Length(JSON.stringify(next)) ? { patch } : { data: next };
-}
-
-/** Structural JSON equality with object key order ignored. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => sameJson(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const keys = Object.keys(ao);
-  if (keys.length !== Object.keys(bo).length) return false;
-  return keys.every((k) => Object.hasOwn(bo, k) && sameJson(ao[k], bo[k]));
 }
 
 /** UTF-8 byte length without TextEncoder allocation for the common ASCII case. */
