@@ -1,9 +1,8 @@
-import { REFUSAL, type PushResult, type RecordState, type WireChange } from '../shared/sync/wire';
-import { applyPatch } from '../shared/sync/delta';
-import { MAX_CLOCK_AHEAD_MS, decodeHlc } from '../shared/sync/hlc';
-import { compareVv, descendsFrom } from '../shared/sync/version-vector';
+import type { PushResult, RecordState, WireChange } from '../shared/sync/wire';
+import { MAX_CLOCK_AHEAD_MS } from '../shared/sync/hlc';
 import { OutpostError } from '../shared/errors';
 import type { HubDatabase, Queryable } from './db/database';
+import { decideAll, keyOf, type Decision, type JsonRecord, type Logged, type PushClock } from './push-decisions';
 
 /**
  * The hub's record store: the append-only change log whose `seq` is the pull cursor. Each row holds a change as
@@ -22,26 +21,6 @@ const APPEND_LOCK = 7_061_390_002;
 export const CHANGES_CHANNEL = 'outpost_changes';
 const ROWS_PER_STATEMENT = 5000; // lookups: a whole push batch in one statement
 const WRITE_ROWS_PER_STATEMENT = 2500;
-
-/** A record's JSON data as the wire protocol types it. */
-type JsonRecord = NonNullable<RecordState['data']>;
-
-const keyOf = (table: string, recordId: string) => `${table}\u0000${recordId}`;
-
-/**
- * What a change does to the current state: the next state, or null for a conflict. A full write or delete
- * applies when there is no record yet or its vv descends from the current one; a patch also needs the
- * current state to be exactly its base.
- */
-export function decide(change: WireChange, current: RecordState | undefined): { data: JsonRecord | null; deleted: boolean } | null {
-  if (change.patch) {
-    if (!current || current.deleted || !current.data || !change.baseVv) return null;
-    if (compareVv(current.vv, change.baseVv) !== 'equal' || !descendsFrom(change.vv, current.vv)) return null;
-    return { data: applyPatch(current.data, change.patch), deleted: false };
-  }
-  if (current && !descendsFrom(change.vv, current.vv)) return null;
-  return change.op === 'delete' ? { data: null, deleted: true } : { data: change.data ?? {}, deleted: false };
-}
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -110,12 +89,6 @@ export interface PushOutcome {
   maxSeq: number | null;
 }
 
-/** Pushes a batch as `nodeId` (the caller has checked that every change is authored by it). */
-export interface PushClock {
-  nowMs: number;
-  maxClockAheadMs: number;
-}
-
 /** How far past the hub's clock a change's hybrid logical clock may run by default. */
 export const DEFAULT_MAX_CLOCK_AHEAD_MS = MAX_CLOCK_AHEAD_MS;
 
@@ -158,9 +131,6 @@ async function refreshPlannerStatistics(db: HubDatabase, head: number): Promise<
     analyzedAtSeq.set(db, last);
   }
 }
-
-type Decision = { kind: 'apply'; change: WireChange; next: RecordState } | { kind: 'done'; result: PushResult };
-type Logged = Map<string, { seq: number; nodeId: string }>;
 
 /**
  * One transaction under the append lock. Optimistic about change ids: a push normally carries only ids the hub has
@@ -215,95 +185,6 @@ async function lookupChangeIds(tx: Queryable, changeIds: string[]): Promise<Logg
   return logged;
 }
 
-/** Decides in order against the evolving state (a copy of `before`), so several changes to one record chain up. */
-function decideAll(changes: WireChange[], nodeId: string, before: Map<string, RecordState>, logged: Logged, clock: PushClock): { decisions: Decision[]; current: Map<string, RecordState> } {
-  const current = new Map(before);
-  const decisions: Decision[] = [];
-  const appliedIds = new Map<string, number>(); // change id -> index into `decisions`
-  for (const change of changes) {
-    const id = change.changeId.toLowerCase();
-    const earlier = logged.get(id);
-    if (earlier) {
-      decisions.push({
-        kind: 'done',
-        result:
-          earlier.nodeId === nodeId
-            ? { changeId: change.changeId, status: 'duplicate', seq: earlier.seq }
-            : {
-                changeId: change.changeId,
-                status: 'rejected',
-                error: { code: REFUSAL.idTaken, message: 'This change id was already used by another node.' },
-              },
-      });
-      continue;
-    }
-    const inBatch = appliedIds.get(id);
-    if (inBatch !== undefined) {
-      decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'duplicate', seq: -1 - inBatch } });
-      continue;
-    }
-    const key = keyOf(change.table, change.recordId);
-    const state = current.get(key);
-    // Every write advances its author's entry, so a vector equal to the current one is the write the hub
-    // already holds, resent under a new change id: answering it as a duplicate keeps it out of the log twice.
-    if (state && state.seq > 0 && compareVv(change.vv, state.vv) === 'equal') {
-      decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'duplicate', seq: state.seq } });
-      continue;
-    }
-    const ahead = decodeHlc(change.hlc).wallMs - clock.nowMs;
-    if (ahead > clock.maxClockAheadMs) {
-      decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'rejected', error: { code: REFUSAL.clockAhead, message: clockAheadMessage(ahead, clock.maxClockAheadMs) } } });
-      continue;
-    }
-    const forged = forgedEntry(change, nodeId, state);
-    if (forged) {
-      decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'rejected', error: { code: REFUSAL.forgedVv, message: forged } } });
-      continue;
-    }
-    const next = decide(change, state);
-    if (!next) {
-      decisions.push({ kind: 'done', result: { changeId: change.changeId, status: 'conflict', current: state ?? missingState(change) } });
-      continue;
-    }
-    const record: RecordState = {
-      table: change.table,
-      recordId: change.recordId,
-      data: next.data,
-      deleted: next.deleted,
-      vv: change.vv,
-      hlc: change.hlc,
-      nodeId,
-      seq: 0, // assigned by writePlan, once the number of appended changes is known
-    };
-    appliedIds.set(id, decisions.length);
-    decisions.push({ kind: 'apply', change, next: record });
-    current.set(key, record);
-  }
-  return { decisions, current };
-}
-
-/** Says how far ahead, in the units a person sets a clock by. The node parses nothing out of it. */
-function clockAheadMessage(aheadMs: number, maxMs: number): string {
-  const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
-  return `This node's clock runs ${aheadMs < 120_000 ? `${Math.round(aheadMs / 1000)} s` : minutes(aheadMs)} ahead of the hub's (at most ${minutes(maxMs)} is accepted): correct the clock; the change stays queued until then.`;
-}
-
-/**
- * A node learns other nodes' counters of a record only from the hub, so a change may not claim more of another
- * node's entry than the hub's current state of that record holds. Without this a node could overwrite a concurrent
- * write with no conflict recorded, or set another node's entry to 2^53 and stall it. Returns why, or null.
- */
-export function forgedEntry(change: WireChange, author: string, state: RecordState | undefined): string | null {
-  for (const [id, counter] of Object.entries(change.vv)) {
-    if (id === author) continue;
-    const held = state && Object.hasOwn(state.vv, id) ? state.vv[id]! : 0;
-    if (counter > held) {
-      return `Change ${change.changeId} claims counter ${counter} of node ${JSON.stringify(id)} for ${change.table}/${change.recordId}, but the hub holds ${held}: a node may claim only counters it got from the hub. Nothing was applied.`.slice(0, 2000);
-    }
-  }
-  return null;
-}
-
 /** Appends the applied changes under one contiguous block of seqs (safe: every allocation happens under the append lock). */
 async function writePlan(tx: Queryable, decisions: Decision[], nodeId: string): Promise<number> {
   const applied = decisions.filter((d): d is Extract<Decision, { kind: 'apply' }> => d.kind === 'apply');
@@ -331,11 +212,6 @@ function answer({ decisions, current }: { decisions: Decision[]; current: Map<st
     return d.result;
   });
   return { results, maxSeq };
-}
-
-/** A patch against a record the hub does not have: the conflict carries an explicit "absent" state. */
-function missingState(change: WireChange): RecordState {
-  return { table: change.table, recordId: change.recordId, data: null, deleted: true, vv: {}, hlc: change.hlc, nodeId: change.nodeId, seq: 0 };
 }
 
 /**
