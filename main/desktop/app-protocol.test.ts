@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveAppRequest } from './app-protocol';
-import { CONTENT_SECURITY_POLICY } from './csp';
+import { CONTENT_SECURITY_POLICY } from '../../shared/ui/csp';
 
 function fixture() {
   const base = mkdtempSync(join(tmpdir(), 'outpost-app-protocol-'));

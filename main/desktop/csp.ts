@@ -1,8 +1,5 @@
 import { CONTENT_SECURITY_POLICY } from '../../shared/ui/csp';
 
-/** The UI's one Content-Security-Policy, declared in shared/ui/csp.ts (the HTTP transport sends it too). */
-export { CONTENT_SECURITY_POLICY };
-
 /** Headers sent with every app:// response (the CSP travels as a response header, not a <meta> tag). */
 export function securityHeaders(): Record<string, string> {
   return {

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isTrustedSenderUrl, mayAttachWebview, mayNavigate, permissionDecision, windowOpenDecision, windowOptions, type WindowKind } from './window-rules';
 import { appUrl, isAppUrl } from './app-origin';
-import { CONTENT_SECURITY_POLICY, securityHeaders } from './csp';
+import { CONTENT_SECURITY_POLICY } from '../../shared/ui/csp';
+import { securityHeaders } from './csp';
 
 const kinds: WindowKind[] = ['main', 'review'];
 

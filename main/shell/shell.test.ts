@@ -11,7 +11,7 @@ import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { windowOptions } from '../desktop/window-rules';
-import { CONTENT_SECURITY_POLICY } from '../desktop/csp';
+import { CONTENT_SECURITY_POLICY } from '../../shared/ui/csp';
 import { INVOKE_CHANNEL, EVENT_CHANNEL } from '../../shared/api/ipc-channels';
 
 register('./testing/electron-hooks.mjs', import.meta.url);
