@@ -1,38 +1,30 @@
 import type { Handlers } from '../../shared/api/index';
+import { syncedTables, type SyncedTable } from '../../shared/tables/index';
 import type { EdgeStore } from '../store/index';
 
-type RecordMethods =
-  | 'agents.list'
-  | 'agents.get'
-  | 'agents.create'
-  | 'agents.update'
-  | 'agents.delete'
-  | 'workflows.list'
-  | 'workflows.create'
-  | 'workflows.update'
-  | 'executions.list'
-  | 'executions.create'
-  | 'queue.stats'
-  | 'queue.list'
-  | 'queue.retry';
+type Verb = 'list' | 'get' | 'create' | 'update' | 'delete';
+type TableMethodName = `${SyncedTable}.${Verb}`;
+type RecordMethods = TableMethodName | 'queue.stats' | 'queue.list' | 'queue.retry';
 
 /**
- * agents.*, workflows.*, executions.* and queue.stats/list/retry: thin over the edge store. Input arrives
- * validated by the contract (shared/api/dispatch.ts); the store checks ids and fields again on its own.
+ * `<table>.list/get/create/update/delete` for every synced table, and queue.stats/list/retry: thin over the edge
+ * store. Input arrives validated by the contract (shared/api/dispatch.ts); the store checks ids and fields again.
  */
 export function recordHandlers(deps: { store: EdgeStore }): Pick<Handlers, RecordMethods> {
   const { store } = deps;
+  const tables: Record<string, (input: never) => unknown> = {};
+  for (const table of syncedTables) {
+    const records = store.records(table);
+    Object.assign(tables, {
+      [`${table}.list`]: (input: Parameters<typeof records.list>[0]) => records.list(input),
+      [`${table}.get`]: ({ id }: { id: string }) => records.get(id),
+      [`${table}.create`]: (input: Parameters<typeof records.create>[0]) => records.create(input),
+      [`${table}.update`]: (input: Parameters<typeof records.update>[0]) => records.update(input),
+      [`${table}.delete`]: ({ id, expectedVersion }: { id: string; expectedVersion?: number }) => records.delete(id, expectedVersion),
+    });
+  }
   return {
-    'agents.list': (input) => store.listAgents(input),
-    'agents.get': ({ id }) => store.getAgent(id),
-    'agents.create': (input) => store.createAgent(input),
-    'agents.update': ({ id, patch, expectedVersion }) => store.updateAgent({ id, patch, expectedVersion }),
-    'agents.delete': ({ id, expectedVersion }) => store.deleteAgent(id, expectedVersion),
-    'workflows.list': (input) => store.listWorkflows(input),
-    'workflows.create': (input) => store.createWorkflow(input),
-    'workflows.update': ({ id, patch, expectedVersion }) => store.updateWorkflow({ id, patch, expectedVersion }),
-    'executions.list': (input) => store.listExecutions(input),
-    'executions.create': (input) => store.createExecution(input),
+    ...(tables as unknown as Pick<Handlers, TableMethodName>),
     'queue.stats': () => store.stats(),
     'queue.list': (input) => store.listQueue(input),
     'queue.retry': ({ ids }) => store.retry(ids),

@@ -5,22 +5,21 @@ import { Conflicts } from './conflicts';
 import { StoreCore } from './core';
 import { Maintenance } from './maintenance';
 import { SyncQueue } from './queue';
-import { RecordRepository } from './records';
+import { RecordRepository, type ListOptions } from './records';
 import { RemoteApplier } from './remote';
 import { Shadows } from './shadow';
 import { checkId, specOf, tableSpecs } from './tables';
 import type {
   Ack,
-  AgentCreate,
-  AgentListQuery,
-  AgentPatch,
   ApplyResult,
   ConflictListQuery,
+  CreateOf,
   EdgeStoreOptions,
-  ExecutionCreate,
-  ExecutionListQuery,
-  ExecutionPatch,
   Failure,
+  ListQueryOf,
+  PatchFor,
+  RecordOf,
+  TableStore,
   LeaseOptions,
   LeaseResult,
   MaintenanceReport,
@@ -33,9 +32,6 @@ import type {
   ShadowState,
   StoreStats,
   UpdateInput,
-  WorkflowCreate,
-  WorkflowListQuery,
-  WorkflowPatch,
 } from './types';
 
 /**
@@ -107,77 +103,35 @@ export class EdgeStore {
     return this.core.db;
   }
 
-  // ---- agents ----
+  // ---- records ----
 
-  listAgents(query: AgentListQuery = {}): Page<Agent> {
-    return this.repos.agents.list({
-      filters: [{ column: 'status', value: query.status }],
-      search: query.search === undefined ? undefined : { columns: ['name', 'type'], text: String(query.search).slice(0, 200) },
-      offset: query.offset,
-      limit: query.limit,
-    }) as unknown as Page<Agent>;
-  }
-  getAgent(id: string): Agent {
-    return this.repos.agents.get(id) as unknown as Agent;
-  }
-  createAgent(input: AgentCreate): Agent {
-    return this.repos.agents.create({ ...input }) as unknown as Agent;
-  }
-  updateAgent(input: UpdateInput<AgentPatch>): Agent {
-    return this.repos.agents.update(input.id, input.patch as Record<string, unknown>, input.expectedVersion) as unknown as Agent;
-  }
-  deleteAgent(id: string, expectedVersion?: number): { id: string; deleted: true } {
-    return this.repos.agents.delete(id, expectedVersion);
+  /** One table's records: what `<table>.list/get/create/update/delete` run. */
+  records<T extends SyncedTable>(table: T): TableStore<T> {
+    const repo = this.repos[specOf(table).table];
+    return {
+      list: (query = {}) => repo.list(query as ListOptions) as unknown as Page<RecordOf<T>>,
+      get: (id) => repo.get(id) as unknown as RecordOf<T>,
+      create: (input) => repo.create({ ...input }) as unknown as RecordOf<T>,
+      update: ({ id, patch, expectedVersion }) => repo.update(id, patch as Record<string, unknown>, expectedVersion) as unknown as RecordOf<T>,
+      delete: (id, expectedVersion) => repo.delete(id, expectedVersion),
+    };
   }
 
-  // ---- workflows ----
-
-  listWorkflows(query: WorkflowListQuery = {}): Page<Workflow> {
-    if (query.agentId !== undefined) checkId(query.agentId, 'agent id');
-    return this.repos.workflows.list({
-      filters: [
-        { column: 'agent_id', value: query.agentId },
-        { column: 'status', value: query.status },
-      ],
-      offset: query.offset,
-      limit: query.limit,
-    }) as unknown as Page<Workflow>;
-  }
-  getWorkflow(id: string): Workflow {
-    return this.repos.workflows.get(id) as unknown as Workflow;
-  }
-  createWorkflow(input: WorkflowCreate): Workflow {
-    return this.repos.workflows.create({ ...input }) as unknown as Workflow;
-  }
-  updateWorkflow(input: UpdateInput<WorkflowPatch>): Workflow {
-    return this.repos.workflows.update(input.id, input.patch as Record<string, unknown>, input.expectedVersion) as unknown as Workflow;
-  }
-  deleteWorkflow(id: string, expectedVersion?: number): { id: string; deleted: true } {
-    return this.repos.workflows.delete(id, expectedVersion);
-  }
-
-  // ---- executions ----
-
-  listExecutions(query: ExecutionListQuery = {}): Page<Execution> {
-    if (query.workflowId !== undefined) checkId(query.workflowId, 'workflow id');
-    return this.repos.executions.list({
-      filters: [
-        { column: 'workflow_id', value: query.workflowId },
-        { column: 'status', value: query.status },
-      ],
-      offset: query.offset,
-      limit: query.limit,
-    }) as unknown as Page<Execution>;
-  }
-  getExecution(id: string): Execution {
-    return this.repos.executions.get(id) as unknown as Execution;
-  }
-  createExecution(input: ExecutionCreate): Execution {
-    return this.repos.executions.create({ ...input }) as unknown as Execution;
-  }
-  updateExecution(input: UpdateInput<ExecutionPatch>): Execution {
-    return this.repos.executions.update(input.id, input.patch as Record<string, unknown>, input.expectedVersion) as unknown as Execution;
-  }
+  // shorthands of records(table) for the first tables, which tests and benchmarks use throughout
+  listAgents = (query: ListQueryOf<'agents'> = {}): Page<Agent> => this.records('agents').list(query);
+  getAgent = (id: string): Agent => this.records('agents').get(id);
+  createAgent = (input: CreateOf<'agents'>): Agent => this.records('agents').create(input);
+  updateAgent = (input: UpdateInput<PatchFor<'agents'>>): Agent => this.records('agents').update(input);
+  deleteAgent = (id: string, expectedVersion?: number) => this.records('agents').delete(id, expectedVersion);
+  listWorkflows = (query: ListQueryOf<'workflows'> = {}): Page<Workflow> => this.records('workflows').list(query);
+  getWorkflow = (id: string): Workflow => this.records('workflows').get(id);
+  createWorkflow = (input: CreateOf<'workflows'>): Workflow => this.records('workflows').create(input);
+  updateWorkflow = (input: UpdateInput<PatchFor<'workflows'>>): Workflow => this.records('workflows').update(input);
+  deleteWorkflow = (id: string, expectedVersion?: number) => this.records('workflows').delete(id, expectedVersion);
+  listExecutions = (query: ListQueryOf<'executions'> = {}): Page<Execution> => this.records('executions').list(query);
+  getExecution = (id: string): Execution => this.records('executions').get(id);
+  createExecution = (input: CreateOf<'executions'>): Execution => this.records('executions').create(input);
+  updateExecution = (input: UpdateInput<PatchFor<'executions'>>): Execution => this.records('executions').update(input);
 
   // ---- queue ----
 

@@ -1,3 +1,4 @@
+import { syncedTables, type SyncedTable } from '../../shared/tables/index';
 import { statSync } from 'node:fs';
 import { queueStatuses, type QueueStatus } from '../../shared/domain/queue';
 import { OutpostError } from '../../shared/errors';
@@ -127,7 +128,7 @@ export class Maintenance {
       byStatus,
       byPriority,
       oldestPendingAgeMs: oldest === null ? null : Math.max(0, Date.now() - Date.parse(oldest)),
-      records: { agents: count('agents'), workflows: count('workflows'), executions: count('executions') },
+      records: Object.fromEntries(syncedTables.map((t) => [t, count(t)])) as Record<SyncedTable, number>,
       conflictsByStatus,
       editsReplaced,
       databaseBytes,

@@ -5,7 +5,7 @@ import { incrementVv } from '../../shared/sync/version-vector';
 import { nowIso, paging, type StoreCore } from './core';
 import type { SyncQueue } from './queue';
 import type Database from 'better-sqlite3';
-import { checkId, checkPatch, dataColumns, fromColumn, parseData, rowData, toColumn, type FieldSpec, type TableSpec } from './tables';
+import { checkId, checkPatch, dataColumns, fromColumn, parseData, rowData, tableSpecs, toColumn, type FieldSpec, type TableSpec } from './tables';
 
 type Row = Record<string, unknown>;
 
@@ -23,13 +23,8 @@ export function toRecord(spec: TableSpec, row: Row): Record<string, unknown> {
   return out;
 }
 
-export interface ListOptions {
-  /** equality filters on fixed columns: field name -> value (undefined = no filter) */
-  filters: Array<{ column: string; value: unknown }>;
-  search?: { columns: string[]; text: string };
-  offset?: number;
-  limit?: number;
-}
+/** A list query: the table's declared filters by field name (undefined: no filter), `search`, paging. */
+export type ListOptions = Record<string, unknown> & { search?: unknown; offset?: number; limit?: number };
 
 /**
  * Local writes to one synced table: optimistic concurrency on `version`, soft deletes (tombstones sync), and
@@ -73,16 +68,19 @@ export class RecordRepository {
     const { offset, limit } = paging(options.offset, options.limit);
     const where = ['deleted = 0'];
     const params: unknown[] = [];
-    for (const f of options.filters) {
-      if (f.value === undefined) continue;
+    for (const f of this.spec.listFilters) {
+      const value = options[f.field];
+      if (value === undefined) continue;
+      if (f.format === 'id') checkId(value, `${tableSpecs[f.references as SyncedTable].label.toLowerCase()} id`);
       where.push(`${f.column} = ?`);
-      params.push(f.value);
+      params.push(value);
     }
-    const text = options.search?.text.trim();
-    if (options.search && text) {
+    const columns = this.spec.searchColumns;
+    const text = options.search === undefined || columns.length === 0 ? '' : String(options.search).slice(0, 200).trim();
+    if (text) {
       const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(`(${options.search.columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-      for (let i = 0; i < options.search.columns.length; i++) params.push(pattern);
+      where.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+      for (let i = 0; i < columns.length; i++) params.push(pattern);
     }
     const clause = where.join(' AND ');
     const rows = this.core
@@ -253,7 +251,7 @@ export class RecordRepository {
     if (parentId === undefined || parentId === null) return;
     const row = this.core.stmt(`SELECT deleted FROM ${parent.table} WHERE id = ?`).get(parentId) as { deleted: number } | undefined;
     if (!row || (row.deleted === 1 && !allowTombstone)) {
-      const label = parent.table === 'agents' ? 'Agent' : 'Workflow';
+      const label = tableSpecs[parent.table].label;
       throw new OutpostError('invalid_input', `${label} ${JSON.stringify(parentId)} does not exist: create it first, or pick an existing one.`);
     }
   }

@@ -1,36 +1,24 @@
-import {
-  agentStatuses,
-  executionStatuses,
-  syncedTables,
-  workflowStatuses,
-  type JsonObject,
-  type SyncedTable,
-} from '../../shared/domain/records';
+import { columnOf, ISO_TIME, RECORD_ID, RECORD_ID_RULE, type FieldDecl, type FieldKind, type JsonObject } from '../../shared/tables/field';
+import { syncedTables, tableDecls, type SyncedTable, type TableDecl } from '../../shared/tables/index';
 import { OutpostError } from '../../shared/errors';
 
 /**
- * The fixed column lists of the synced tables. Every SQL column name the store writes comes from here, never
- * from a caller's keys: a key that is not listed is refused before any SQL is built.
+ * The store's view of the synced tables, derived from their declarations (shared/tables/): column names, kinds
+ * and limits. Every SQL column name the store writes comes from here, never from a caller's keys: a key that is
+ * not declared is refused before any SQL is built.
  *
  * A record's sync `data` is its domain fields minus the id (carried as recordId), minus updatedAt (local
  * bookkeeping: the hlc orders writes) and minus the sync columns.
  *
- * Values are checked here by hand from each field's description rather than with zod: the store checks every
+ * Values are checked here by hand from each field's declaration rather than with zod: the store checks every
  * local write and every pulled change (100k/s), the API has already run the contract's zod schemas, and this
  * check is a few comparisons per field.
  */
-export type FieldKind = 'text' | 'int' | 'json';
+export type { FieldKind };
 
-export interface FieldSpec {
+export interface FieldSpec extends Omit<FieldDecl, '_value'> {
   readonly field: string; // camelCase name in the API and in sync data
   readonly column: string; // snake_case column
-  readonly kind: FieldKind;
-  /** must be present in a full data object (others default to null, or to 0 for counters) */
-  readonly required?: boolean;
-  readonly nullable?: boolean;
-  readonly maxLength?: number;
-  readonly values?: readonly string[];
-  readonly format?: 'id' | 'iso';
 }
 
 export interface TableSpec {
@@ -45,71 +33,29 @@ export interface TableSpec {
   readonly parent?: { readonly field: string; readonly column: string; readonly table: SyncedTable };
   /** queue priority of a change unless the record's status is `critical` (which gives 10) */
   readonly defaultPriority: number;
+  /** the equality filters of list, and the columns its search looks in */
+  readonly listFilters: readonly FieldSpec[];
+  readonly searchColumns: readonly string[];
 }
 
-type Extra = Omit<FieldSpec, 'field' | 'column' | 'kind'>;
-const f = (field: string, column: string, kind: FieldKind, extra: Extra = {}): FieldSpec => ({ field, column, kind, ...extra });
-const createdAt = f('createdAt', 'created_at', 'text', { format: 'iso' });
-const isoOrNull = (field: string, column: string) => f(field, column, 'text', { format: 'iso', nullable: true });
+function specFrom(decl: TableDecl): TableSpec {
+  const fields = Object.entries(decl.fields).map(([field, d]): FieldSpec => ({ ...d, field, column: columnOf(field) }));
+  const byName = (name: string) => fields.find((f) => f.field === name)!;
+  const parent = decl.parentField === null ? undefined : byName(decl.parentField);
+  return {
+    table: decl.table as SyncedTable,
+    label: decl.label,
+    fields,
+    patchable: decl.patchable,
+    createDefaults: decl.createDefaults as JsonObject,
+    ...(parent ? { parent: { field: parent.field, column: parent.column, table: parent.references as SyncedTable } } : {}),
+    defaultPriority: decl.defaultPriority,
+    listFilters: decl.list.filters.map(byName),
+    searchColumns: (decl.list.search ?? []).map((f) => byName(f).column),
+  };
+}
 
-/*
- * Priorities: a workflow (6) is what an agent runs and what other nodes schedule from, so it goes before agent
- * metadata (5); executions (4) are records of what happened, the most numerous and the least urgent. Anything
- * `critical` gets 10 whatever its table.
- */
-export const tableSpecs: Record<SyncedTable, TableSpec> = {
-  agents: {
-    table: 'agents',
-    label: 'Agent',
-    fields: [
-      f('name', 'name', 'text', { required: true, maxLength: 200 }),
-      f('type', 'type', 'text', { required: true, maxLength: 100 }),
-      f('status', 'status', 'text', { required: true, values: agentStatuses }),
-      f('config', 'config', 'json', { required: true }),
-      createdAt,
-    ],
-    patchable: ['name', 'type', 'status', 'config'],
-    createDefaults: { status: 'inactive', config: {} },
-    defaultPriority: 5,
-  },
-  workflows: {
-    table: 'workflows',
-    label: 'Workflow',
-    fields: [
-      f('name', 'name', 'text', { required: true, maxLength: 200 }),
-      f('definition', 'definition', 'json', { required: true }),
-      f('status', 'status', 'text', { required: true, values: workflowStatuses }),
-      f('agentId', 'agent_id', 'text', { nullable: true, format: 'id' }),
-      isoOrNull('lastExecution', 'last_execution'),
-      f('executionCount', 'execution_count', 'int'),
-      createdAt,
-    ],
-    patchable: ['name', 'definition', 'status', 'agentId'],
-    createDefaults: { status: 'draft', definition: {}, agentId: null },
-    parent: { field: 'agentId', column: 'agent_id', table: 'agents' },
-    defaultPriority: 6,
-  },
-  executions: {
-    table: 'executions',
-    label: 'Execution',
-    fields: [
-      f('workflowId', 'workflow_id', 'text', { required: true, format: 'id' }),
-      f('status', 'status', 'text', { required: true, values: executionStatuses }),
-      f('inputData', 'input_data', 'json', { nullable: true }),
-      f('outputData', 'output_data', 'json', { nullable: true }),
-      f('errorMessage', 'error_message', 'text', { nullable: true, maxLength: 100_000 }),
-      isoOrNull('startedAt', 'started_at'),
-      isoOrNull('completedAt', 'completed_at'),
-      f('durationMs', 'duration_ms', 'int', { nullable: true }),
-      f('resourceUsage', 'resource_usage', 'json', { nullable: true }),
-      createdAt,
-    ],
-    patchable: ['status', 'outputData', 'errorMessage', 'startedAt', 'completedAt', 'durationMs', 'resourceUsage'],
-    createDefaults: { status: 'queued', inputData: null },
-    parent: { field: 'workflowId', column: 'workflow_id', table: 'workflows' },
-    defaultPriority: 4,
-  },
-};
+export const tableSpecs = Object.fromEntries(syncedTables.map((t) => [t, specFrom(tableDecls[t])])) as Record<SyncedTable, TableSpec>;
 
 const fieldIndex = new Map<SyncedTable, Map<string, FieldSpec>>(
   syncedTables.map((t) => [t, new Map(tableSpecs[t].fields.map((fs) => [fs.field, fs]))]),
@@ -126,14 +72,11 @@ export function specOf(table: unknown): TableSpec {
   return tableSpecs[table as SyncedTable];
 }
 
-/** The same rule as shared/domain/records.ts recordIdSchema. */
-const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
 
 /** Refuses ids that are not short printable tokens (the store may be called directly, not only through zod). */
 export function checkId(id: unknown, what = 'record id'): string {
-  if (typeof id !== 'string' || !ID.test(id)) {
-    throw new OutpostError('invalid_input', `Invalid ${what} ${JSON.stringify(String(id).slice(0, 64))}: ids are 1-128 letters, digits or _ . : -`);
+  if (typeof id !== 'string' || !RECORD_ID.test(id)) {
+    throw new OutpostError('invalid_input', `Invalid ${what} ${JSON.stringify(String(id).slice(0, 64))}: ${RECORD_ID_RULE}`);
   }
   return id;
 }
@@ -149,8 +92,8 @@ function problemWith(fs: FieldSpec, value: unknown): string | null {
     case 'text': {
       if (typeof value !== 'string') return 'must be a string';
       if (fs.values) return fs.values.includes(value) ? null : `must be one of ${fs.values.join(', ')}`;
-      if (fs.format === 'id') return ID.test(value) ? null : 'must be a record id (letters, digits, _ . : -)';
-      if (fs.format === 'iso') return ISO.test(value) ? null : 'must be an ISO-8601 date-time';
+      if (fs.format === 'id') return RECORD_ID.test(value) ? null : 'must be a record id (letters, digits, _ . : -)';
+      if (fs.format === 'iso') return ISO_TIME.test(value) ? null : 'must be an ISO-8601 date-time';
       if (fs.required && value.trim().length === 0) return 'must not be empty';
       return fs.maxLength !== undefined && value.length > fs.maxLength ? `must be at most ${fs.maxLength} characters` : null;
     }
@@ -237,11 +180,11 @@ export function rowDataSql(spec: TableSpec, alias: string): string {
 
 /** Column values for a data object, in `spec.fields` order; absent fields are null (counters 0). */
 export function dataColumns(spec: TableSpec, data: JsonObject, createdAtFallback: string): Array<string | number | null> {
-  return spec.fields.map(({ field, kind }) => {
+  return spec.fields.map(({ field, kind, counter }) => {
     const value = data[field];
     if (value === undefined || value === null) {
       if (field === 'createdAt') return createdAtFallback;
-      return kind === 'int' && field === 'executionCount' ? 0 : null;
+      return counter ? 0 : null;
     }
     return toColumn(kind, value);
   });

@@ -5,6 +5,8 @@ import type { Settings } from '../../shared/domain/settings';
 import type { HybridClock } from '../../shared/sync/hlc';
 import type { OverriddenWrite, RecordState } from '../../shared/sync/wire';
 import type { Logger } from '../../lib/log';
+import type { TableDecls } from '../../shared/tables/index';
+import type { CreateInput, ListQuery, PatchOf, StoredRecord, UpdateInput } from '../../shared/tables/table';
 
 export type { Agent, Execution, Page, Workflow, QueueItem, QueueStats };
 
@@ -26,73 +28,23 @@ export interface EdgeStoreOptions {
 
 // ---- repositories ------------------------------------------------------------------------------------
 
-export interface AgentListQuery {
-  status?: Agent['status'];
-  search?: string; // substring of name or type, case-insensitive
-  offset?: number;
-  limit?: number;
-}
-export interface AgentCreate {
-  id?: string;
-  name: string;
-  type: string;
-  status?: Agent['status'];
-  config?: JsonObject;
-}
-export interface AgentPatch {
-  name?: string;
-  type?: string;
-  status?: Agent['status'];
-  config?: JsonObject;
-}
+/** The API-facing inputs of each table, derived from its declaration (shared/tables/). */
+type Decl<T extends SyncedTable> = TableDecls[T];
+export type ListQueryOf<T extends SyncedTable> = ListQuery<Decl<T>>;
+export type CreateOf<T extends SyncedTable> = CreateInput<Decl<T>>;
+export type PatchFor<T extends SyncedTable> = PatchOf<Decl<T>>;
+export type RecordOf<T extends SyncedTable> = StoredRecord<Decl<T>>;
+export type { UpdateInput };
 
-export interface WorkflowListQuery {
-  agentId?: string;
-  status?: Workflow['status'];
-  offset?: number;
-  limit?: number;
-}
-export interface WorkflowCreate {
-  id?: string;
-  name: string;
-  agentId?: string | null;
-  status?: Workflow['status'];
-  definition?: JsonObject;
-}
-export interface WorkflowPatch {
-  name?: string;
-  agentId?: string | null;
-  status?: Workflow['status'];
-  definition?: JsonObject;
-}
+export type AgentPatch = PatchFor<'agents'>;
 
-export interface ExecutionListQuery {
-  workflowId?: string;
-  status?: Execution['status'];
-  offset?: number;
-  limit?: number;
-}
-export interface ExecutionCreate {
-  id?: string;
-  workflowId: string;
-  status?: Execution['status'];
-  inputData?: JsonObject | null;
-}
-export interface ExecutionPatch {
-  status?: Execution['status'];
-  outputData?: JsonObject | null;
-  errorMessage?: string | null;
-  startedAt?: string | null;
-  completedAt?: string | null;
-  durationMs?: number | null;
-  resourceUsage?: JsonObject | null;
-}
-
-export interface UpdateInput<P> {
-  id: string;
-  patch: P;
-  /** the version the caller last read; a different current version is refused with `version_conflict` */
-  expectedVersion: number;
+/** One synced table's records, as the API methods `<table>.list/get/create/update/delete` use them. */
+export interface TableStore<T extends SyncedTable> {
+  list(query?: ListQueryOf<T>): Page<RecordOf<T>>;
+  get(id: string): RecordOf<T>;
+  create(input: CreateOf<T>): RecordOf<T>;
+  update(input: UpdateInput<PatchFor<T>>): RecordOf<T>;
+  delete(id: string, expectedVersion?: number): { id: string; deleted: true };
 }
 
 // ---- queue -------------------------------------------------------------------------------------------

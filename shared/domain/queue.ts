@@ -26,7 +26,8 @@ export interface QueueStats {
   byStatus: Record<QueueStatus, number>;
   byPriority: Array<{ priority: number; count: number }>; // pending + processing, priority descending
   oldestPendingAgeMs: number | null;
-  records: { agents: number; workflows: number; executions: number };
+  /** live records per synced table */
+  records: Record<SyncedTable, number>;
   conflictsByStatus: Record<'pending' | 'resolved' | 'escalated', number>;
   /** resolved conflicts that replaced an edit made here without a person here choosing it (see conflicts.list lost) */
   editsReplaced: number;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WORKSPACE_NAME } from './workspace';
+import { syncedTables, type SyncedTable } from '../tables/index';
 
 /**
  * Settings are one nested, validated object. `settings.set` takes a deep partial, deep-merges it into the
@@ -25,6 +26,7 @@ const tableConflictSchema = z
     rules: z.array(fieldRuleSchema).max(100).default([]),
   })
   .strict();
+type TableConflictSettings = ReturnType<typeof tableConflictSchema.prefault>;
 
 export const settingsSchema = z
   .object({
@@ -63,11 +65,7 @@ export const settingsSchema = z
         threshold: z.number().min(0).max(1).default(0.8),
         deleteUpdatePolicy: z.enum(['update-wins', 'delete-wins', 'manual']).default('manual'),
         tables: z
-          .object({
-            agents: tableConflictSchema.prefault({}),
-            workflows: tableConflictSchema.prefault({}),
-            executions: tableConflictSchema.prefault({}),
-          })
+          .object(Object.fromEntries(syncedTables.map((t) => [t, tableConflictSchema.prefault({})])) as Record<SyncedTable, TableConflictSettings>)
           .strict()
           .prefault({}),
       })

@@ -1,3 +1,5 @@
+import { tableDecls } from '../tables/index';
+
 /**
  * Field rules: which strategy decides a field that both sides changed, and how much to trust it (the weight).
  * A rule's `field` is a dotted path where `*` matches exactly one segment (`config.*` matches `config.model`,
@@ -11,26 +13,10 @@ export interface FieldRule {
   weight: number;
 }
 
-/**
- * The rules a table uses under the `rules` strategy when the settings list none: the design's examples.
- * An agent's status stays local while the local agent is active, its config merges, its name takes the newest.
- */
-export const defaultRules: Record<string, FieldRule[]> = {
-  agents: [
-    { field: 'status', strategy: 'local-if-active', weight: 1 },
-    { field: 'config.*', strategy: 'merge', weight: 0.9 },
-    { field: 'name', strategy: 'lww', weight: 0.9 },
-  ],
-  workflows: [
-    { field: 'status', strategy: 'local-if-active', weight: 1 },
-    { field: 'definition', strategy: 'merge', weight: 0.8 },
-    { field: 'name', strategy: 'lww', weight: 0.9 },
-  ],
-  executions: [
-    { field: 'status', strategy: 'local-if-active', weight: 1 },
-    { field: 'outputData', strategy: 'merge', weight: 0.8 },
-  ],
-};
+/** The rules a table uses under the `rules` strategy when the settings list none: its declaration's. */
+export const defaultRules: Record<string, readonly FieldRule[]> = Object.fromEntries(
+  Object.values(tableDecls).map((decl) => [decl.table, decl.mergeRules]),
+);
 
 /** Statuses in which a record counts as active on this node (the `local-if-active` condition). */
 export const activeStatuses: ReadonlySet<string> = new Set(['active', 'running', 'processing', 'critical']);

@@ -1,3 +1,5 @@
+import { Fragment } from 'react';
+import { syncedTables } from '../../../../shared/domain/records';
 import { isAllSynced, notYetSynced, type SyncStatus } from '../../../../shared/domain/sync-status';
 import { outpost } from '../../outpost';
 import { formatAge, formatBytes, formatTime, useAction, useApi } from '../../hooks';
@@ -127,9 +129,9 @@ export function QueuePage() {
           <div className="card">
             <h2>Database</h2>
             <dl className="facts">
-              <dt>agents</dt><dd>{s.records.agents.toLocaleString()}</dd>
-              <dt>workflows</dt><dd>{s.records.workflows.toLocaleString()}</dd>
-              <dt>executions</dt><dd>{s.records.executions.toLocaleString()}</dd>
+              {syncedTables.map((table) => (
+                <Fragment key={table}><dt>{table}</dt><dd>{s.records[table].toLocaleString()}</dd></Fragment>
+              ))}
               <dt>size</dt><dd>{formatBytes(s.databaseBytes)}</dd>
               <dt>conflicts pending</dt><dd>{s.conflictsByStatus.pending}</dd>
             </dl>

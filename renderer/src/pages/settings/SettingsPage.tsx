@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { Settings } from '../../../../shared/domain/settings';
 import { strategyNames } from '../../../../shared/domain/settings';
+import { syncedTables } from '../../../../shared/domain/records';
 import type { OutpostError } from '../../../../shared/errors';
 import { outpost } from '../../outpost';
 import { useApi } from '../../hooks';
@@ -58,7 +59,7 @@ export function SettingsPage() {
       <Section title="Conflicts">
         <NumberField label="Confidence needed to resolve automatically (0-1)" value={s.conflicts.threshold} min={0} max={1} step={0.05} onChange={(v) => save('threshold', { conflicts: { threshold: v ?? 0.8 } })} />
         <Select label="Delete vs update" value={s.conflicts.deleteUpdatePolicy} options={['update-wins', 'delete-wins', 'manual']} onChange={(deleteUpdatePolicy) => save('delete policy', { conflicts: { deleteUpdatePolicy } })} />
-        {(['agents', 'workflows', 'executions'] as const).map((table) => (
+        {syncedTables.map((table) => (
           <Select key={table} label={`Strategy for ${table}`} value={s.conflicts.tables[table].strategy} options={[...strategyNames]}
             onChange={(strategy) => save(`${table} strategy`, { conflicts: { tables: { [table]: { strategy } } } })} />
         ))}
