@@ -7,7 +7,10 @@ import { OutpostError } from '../../shared/errors';
 import { defaultSettings } from '../../shared/domain/settings';
 import { HybridClock } from '../../shared/sync/hlc';
 import { EdgeStore } from './edge-store';
-import { SCHEMA_VERSION } from './schema';
+import { migrations, SCHEMA_VERSION } from './schema';
+import { addColumnDdl, createTableDdl } from './ddl';
+import { tableSpecs } from './tables';
+import { syncedTables } from '../../shared/tables/index';
 import { openTestStore, remoteAgent } from './test-support';
 
 test('a fresh database gets the whole schema, its pragmas and no triggers', (t) => {
@@ -116,4 +119,53 @@ test('a file that is not a database is refused with a clear error and left in pl
     (e: unknown) => e instanceof OutpostError && e.code === 'unavailable' && /damaged or not a database/.test(e.message),
   );
   assert.match(readFileSync(path, 'utf8'), /^this is not a SQLite database/);
+});
+
+const columnsOf = (db: Database.Database, table: string) =>
+  (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }>).map(
+    (c) => `${c.name} ${c.type}${c.notnull ? ' NOT NULL' : ''}${c.dflt_value === null ? '' : ` DEFAULT ${c.dflt_value}`}${c.pk ? ' PK' : ''}`,
+  );
+const parentsOf = (db: Database.Database, table: string) =>
+  (db.prepare(`PRAGMA foreign_key_list(${table})`).all() as Array<{ from: string; table: string; to: string }>).map((k) => `${k.from} -> ${k.table}(${k.to})`);
+
+test('every synced table is what its declaration derives: a declaration without its migration fails here', () => {
+  const migrated = new Database(':memory:');
+  for (const step of migrations) migrated.exec(step);
+  const derived = new Database(':memory:');
+  derived.pragma('foreign_keys = OFF');
+  for (const table of syncedTables) derived.exec(createTableDdl(tableSpecs[table]));
+  for (const table of syncedTables) {
+    const spec = tableSpecs[table];
+    const have = new Set(columnsOf(migrated, table).map((c) => c.split(' ')[0]));
+    const missing = spec.fields.filter((f) => !have.has(f.column));
+    const hint = have.size === 0 ? createTableDdl(spec) : missing.map((f) => addColumnDdl(spec, f)).join('\n');
+    assert.deepEqual(columnsOf(migrated, table), columnsOf(derived, table), `table ${table} differs from its declaration; its migration would be:\n${hint}`);
+    assert.deepEqual(parentsOf(migrated, table), parentsOf(derived, table), `table ${table}: parent`);
+  }
+  migrated.close();
+  derived.close();
+});
+
+test('migration 3: a version-2 file keeps its queue, conflicts and id high-water marks, and takes any table name', () => {
+  const db = new Database(':memory:');
+  db.pragma('foreign_keys = ON');
+  for (const step of migrations.slice(0, 2)) db.exec(step);
+  const insertItem = db.prepare(`INSERT INTO sync_queue (table_name, record_id, operation, status, change_id, overrode) VALUES ('agents', ?, 'UPDATE', ?, ?, ?)`);
+  for (let i = 1; i <= 5; i++) insertItem.run(`a${i}`, i === 5 ? 'completed' : 'pending', `c${i}`, i === 2 ? '[]' : null);
+  db.prepare(`DELETE FROM sync_queue WHERE id = 5`).run(); // pruned: its id must not come back
+  db.prepare(
+    `INSERT INTO conflict_resolution (table_name, record_id, type, local_vv, remote_vv, remote_hlc, remote_node_id, lost_fields, resolved_on)
+     VALUES ('agents', 'a1', 'update-update', '{}', '{"b":1}', 'h', 'b', '["name"]', 'node-c')`,
+  ).run();
+  const before = db.prepare('SELECT * FROM sync_queue ORDER BY id').all();
+  db.exec(migrations[2]!);
+  assert.deepEqual(db.prepare('SELECT * FROM sync_queue ORDER BY id').all(), before);
+  const conflict = db.prepare('SELECT lost_fields, resolved_on FROM conflict_resolution').get();
+  assert.deepEqual(conflict, { lost_fields: '["name"]', resolved_on: 'node-c' });
+  const next = db.prepare(`INSERT INTO sync_queue (table_name, record_id, operation) VALUES ('agent_states', 's1', 'INSERT') RETURNING id`).get() as { id: number };
+  assert.equal(next.id, 6, 'the pruned id 5 is not handed out again');
+  assert.equal((db.prepare('SELECT count(*) AS n FROM pending_sync').get() as { n: number }).n, 5);
+  assert.equal((db.prepare('SELECT conflict_count FROM conflict_summary').get() as { conflict_count: number }).conflict_count, 1);
+  assert.throws(() => db.exec(`INSERT INTO sync_queue (table_name, record_id, operation) VALUES ('agents', 'a1', 'UPDATE')`), /UNIQUE/, 'one pending item per record still holds');
+  db.close();
 });
