@@ -1,4 +1,5 @@
-import { columnOf, ISO_TIME, RECORD_ID, RECORD_ID_RULE, type FieldDecl, type FieldKind, type JsonObject } from '../../shared/tables/field';
+import { columnOf, RECORD_ID, RECORD_ID_RULE, type FieldDecl, type FieldKind, type JsonObject } from '../../shared/tables/field';
+import { dataProblem, valueProblem } from '../../shared/tables/check';
 import { syncedTables, tableDecls, type SyncedTable, type TableDecl } from '../../shared/tables/index';
 import { OutpostError } from '../../shared/errors';
 
@@ -81,43 +82,15 @@ export function checkId(id: unknown, what = 'record id'): string {
   return id;
 }
 
-/** Why a value does not fit a field, or null when it does. */
-function problemWith(fs: FieldSpec, value: unknown): string | null {
-  if (value === null) return fs.nullable ? null : 'must not be null';
-  switch (fs.kind) {
-    case 'json':
-      return typeof value === 'object' && !Array.isArray(value) ? null : 'must be a JSON object';
-    case 'int':
-      return Number.isSafeInteger(value) && (value as number) >= 0 ? null : 'must be a non-negative integer';
-    case 'text': {
-      if (typeof value !== 'string') return 'must be a string';
-      if (fs.values) return fs.values.includes(value) ? null : `must be one of ${fs.values.join(', ')}`;
-      if (fs.format === 'id') return RECORD_ID.test(value) ? null : 'must be a record id (letters, digits, _ . : -)';
-      if (fs.format === 'iso') return ISO_TIME.test(value) ? null : 'must be an ISO-8601 date-time';
-      if (fs.required && value.trim().length === 0) return 'must not be empty';
-      return fs.maxLength !== undefined && value.length > fs.maxLength ? `must be at most ${fs.maxLength} characters` : null;
-    }
-  }
-}
-
 function refuse(spec: TableSpec, what: string, recordId: string, field: string, problem: string): never {
   throw new OutpostError('invalid_input', `Invalid ${spec.label.toLowerCase()} ${what} for ${JSON.stringify(recordId)}: ${field} ${problem}.`);
 }
 
-/** Checks a full data object for a table: required fields present, every value fits, no unknown key. */
+/** Checks a full data object for a table (shared/tables/check.ts): required fields present, every value fits, no unknown key. */
 export function parseData(spec: TableSpec, data: unknown, recordId: string): JsonObject {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) refuse(spec, 'data', recordId, 'data', 'must be an object');
-  const obj = data as JsonObject;
-  for (const key in obj) {
-    const fs = fieldOf(spec, key);
-    if (!fs) refuse(spec, 'data', recordId, JSON.stringify(key.slice(0, 64)), 'is not a field');
-    const value = obj[key];
-    if (value === undefined) continue;
-    const problem = problemWith(fs, value);
-    if (problem) refuse(spec, 'data', recordId, key, problem);
-  }
-  for (const fs of spec.fields) if (fs.required && (obj[fs.field] === undefined || obj[fs.field] === null)) refuse(spec, 'data', recordId, fs.field, 'is required');
-  return obj;
+  const problem = dataProblem(spec.table, data);
+  if (problem) refuse(spec, 'data', recordId, problem.field, problem.problem);
+  return data as JsonObject;
 }
 
 /**
@@ -139,7 +112,7 @@ export function checkPatch(spec: TableSpec, patch: unknown, recordId: string): F
         `${spec.label}s have no editable field ${JSON.stringify(key.slice(0, 64))}: editable fields are ${spec.patchable.join(', ')}.`,
       );
     }
-    const problem = problemWith(fs, value);
+    const problem = valueProblem(fs, value);
     if (problem) refuse(spec, 'patch', recordId, key, problem);
     out.push(fs);
   }
