@@ -27,7 +27,8 @@ export interface TableStatements {
   overwrites: Map<number, Database.Statement>;
   overwriteDeleted: Database.Statement;
   mergeVv: Database.Statement;
-  placeholder: Database.Statement | null;
+  placeholder: Database.Statement;
+  placeholderValues: Array<string | number | null>;
   /** data columns in an index of this table (with deleted and sync_status: an UPDATE that sets one rewrites its index entries) */
   indexed: ReadonlySet<string>;
   /** position in spec.fields of createdAt */

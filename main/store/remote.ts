@@ -9,7 +9,7 @@ import type { Conflicts } from './conflicts';
 import type { SyncQueue } from './queue';
 import type { RecordRepository } from './records';
 import type { Shadows } from './shadow';
-import { tableSpecs, type TableSpec } from './tables';
+import { tableSpecs, toColumn, type TableSpec } from './tables';
 import type { ApplyResult, PushConflict, RemoteChange } from './types';
 
 import { INSERT_CHUNK, PageWriter, type LocalRow, type TableStatements } from './remote-page';
@@ -17,11 +17,19 @@ import { validate, type ValidChange } from './remote-validate';
 
 export const CURSOR_KEY = 'hub.cursor';
 
-/** Placeholder values for a parent row that a pulled record references before the parent itself arrives. */
-const placeholderColumns: Partial<Record<SyncedTable, Record<string, string | null>>> = {
-  agents: { name: '', type: '', status: 'inactive', config: '{}' },
-  workflows: { name: '', definition: '{}', status: 'draft', agent_id: null },
-};
+/**
+ * Column values of a placeholder parent row (a pulled record references it before it arrives): the create
+ * default of each field that has one, else an empty value for each required field (the row is a tombstone,
+ * never shown, and the parent's own state overwrites it).
+ */
+function placeholderColumns(spec: TableSpec): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {};
+  for (const f of spec.fields) {
+    if (Object.hasOwn(spec.createDefaults, f.field)) out[f.column] = toColumn(f.kind, spec.createDefaults[f.field]);
+    else if (f.required) out[f.column] = f.kind === 'json' ? '{}' : f.kind === 'int' ? 0 : '';
+  }
+  return out;
+}
 
 /**
  * Applies what the hub says, never losing a local change:
@@ -56,7 +64,7 @@ export class RemoteApplier {
   private prepare(spec: TableSpec): TableStatements {
     const cols = spec.fields.map((f) => f.column);
     const db = this.core.db;
-    const ph = placeholderColumns[spec.table];
+    const ph = placeholderColumns(spec);
     const indexedColumns = new Set<string>();
     for (const index of db.prepare(`SELECT name FROM pragma_index_list(?)`).all(spec.table) as Array<{ name: string }>) {
       for (const col of db.prepare(`SELECT name FROM pragma_index_info(?)`).all(index.name) as Array<{ name: string | null }>) {
@@ -82,12 +90,11 @@ export class RemoteApplier {
         `UPDATE ${spec.table} SET vv = ?, hlc = ?, node_id = ?, sync_status = CASE WHEN sync_status = 'synced' THEN 'pending' ELSE sync_status END
          WHERE id = ?`,
       ),
-      placeholder: ph
-        ? db.prepare(
+      placeholder: db.prepare(
             `INSERT OR IGNORE INTO ${spec.table} (id, ${Object.keys(ph).join(', ')}, hlc, node_id, vv, deleted, sync_status)
              VALUES (?, ${Object.keys(ph).map(() => '?').join(', ')}, ?, ?, '{}', 1, 'synced')`,
-          )
-        : null,
+      ),
+      placeholderValues: Object.values(ph),
       indexed: indexedColumns,
       createdAtIndex: spec.fields.findIndex((f) => f.field === 'createdAt'),
     };
@@ -262,10 +269,8 @@ export class RemoteApplier {
     const waiting = page.of(parent.table);
     if (waiting.inserted.has(parentId)) return true;
     if (waiting.existing.has(parentId)) return false;
-    const ph = placeholderColumns[parent.table]!;
-    this.statements
-      .get(parent.table)!
-      .placeholder!.run(parentId, ...Object.values(ph), encodeHlc({ wallMs: 0, counter: 0, nodeId: this.core.nodeId }), this.core.nodeId);
+    const statements = this.statements.get(parent.table)!;
+    statements.placeholder.run(parentId, ...statements.placeholderValues, encodeHlc({ wallMs: 0, counter: 0, nodeId: this.core.nodeId }), this.core.nodeId);
     waiting.written.add(parentId);
     waiting.existing.add(parentId);
     return false;
