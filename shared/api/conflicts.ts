@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { method } from './define';
+import { method, paging } from './define';
 import { recordIdSchema, syncedTableSchema, type Page } from '../domain/records';
 import { parseConflictId, type ConflictDetail, type ConflictSummary } from '../domain/conflicts';
 
@@ -37,8 +37,7 @@ export const conflictListQuerySchema = z
     table: z.union([syncedTableSchema, z.literal('workspace')]).optional(),
     /** one record's conflicts, newest first: its history of them (records only) */
     recordId: recordIdSchema.optional(),
-    offset: z.number().int().min(0).default(0),
-    limit: z.number().int().min(1).max(1000).default(100),
+    ...paging(),
   })
   .strict();
 export type ConflictListQuery = z.infer<typeof conflictListQuerySchema>;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * One method of the API: a runtime input schema and a compile-time result type. Transports are generated from
@@ -24,4 +24,12 @@ export interface EventDef<P = unknown> {
 }
 export function event<P>(): EventDef<P> {
   return {};
+}
+
+/** The paging fields of every list method: an offset (bounded: a hostile one costs a scan) and a page size. */
+export function paging(defaultLimit = 100) {
+  return {
+    offset: z.number().int().min(0).max(10_000_000).default(0),
+    limit: z.number().int().min(1).max(1000).default(defaultLimit),
+  };
 }

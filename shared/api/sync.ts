@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { method } from './define';
+import { method, paging } from './define';
 import { queueStatusSchema, type QueueItem, type QueueStats } from '../domain/queue';
 import type { Page } from '../domain/records';
 import type { SyncStatus } from '../domain/sync-status';
@@ -27,8 +27,7 @@ export const syncMethods = {
     z
       .object({
         status: queueStatusSchema.optional(),
-        offset: z.number().int().min(0).default(0),
-        limit: z.number().int().min(1).max(1000).default(100),
+        ...paging(),
       })
       .strict(),
   ).returns<Page<QueueItem>>(),

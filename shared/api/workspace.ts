@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { method } from './define';
+import { method, paging } from './define';
 import {
   commitIdSchema,
   workspacePathSchema,
@@ -18,8 +18,7 @@ export const workspaceMethods = {
     z
       .object({
         prefix: z.string().max(500).optional(),
-        offset: z.number().int().min(0).default(0),
-        limit: z.number().int().min(1).max(1000).default(200),
+        ...paging(200),
       })
       .strict(),
   ).returns<Page<WorkspaceItemSummary>>(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paging } from '../api/define';
 import { ISO_TIME, RECORD_ID, RECORD_ID_RULE, type FieldDecl } from './field';
 import type { CreateInput, CreateParsed, ListQuery, PatchOf, TableDecl, UpdateInput } from './table';
 
@@ -11,10 +12,6 @@ export const jsonObjectSchema = z.record(z.string().max(256), z.json());
 export type JsonObjectInput = z.input<typeof jsonObjectSchema>;
 
 const expectedVersion = z.number().int().min(1);
-const paging = {
-  offset: z.number().int().min(0).max(10_000_000).default(0),
-  limit: z.number().int().min(1).max(1000).default(100),
-};
 
 /** The API schema of one field's value (not-null: the value itself; `nullable` adds null). */
 function valueSchema(f: FieldDecl): z.ZodType {
@@ -48,7 +45,7 @@ export function tableSchemas<D extends TableDecl>(decl: D) {
   // a filter matches a value, never null
   const filters = Object.fromEntries(decl.list.filters.map((k) => [k, valueSchema({ ...decl.fields[k]!, nullable: false }).optional()]));
   const list = z
-    .object({ ...filters, ...(decl.list.search ? { search: z.string().max(200).optional() } : {}), ...paging })
+    .object({ ...filters, ...(decl.list.search ? { search: z.string().max(200).optional() } : {}), ...paging() })
     .strict() as unknown as z.ZodType<ListQuery<D> & { offset: number; limit: number }, ListQuery<D>>;
   const get = z.object({ id: recordIdSchema }).strict();
   const remove = z.object({ id: recordIdSchema, expectedVersion: expectedVersion.optional() }).strict();
