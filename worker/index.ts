@@ -1,12 +1,10 @@
-import { toErrorShape, fromErrorShape } from '../shared/errors';
-import { channelHandler } from './channels';
+import { OutpostError } from '../shared/errors';
+import { channelHandler, type ChannelPost } from './channels';
 import { connectToParent } from './parent-port';
-import { PendingReplies } from '../shared/protocol/pending-replies';
-import { mainToWorkerSchema, parseMessage, storeResultSchemas, type StoreCall, type StoreResults, type WorkerToMain } from '../shared/protocol/worker';
+import { RpcPeer } from '../shared/protocol/rpc';
+import { MAIN_METHODS, WORKER_METHODS, mainToWorkerSchema, parseMessage, storeResultSchemas, type StoreCall, type StoreResults, type WorkerToMain } from '../shared/protocol/worker';
 import { SyncScheduler } from './scheduler';
 import './git/channel'; // the Git engine registers its channel (main: syncHost.channel('git'))
-// Git engine (worker/git, owned by the workspace engineer): registers the 'git' channel.
-import './git/channel';
 
 /**
  * The sync worker (Electron utility process, or a forked child under plain Node). It owns the network: it asks
@@ -16,15 +14,35 @@ const port = connectToParent();
 const send = (message: WorkerToMain) => port.post(message);
 const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => send({ type: 'log', level, msg, fields });
 
-const pending = new PendingReplies<unknown, StoreCall['op']>();
-
-/** One store call in main; its answer is validated before the worker uses it. */
-function call<K extends StoreCall['op']>(storeCall: Extract<StoreCall, { op: K }>): Promise<StoreResults[K]> {
-  return pending.request(storeCall.op, (requestId) => send({ type: 'request', requestId, call: storeCall })) as Promise<StoreResults[K]>;
-}
-
 let scheduler: SyncScheduler | null = null;
 let shuttingDown = false;
+
+/** Main's calls into the worker and the worker's store calls into main (main exits the worker if it goes away). */
+const rpc = new RpcPeer((message) => send({ type: 'rpc', message }), {
+  handlers: {
+    [WORKER_METHODS.syncNow]: () => {
+      if (!scheduler) throw new OutpostError('unavailable', 'The sync worker is not configured yet.');
+      return scheduler.syncNow();
+    },
+  },
+  onRefused: (reason) => log('warn', 'sync worker refused an rpc message from main', { reason }),
+});
+
+/** One store call in main; its answer is validated before the worker uses it. */
+async function call<K extends StoreCall['op']>(storeCall: Extract<StoreCall, { op: K }>): Promise<StoreResults[K]> {
+  const value = await rpc.call(MAIN_METHODS.store, storeCall);
+  const result = storeResultSchemas[storeCall.op].safeParse(value);
+  if (!result.success) throw new Error(`main answered ${storeCall.op} with a malformed result`);
+  return result.data as StoreResults[K];
+}
+
+/** One answer path per channel: a channel's RPC peer is kept by it (worker/channels.ts). */
+const channelPosts = new Map<string, ChannelPost>();
+const channelPost = (channel: string): ChannelPost => {
+  let post = channelPosts.get(channel);
+  if (!post) channelPosts.set(channel, (post = (payload) => send({ type: 'channel', channel, payload })));
+  return post;
+};
 
 port.onMessage((raw) => {
   const parsed = parseMessage(mainToWorkerSchema, raw);
@@ -45,30 +63,9 @@ port.onMessage((raw) => {
     case 'network-changed':
       scheduler?.networkChanged();
       return;
-    case 'sync-now': {
-      const requestId = message.requestId;
-      if (!scheduler) {
-        send({ type: 'cycle-result', requestId, ok: false, error: { code: 'unavailable', message: 'The sync worker is not configured yet.' } });
-        return;
-      }
-      scheduler.syncNow().then(
-        (result) => send({ type: 'cycle-result', requestId, ok: true, result }),
-        (error: unknown) => send({ type: 'cycle-result', requestId, ok: false, error: toErrorShape(error) }),
-      );
+    case 'rpc':
+      rpc.receive(message.message);
       return;
-    }
-    case 'reply': {
-      const waiter = pending.take(message.requestId);
-      if (!waiter) return;
-      if (!message.ok) {
-        waiter.reject(fromErrorShape(message.error));
-        return;
-      }
-      const result = storeResultSchemas[waiter.meta].safeParse(message.value);
-      if (result.success) waiter.resolve(result.data);
-      else waiter.reject(new Error(`main answered ${waiter.meta} with a malformed result`));
-      return;
-    }
     case 'shutdown':
       shuttingDown = true;
       void (scheduler?.shutdown(message.deadlineMs) ?? Promise.resolve()).finally(() => {
@@ -83,7 +80,7 @@ port.onMessage((raw) => {
         return;
       }
       const channel = message.channel;
-      void Promise.resolve(handler(message.payload, (payload) => send({ type: 'channel', channel, payload }))).catch((error: unknown) =>
+      void Promise.resolve(handler(message.payload, channelPost(channel))).catch((error: unknown) =>
         log('error', 'worker channel handler failed', { channel, error }),
       );
       return;

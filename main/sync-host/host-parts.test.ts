@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../lib/log';
-import { PendingReplies } from '../../shared/protocol/pending-replies';
 import type { MainToWorker } from '../../shared/protocol/worker';
 import { RestartPolicy, STABLE_AFTER_MS } from './restart-policy';
 import { WorkerChannels } from './worker-channels';
@@ -19,22 +18,6 @@ test('restart policy: backoff doubles within jitter up to 30 s, starts over afte
   assert.equal(policy.error, null, 'a stable run clears it');
   assert.ok(policy.exited(1010 + STABLE_AFTER_MS + 2, 1010) <= 100, 'and the backoff starts over');
   for (let i = 0; i < 20; i++) assert.ok(policy.exited(10_000_000 + i * 61_000, null) <= 30_000);
-});
-
-test('pending replies: each reply settles its own request once; late or unknown ids are ignored; a dead peer fails them all', async () => {
-  const replies = new PendingReplies<string, string>();
-  const sent: number[] = [];
-  const a = replies.request('lease', (id) => sent.push(id));
-  const b = replies.request('ack', (id) => sent.push(id));
-  assert.notEqual(sent[0], sent[1]);
-  const wb = replies.take(sent[1]!)!;
-  assert.equal(wb.meta, 'ack');
-  wb.resolve('acked');
-  assert.equal(await b, 'acked');
-  assert.equal(replies.take(sent[1]!), undefined, 'a duplicate reply finds nobody');
-  assert.equal(replies.take(999), undefined);
-  replies.failAll(new Error('worker died'));
-  await assert.rejects(a, /worker died/);
 });
 
 test('worker channels: held while the worker is not ready, sent in order once it is; each channel hears its own', () => {
@@ -59,4 +42,11 @@ test('worker channels: held while the worker is not ready, sent in order once it
   off();
   channels.deliver('git', 'z');
   assert.deepEqual(heard, ['x']);
+  // a ready worker's exit is news to every channel (its callers stop waiting); listeners can leave
+  let exits = 0;
+  const offExit = git.onWorkerExit(() => exits++);
+  channels.workerExited();
+  offExit();
+  channels.workerExited();
+  assert.equal(exits, 1);
 });

@@ -3,8 +3,20 @@ import type { EventPayload } from '../../shared/api/index';
 import type { SyncStatus } from '../../shared/domain/sync-status';
 import type { QueueStats } from '../../shared/domain/queue';
 import { defaultSettings, type Settings } from '../../shared/domain/settings';
-import { OutpostError, fromErrorShape, toErrorShape } from '../../shared/errors';
-import { parseMessage, statusAfterLinkChange, workerToMainSchema, type MainToWorker, type WorkerConfig, type WorkerStatus } from '../../shared/protocol/worker';
+import { OutpostError } from '../../shared/errors';
+import {
+  MAIN_METHODS,
+  WORKER_METHODS,
+  cycleResultSchema,
+  parseMessage,
+  statusAfterLinkChange,
+  storeCallSchema,
+  workerToMainSchema,
+  type MainToWorker,
+  type WorkerConfig,
+  type WorkerStatus,
+} from '../../shared/protocol/worker';
+import { RpcPeer } from '../../shared/protocol/rpc';
 import { ListenerSet } from '../../lib/listener-set';
 import type { NodeContext } from '../services';
 import { endWorker, forkSpawner, type WorkerHandle, type WorkerSpawner } from './spawner';
@@ -14,7 +26,6 @@ import { checkHub, connectionMessage, refuseOtherNodesToken } from './hub-check'
 import { workerConfigOf } from './worker-config';
 import { NodeDirectory } from './node-directory';
 import type { SyncStorePort } from './store-port';
-import { PendingReplies } from '../../shared/protocol/pending-replies';
 import { RestartPolicy } from './restart-policy';
 import { syncStatusOf } from './status-of';
 import { SyncUsageFile, type SyncUsage } from './usage-file';
@@ -59,7 +70,8 @@ export class SyncHost {
   private readonly restarts: RestartPolicy;
   private restartTimer: NodeJS.Timeout | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
-  private readonly cycles = new PendingReplies<SyncCycleResult>();
+  /** calls to and from the running worker: a new peer for each worker, closed when it exits */
+  private rpc: RpcPeer = this.workerPeer(null);
   private readonly ready = new ReadyGate();
   private statsCache: { value: QueueStats; at: number } | null = null;
   private readonly conflictListeners: ListenerSet<number[]>;
@@ -164,7 +176,14 @@ export class SyncHost {
     if (settings.sync.paused) return Promise.reject(new OutpostError('locked', 'Sync is paused: resume it to sync now.'));
     if (this.stopping) return Promise.reject(new OutpostError('unavailable', 'Sync stopped: the node is shutting down.'));
     const notRunning = () => new OutpostError('unavailable', 'The sync worker is not running (it is restarting): try again in a moment.');
-    return this.ready.wait(this.workerReady, WORKER_READY_WAIT_MS, notRunning).then(() => this.cycles.request(undefined, (requestId) => this.post({ type: 'sync-now', requestId })));
+    return this.ready
+      .wait(this.workerReady, WORKER_READY_WAIT_MS, notRunning)
+      .then(() => this.rpc.call(WORKER_METHODS.syncNow).finally(() => this.scheduleStats()))
+      .then((value) => {
+        const result = cycleResultSchema.safeParse(value);
+        if (!result.success) throw new OutpostError('internal', 'The sync worker answered sync-now with a malformed result.');
+        return result.data;
+      });
   }
 
   /** The store's queue counts, reused for up to `maxAgeMs` (0: fresh). */
@@ -226,7 +245,7 @@ export class SyncHost {
     this.worker = null;
     this.workerReady = false;
     const stopped = new OutpostError('unavailable', 'Sync stopped: the node is shutting down.');
-    this.cycles.failAll(stopped);
+    this.rpc.close(stopped);
     this.ready.fail(stopped);
     try {
       this.store.releaseLeases();
@@ -262,6 +281,7 @@ export class SyncHost {
       return;
     }
     this.worker = worker;
+    this.rpc = this.workerPeer(worker);
     this.workerStartedAt = Date.now();
     worker.on('message', (message) => {
       if (this.worker === worker) this.onMessage(message);
@@ -272,6 +292,7 @@ export class SyncHost {
   }
 
   private onWorkerExit(worker: WorkerHandle | null, code: number | null): void {
+    const wasReady = this.workerReady;
     this.worker = null;
     this.workerReady = false;
     this.workerStatus = this.workerStatus ? { ...this.workerStatus, cycleRunning: false } : null;
@@ -282,7 +303,8 @@ export class SyncHost {
       this.ctx.log.error('could not release the leases of a stopped sync worker', { error });
     }
     this.bridge.reset();
-    this.cycles.failAll(new OutpostError('unavailable', 'The sync worker stopped during the sync: it is restarting; nothing was lost.'));
+    this.rpc.close(new OutpostError('unavailable', 'The sync worker stopped during the sync: it is restarting; nothing was lost.'));
+    if (wasReady) this.channels.workerExited();
     if (this.stopping) return;
     const delay = this.restarts.exited(Date.now(), worker ? this.workerStartedAt : null);
     this.ctx.log.warn('sync worker exited; restarting', { code, restartInMs: delay });
@@ -309,17 +331,9 @@ export class SyncHost {
         this.channels.flush();
         this.publishStatus(true);
         return;
-      case 'request': {
-        const { requestId, call } = message;
-        try {
-          const value = this.bridge.handle(call);
-          this.post({ type: 'reply', requestId, ok: true, value });
-        } catch (error) {
-          this.ctx.log.error('sync store call failed', { op: call.op, error });
-          this.post({ type: 'reply', requestId, ok: false, error: toErrorShape(error) });
-        }
+      case 'rpc':
+        this.rpc.receive(message.message);
         return;
-      }
       case 'status':
         this.workerStatus = message.status;
         this.usage = message.status.usage;
@@ -327,15 +341,6 @@ export class SyncHost {
         this.usageFile.save(this.usage, false);
         this.publishStatus(false);
         return;
-      case 'cycle-result': {
-        if (message.requestId === null) return;
-        const waiter = this.cycles.take(message.requestId);
-        if (!waiter) return;
-        if (message.ok && message.result) waiter.resolve(message.result);
-        else waiter.reject(fromErrorShape(message.error));
-        this.scheduleStats();
-        return;
-      }
       case 'log':
         this.ctx.log[message.level](`sync worker: ${message.msg}`, message.fields);
         return;
@@ -347,12 +352,30 @@ export class SyncHost {
     }
   }
 
-  private post(message: MainToWorker): void {
+  private post(message: MainToWorker, worker = this.worker): void {
     try {
-      this.worker?.postMessage(message);
+      worker?.postMessage(message);
     } catch (error) {
       this.ctx.log.warn('could not post to the sync worker', { error });
     }
+  }
+
+  /** The RPC peer of one worker: it serves the worker's store calls (StoreBridge) and carries main's sync-now. */
+  private workerPeer(worker: WorkerHandle | null): RpcPeer {
+    const store = (params: unknown) => {
+      const call = parseMessage(storeCallSchema, params);
+      if (!call.ok) throw new OutpostError('invalid_input', `The sync worker's store call is ${call.error}`);
+      try {
+        return this.bridge.handle(call.value);
+      } catch (error) {
+        this.ctx.log.error('sync store call failed', { op: call.value.op, error });
+        throw error;
+      }
+    };
+    return new RpcPeer((message) => this.post({ type: 'rpc', message }, worker), {
+      handlers: { [MAIN_METHODS.store]: store },
+      onRefused: (reason) => this.ctx.log.error('refused an rpc message from the sync worker', { reason }),
+    });
   }
 
   /** The conflict service owns the conflicts.changed count (it hears of new conflict rows from the store). */

@@ -7,6 +7,8 @@ const MAX_HELD_MESSAGES = 1000;
 export interface WorkerChannel {
   post: (payload: unknown) => void;
   on: (listener: (payload: unknown) => void) => () => void;
+  /** a worker that was sent this channel's messages exited: nothing it was asked will be answered */
+  onWorkerExit: (listener: () => void) => () => void;
 }
 
 /**
@@ -16,12 +18,15 @@ export interface WorkerChannel {
 export class WorkerChannels {
   private held: MainToWorker[] = [];
   private readonly listeners = new Map<string, ListenerSet<unknown>>();
+  private readonly exits: ListenerSet<void>;
 
   constructor(
     private readonly send: (message: MainToWorker) => void,
     private readonly ready: () => boolean,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.exits = new ListenerSet(log, 'worker channel exit');
+  }
 
   channel(name: string): WorkerChannel {
     return {
@@ -36,7 +41,16 @@ export class WorkerChannels {
         this.listeners.set(name, set);
         return set.add(listener);
       },
+      onWorkerExit: (listener) => this.exits.add(listener),
     };
+  }
+
+  /**
+   * A worker that was ready exited. (One that died before it was ready was sent nothing: what is held waits for
+   * the next one.)
+   */
+  workerExited(): void {
+    this.exits.emit();
   }
 
   /** The worker is ready: what was held goes now, in order. */

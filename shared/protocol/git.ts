@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { workspacePathSchema } from '../domain/workspace';
+import type { ErrorShape } from '../errors';
 
 /**
  * Messages between main and the Git module in the utility process. Every request names the workspace folder
@@ -148,12 +149,11 @@ export const gitProgressSchema = z
   .strict();
 export type GitProgress = z.infer<typeof gitProgressSchema>;
 
-/** The reply envelope on the wire. Errors carry an OutpostError shape. */
-export const gitReplySchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), value: z.unknown() }).strict(),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string().max(64), message: z.string().max(4000) }).loose() }).strict(),
-]);
-export type GitReply = z.infer<typeof gitReplySchema>;
+/** The method main calls over the worker's 'git' channel (shared/protocol/rpc.ts); its params are a GitRequest. */
+export const GIT_METHOD = 'git';
+
+/** What the Git engine's message entry answers (worker/git/index.ts); it travels as the call's result or error. */
+export type GitReply = { ok: true; value: unknown } | { ok: false; error: ErrorShape };
 
 export function isGitRequest(msg: unknown): msg is GitRequest {
   return (

@@ -1,39 +1,40 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
-import { mainToWorkerSchema, outgoingCheck, parseMessage, relayedChecks, storeResultSchemas, workerToMainSchema } from './worker';
+import { mainToWorkerSchema, outgoingCheck, parseMessage, relayedChecks, storeCallSchema, storeResultSchemas, workerToMainSchema } from './worker';
 
 const hlc = '001763000000000-000001-node-a';
 
 test('every message kind parses; malformed ones are refused with a reason', () => {
   const toWorker = [
-    { type: 'sync-now', requestId: 1 },
+    { type: 'rpc', message: { rpc: 'call', id: 1, method: 'sync-now' } },
     { type: 'local-write' },
-    { type: 'reply', requestId: 2, ok: true, value: { cursor: 5 } },
-    { type: 'reply', requestId: 3, ok: false, error: { code: 'internal', message: 'x' } },
+    { type: 'rpc', message: { rpc: 'result', id: 2, value: { cursor: 5 } } },
+    { type: 'rpc', message: { rpc: 'error', id: 3, error: { code: 'internal', message: 'x' } } },
     { type: 'shutdown', deadlineMs: 1000 },
     { type: 'channel', channel: 'git', payload: { anything: true } },
   ];
   for (const m of toWorker) assert.ok(parseMessage(mainToWorkerSchema, m).ok, JSON.stringify(m));
   const toMain = [
     { type: 'ready' },
-    { type: 'request', requestId: 1, call: { op: 'lease', limit: 10, minPriority: 1 } },
-    { type: 'request', requestId: 2, call: { op: 'apply', changes: [], fullStates: [], cursor: 0 } },
-    { type: 'cycle-result', requestId: 1, ok: true, result: { pushed: 1, pulled: 0, conflicts: 0, failed: 0, bytesRaw: 1, bytesWire: 1, durationMs: 3 } },
-    { type: 'cycle-result', requestId: null, ok: false, error: { code: 'unavailable', message: 'offline' } },
+    { type: 'rpc', message: { rpc: 'call', id: 1, method: 'store', params: { op: 'lease', limit: 10, minPriority: 1 } } },
+    { type: 'rpc', message: { rpc: 'result', id: 1, value: { pushed: 1, pulled: 0, conflicts: 0, failed: 0, bytesRaw: 1, bytesWire: 1, durationMs: 3 } } },
+    { type: 'rpc', message: { rpc: 'error', id: 2, error: { code: 'unavailable', message: 'offline' } } },
     { type: 'log', level: 'warn', msg: 'hello' },
   ];
   for (const m of toMain) assert.ok(parseMessage(workerToMainSchema, m).ok, JSON.stringify(m));
+  // a store call's params are checked by main's store method (the message carries them unchecked)
+  for (const call of [{ op: 'lease', limit: 10, minPriority: 1 }, { op: 'apply', changes: [], fullStates: [], cursor: 0 }]) assert.ok(parseMessage(storeCallSchema, call).ok, JSON.stringify(call));
+  for (const call of [{ op: 'lease', limit: 0, minPriority: 1 }, { op: 'drop-tables' }]) assert.ok(!parseMessage(storeCallSchema, call).ok, JSON.stringify(call));
 
   const bad = [
-    { type: 'reply', requestId: 3, ok: false }, // a failure without its error
-    { type: 'request', requestId: 1, call: { op: 'lease', limit: 0, minPriority: 1 } },
-    { type: 'request', requestId: 1, call: { op: 'drop-tables' } },
-    { type: 'cycle-result', requestId: 1, ok: true },
+    { type: 'rpc', message: { rpc: 'error', id: 3 } }, // a failure without its error
+    { type: 'rpc', message: { rpc: 'call', id: 1, params: {} } }, // a call without its method
+    { type: 'rpc', message: { rpc: 'result', value: 1 } }, // an answer without its id
     { type: 'nonsense' },
   ];
   for (const m of bad) {
-    const schema: z.ZodType<unknown> = m.type === 'reply' ? mainToWorkerSchema : workerToMainSchema;
+    const schema: z.ZodType<unknown> = m.type === 'rpc' ? mainToWorkerSchema : workerToMainSchema;
     const parsed = parseMessage(schema, m);
     assert.ok(!parsed.ok && parsed.error.startsWith('malformed message'), JSON.stringify(m));
   }
@@ -102,23 +103,23 @@ test('the hand checks of an apply page accept exactly what the zod schemas accep
     }
     // whatever the hand check says, the message's verdict is zod's
     const call = { op: 'apply', changes: kind === 'change' ? [change, value] : [], fullStates: kind === 'state' ? [state, value] : [], cursor: 1 };
-    const parsed = parseMessage(workerToMainSchema, { type: 'request', requestId: 1, call });
+    const parsed = parseMessage(storeCallSchema, call);
     assert.equal(parsed.ok, zodSays, `${kind} ${JSON.stringify(value)?.slice(0, 300)}: ${parsed.ok ? 'accepted' : parsed.error}`);
-    if (!parsed.ok) assert.match(parsed.error, new RegExp(`^malformed message: call\\.${kind === 'change' ? 'changes' : 'fullStates'}\\.1`));
+    if (!parsed.ok) assert.match(parsed.error, new RegExp(`^malformed message: ${kind === 'change' ? 'changes' : 'fullStates'}\\.1`));
   }
   assert.ok(accepted > 20 && accepted < cases.length - 100, `the corpus has both sides (${accepted} of ${cases.length} accepted)`);
   // too many elements
   const tooMany = { op: 'apply', changes: Array.from({ length: 10_001 }, () => change), fullStates: [], cursor: 1 };
-  assert.ok(!parseMessage(workerToMainSchema, { type: 'request', requestId: 1, call: tooMany }).ok);
-  assert.ok(!parseMessage(workerToMainSchema, { type: 'request', requestId: 1, call: { op: 'apply', changes: {}, fullStates: [], cursor: 1 } }).ok);
+  assert.ok(!parseMessage(storeCallSchema, tooMany).ok);
+  assert.ok(!parseMessage(storeCallSchema, { op: 'apply', changes: {}, fullStates: [], cursor: 1 }).ok);
 });
 
 test('an accepted apply page reaches main as sent, and zod strips what it strips', () => {
   const change = { changeId: '0199a2b3-c4d5-8e6f-8a7b-1c2d3e4f5a6b', table: 'agents', recordId: 'a-1', hlc, vv: { 'node-a': 1 }, nodeId: 'node-a', seq: 1, op: 'upsert', baseVv: null, data: { name: 'x' } };
   const withProto = { ...change, data: JSON.parse('{"__proto__": {"polluted": 1}, "name": "y"}') as Record<string, unknown> };
-  const parsed = parseMessage(workerToMainSchema, { type: 'request', requestId: 1, call: { op: 'apply', changes: [change, withProto], fullStates: [], cursor: 1 } });
-  assert.ok(parsed.ok && parsed.value.type === 'request' && parsed.value.call.op === 'apply');
-  const changes = parsed.value.call.changes;
+  const parsed = parseMessage(storeCallSchema, { op: 'apply', changes: [change, withProto], fullStates: [], cursor: 1 });
+  assert.ok(parsed.ok && parsed.value.op === 'apply');
+  const changes = parsed.value.changes;
   assert.deepEqual(changes[0], change);
   assert.deepEqual(Object.keys(changes[1]!.data!), ['name']);
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rpcMessageSchema } from './rpc';
 import { recordIdSchema, syncedTableSchema } from '../domain/records';
 import { HLC, NODE_ID, RECORD_ID, TABLES, UUID, isArrayOf, isCount, isData, isPlain, isPriority, isPulledChange, isStr, isVv, onlyKeys, withFastPath } from '../sync/shape-checks';
 import {
@@ -13,8 +14,9 @@ import {
 
 /**
  * The one message protocol between main (owns the databases) and the sync worker (owns the network). Every
- * message is a discriminated union member, validated on receipt on both sides. The worker asks main for work
- * with `request` messages (a small RPC over the store) and main answers with `reply`.
+ * message is a discriminated union member, validated on receipt on both sides. Requests and their answers travel
+ * as `rpc` messages (shared/protocol/rpc.ts): main serves `store` (params: a StoreCall, answered with
+ * StoreResults[op]), the worker serves `sync-now` (answered with a cycle result).
  */
 
 export const workerConfigSchema = z
@@ -131,7 +133,6 @@ export type OutgoingChange = z.infer<typeof outgoingChangeSchema>;
 /** The hand check of a leased change beside its zod schema (for protocol.test.ts). */
 export const outgoingCheck = { fits: isOutgoingChange, schema: outgoingChangeSchema };
 
-const errorShapeSchema = z.object({ code: z.string().max(64), message: z.string().max(4000), details: z.unknown().optional() });
 export const recordKeySchema = z.object({ table: syncedTableSchema, recordId: recordIdSchema }).strict();
 export type RecordKey = z.infer<typeof recordKeySchema>;
 
@@ -248,21 +249,20 @@ export function statusAfterLinkChange(status: WorkerStatus, hubChanged: boolean)
   return { ...status, reachable: null, authError: null, clockError: null, ...(hubChanged ? { lastSyncAt: null } : {}) };
 }
 
-const requestIdSchema = z.number().int().min(0);
+/** The methods each side serves over the `rpc` messages. */
+export const MAIN_METHODS = { store: 'store' } as const;
+export const WORKER_METHODS = { syncNow: 'sync-now' } as const;
+
+const rpcEnvelope = z.object({ type: z.literal('rpc'), message: rpcMessageSchema }).strict();
 
 export const mainToWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('configure'), config: workerConfigSchema }).strict(),
-  /** run one full push+pull cycle now and answer with `cycle-result` */
-  z.object({ type: z.literal('sync-now'), requestId: requestIdSchema }).strict(),
   /** a local write happened (auto and realtime modes react) */
   z.object({ type: z.literal('local-write') }).strict(),
   /** the OS says the network changed (Electron's online event): probe the hub now instead of waiting out the backoff */
   z.object({ type: z.literal('network-changed') }).strict(),
-  /** the answer to a worker `request`: `value` when ok, else `error` */
-  z
-    .object({ type: z.literal('reply'), requestId: requestIdSchema, ok: z.boolean(), value: z.unknown().optional(), error: errorShapeSchema.optional() })
-    .strict()
-    .refine((m) => m.ok || m.error !== undefined, { message: 'a failed reply carries its error' }),
+  /** calls of `sync-now` and the answers to the worker's `store` calls */
+  rpcEnvelope,
   /** finish the in-flight batch (or release its leases) within the deadline, then exit */
   z.object({ type: z.literal('shutdown'), deadlineMs: z.number().int().min(0).max(600_000) }).strict(),
   /** other worker modules (Git) talk over named channels */
@@ -272,18 +272,9 @@ export type MainToWorker = z.infer<typeof mainToWorkerSchema>;
 
 export const workerToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }).strict(),
-  z.object({ type: z.literal('request'), requestId: requestIdSchema, call: storeCallSchema }).strict(),
+  /** `store` calls and the answers to main's `sync-now` */
+  rpcEnvelope,
   z.object({ type: z.literal('status'), status: workerStatusSchema }).strict(),
-  z
-    .object({
-      type: z.literal('cycle-result'),
-      requestId: requestIdSchema.nullable(),
-      ok: z.boolean(),
-      result: cycleResultSchema.optional(),
-      error: errorShapeSchema.optional(),
-    })
-    .strict()
-    .refine((m) => (m.ok ? m.result !== undefined : m.error !== undefined), { message: 'a cycle result carries its counts or its error' }),
   z
     .object({
       type: z.literal('log'),

@@ -184,10 +184,10 @@ test('named channels reach worker modules and their answers come back (the Git c
   const channel = a.host.channel('git');
   const answers: unknown[] = [];
   const off = channel.on((payload) => answers.push(payload));
-  channel.post({ id: 7, request: { kind: 'git.nope' } });
-  const answer = (await waitFor(() => answers[0], 10_000, 'the git channel answer')) as { id: number; reply: { ok: boolean; error: { code: string } } };
+  channel.post({ rpc: 'call', id: 7, method: 'git', params: { kind: 'git.nope' } });
+  const answer = (await waitFor(() => answers[0], 10_000, 'the git channel answer')) as { id: number; rpc: string; error: { code: string } };
   off();
   assert.equal(answer.id, 7);
-  assert.equal(answer.reply.ok, false);
-  assert.equal(answer.reply.error.code, 'invalid_input');
+  assert.equal(answer.rpc, 'error');
+  assert.equal(answer.error.code, 'invalid_input');
 });

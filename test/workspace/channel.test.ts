@@ -48,7 +48,7 @@ test('the Workspace drives the Git engine through the worker channel (handed ove
     await ws.save({ path: 'a.md', content: 'hello\n' });
     const result = await ws.commit();
     assert.ok(result.commit);
-    assert.ok(channel.sent.some((m) => (m as { request: { kind: string } }).request.kind === 'git.commit'));
+    assert.ok(channel.sent.some((m) => (m as { params: { kind: string } }).params.kind === 'git.commit'));
     assert.equal((await gitOk(['log', '--format=%H', '-1'], { cwd: ws.root })).trim(), result.commit);
     assert.equal((await ws.log({ limit: 5 })).length, 1);
 
@@ -59,10 +59,10 @@ test('the Workspace drives the Git engine through the worker channel (handed ove
           resolve(m);
         }
       });
-      channel.post({ id: 999, request: { kind: 'git.commit', dir: join(t.dir, 'workspace'), changed: 'not-an-array' } });
+      channel.post({ rpc: 'call', id: 999, method: 'git', params: { kind: 'git.commit', dir: join(t.dir, 'workspace'), changed: 'not-an-array' } });
     });
-    assert.equal((bad as { reply: { ok: boolean; error: { code: string } } }).reply.ok, false);
-    assert.equal((bad as { reply: { error: { code: string } } }).reply.error.code, 'invalid_input');
+    assert.equal((bad as { rpc: string }).rpc, 'error');
+    assert.equal((bad as { error: { code: string } }).error.code, 'invalid_input');
   } finally {
     await ws.close();
     runner.dispose();
@@ -109,26 +109,32 @@ test('auto-commit runs every settings.workspace.autoCommitMinutes, only when som
   }
 });
 
-test('a request accepted by a worker that then died fails at once when a restarted worker answers the ping', async () => {
+test('a request sent to a worker that then died fails at once when the worker exits; the next worker answers the next', async () => {
   const listeners = new Set<(payload: unknown) => void>();
-  const deliver = (m: unknown) => setImmediate(() => listeners.forEach((l) => l(m)));
+  const exits = new Set<() => void>();
+  let posts = 0;
   const channel: WorkerChannel = {
     post(payload) {
-      const p = payload as { id: number; ping?: true; request?: unknown };
-      if (p.ping) deliver({ id: p.id, instance: 'worker-2' }); // the restarted worker
-      else deliver({ id: p.id, accepted: 'worker-1' }); // accepted, then the worker died: no reply ever
+      const { id } = payload as { id: number };
+      if (posts++ === 0) setTimeout(() => exits.forEach((l) => l()), 50); // received, then the worker died: no reply ever
+      else setImmediate(() => listeners.forEach((l) => l({ rpc: 'result', id, value: { head: null, unpushed: 0 } }))); // the restarted worker
     },
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onWorkerExit(listener) {
+      exits.add(listener);
+      return () => exits.delete(listener);
+    },
   };
-  const runner = channelGitRunner(channel, { pingMs: 50 });
+  const runner = channelGitRunner(channel);
   const keepAlive = setInterval(() => {}, 1000); // the runner's own timers are unref'd: a node keeps running anyway
   try {
     const started = Date.now();
     await assert.rejects(runner.request({ kind: 'git.head', dir: '/nonexistent' }), (e: { code?: string }) => e.code === 'unavailable');
     assert.ok(Date.now() - started < 5000);
+    assert.deepEqual(await runner.request({ kind: 'git.head', dir: '/nonexistent' }), { head: null, unpushed: 0 });
   } finally {
     clearInterval(keepAlive);
     runner.dispose();
@@ -138,7 +144,7 @@ test('a request accepted by a worker that then died fails at once when a restart
 test("a reply without its request's shape is refused whole: a path outside the workspace, a wrong type, a bad envelope", async () => {
   const sha = 'a'.repeat(40);
   const syncReply = (changed: unknown) => ({
-    ok: true,
+    rpc: 'result',
     value: { outcome: 'fast-forward', head: sha, remoteHead: sha, mergeCommit: null, applied: [], pushed: false, attempts: 1, changed, skipped: [], twins: [], conflicts: [] },
   });
   const replies: Array<[string, unknown, RegExp | null]> = [
@@ -146,15 +152,15 @@ test("a reply without its request's shape is refused whole: a path outside the w
     ['a path under .git', syncReply([{ path: '.git/hooks/post-checkout', oid: sha, text: '#!/bin/sh', binary: false }]), /changed\.0\.path/],
     ['an oid that is not one', syncReply([{ path: 'ok.md', oid: 'HEAD', text: 'x', binary: false }]), /changed\.0\.oid/],
     ['an extra field', syncReply([{ path: 'ok.md', oid: sha, text: 'x', binary: false, mode: '100755' }]), /changed\.0/],
-    ['no envelope', { value: 1 }, /the reply|ok/],
+    ['no envelope', { value: 1 }, /the message|rpc/],
     ['a well-formed reply', syncReply([{ path: 'notes/ok.md', oid: sha, text: 'x', binary: false }]), null],
   ];
   let reply: unknown;
   const listeners = new Set<(payload: unknown) => void>();
   const channel: WorkerChannel = {
     post(payload) {
-      const p = payload as { id: number; ping?: true };
-      if (!p.ping) setImmediate(() => listeners.forEach((l) => l({ id: p.id, reply })));
+      const p = payload as { id: number };
+      setImmediate(() => listeners.forEach((l) => l({ id: p.id, ...(reply as object) })));
     },
     on(listener) {
       listeners.add(listener);

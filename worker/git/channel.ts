@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { registerChannel } from '../channels';
+import { fromErrorShape, OutpostError } from '../../shared/errors';
+import { registerRpcChannel } from '../channels';
 import { handleGitMessage } from './index';
-import type { GitRequest } from '../../shared/protocol/git';
+import { GIT_METHOD, type GitRequest } from '../../shared/protocol/git';
 
 /**
- * The Git engine's channel in the utility process: main posts `{id, request}`; the worker answers
- * `{id, accepted: instance}` at once, `{id, progress}` while it runs and `{id, reply}` at the end; `{id, ping}`
- * gets `{id, instance}` at once. Importing this module registers the channel.
+ * The Git engine's channel in the utility process: main calls the `git` method over it (shared/protocol/rpc.ts)
+ * with a GitRequest as params; the worker reports the fetch and push phases as progress and answers with the
+ * request's response. A cancelled request still runs to its end (the Git engine takes no signal); only its answer
+ * is dropped. Importing this module registers the channel.
  */
 export const GIT_CHANNEL = 'git';
 
@@ -47,29 +49,13 @@ const requestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('git.log'), dir, path: path.optional(), limit: z.number().int().min(1).max(10_000) }).strict(),
   z.object({ kind: z.literal('git.show'), dir, oid, path }).strict(),
 ]);
-export const gitChannelMessageSchema = z.union([
-  z.object({ id: z.number().int().positive(), request: requestSchema }).strict(),
-  /** liveness: answered at once (not queued behind Git work) with this worker's instance id */
-  z.object({ id: z.number().int().positive(), ping: z.literal(true) }).strict(),
-]);
 
-/** Changes with every start of the utility process: main learns from it that a request died with a worker. */
-const instance = `${process.pid}-${Date.now().toString(36)}`;
-
-registerChannel(GIT_CHANNEL, async (payload, post) => {
-  const parsed = gitChannelMessageSchema.safeParse(payload);
-  if (!parsed.success) {
-    const id = typeof (payload as { id?: unknown } | null)?.id === 'number' ? (payload as { id: number }).id : 0;
-    post({ id, reply: { ok: false, error: { code: 'invalid_input', message: `Malformed git request: ${parsed.error.issues[0]?.message ?? 'invalid'}` } } });
-    return;
-  }
-  const message = parsed.data;
-  if ('ping' in message) {
-    post({ id: message.id, instance });
-    return;
-  }
-  const { id, request } = message;
-  post({ id, accepted: instance });
-  const reply = await handleGitMessage(request as GitRequest, (progress) => post({ id, progress }));
-  post({ id, reply });
+registerRpcChannel(GIT_CHANNEL, {
+  [GIT_METHOD]: async (params, { progress }) => {
+    const parsed = requestSchema.safeParse(params);
+    if (!parsed.success) throw new OutpostError('invalid_input', `Malformed git request: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const reply = await handleGitMessage(parsed.data as GitRequest, progress);
+    if (reply.ok) return reply.value;
+    throw fromErrorShape(reply.error);
+  },
 });
