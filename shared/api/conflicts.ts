@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { method, paging } from './define';
 import { recordIdSchema, syncedTableSchema, type Page } from '../domain/records';
 import { parseConflictId, type ConflictDetail, type ConflictSummary } from '../domain/conflicts';
+import { GIT_OID } from '../domain/workspace';
 
 /** A text conflict's local side as the Git blob id of its text (ConflictDetail.localHash); null: deleted there. */
-export const localHashSchema = z.string().regex(/^[0-9a-f]{40}$/, 'a local hash is the 40 hexadecimal characters of ConflictDetail.localHash');
+export const localHashSchema = z.string().regex(GIT_OID, 'a local hash is the 40 hexadecimal characters of ConflictDetail.localHash');
 
 export const conflictIdSchema = z.string().max(80).refine((id) => parseConflictId(id) !== null, 'a conflict id looks like r:12 or w:abc');
 

@@ -142,7 +142,10 @@ export interface WorkspaceItem {
 
 export type WorkspaceItemSummary = Omit<WorkspaceItem, 'content'> & { size: number };
 
-export const commitIdSchema = z.string().regex(/^[0-9a-f]{40}$/, 'a commit id is 40 lowercase hexadecimal characters');
+/** A Git object id (commit, blob, tree): 40 lowercase hexadecimal characters (SHA-1 repositories). */
+export const GIT_OID = /^[0-9a-f]{40}$/;
+
+export const commitIdSchema = z.string().regex(GIT_OID, 'a commit id is 40 lowercase hexadecimal characters');
 
 /** One commit of the workspace history. */
 export interface WorkspaceCommit {

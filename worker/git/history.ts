@@ -1,6 +1,6 @@
 import git from 'isomorphic-git';
 import { OutpostError } from '../../shared/errors';
-import { isSafeWorkspacePath } from '../../shared/domain/workspace';
+import { GIT_OID, isSafeWorkspacePath } from '../../shared/domain/workspace';
 import { BRANCH, decodeText, headOid, repo } from './repo';
 import type { GitCommitInfo } from '../../shared/protocol/git';
 
@@ -25,7 +25,7 @@ export async function logCommits(dir: string, limit: number, path?: string): Pro
 
 /** An item's content at a commit: oid null when the path did not exist there. */
 export async function showAt(dir: string, commit: string, path: string): Promise<{ oid: string | null; text: string | null; binary: boolean }> {
-  if (!/^[0-9a-f]{40}$/.test(commit)) throw new OutpostError('invalid_input', 'A commit id is 40 hexadecimal characters.');
+  if (!GIT_OID.test(commit)) throw new OutpostError('invalid_input', 'A commit id is 40 hexadecimal characters.');
   if (!isSafeWorkspacePath(path)) throw new OutpostError('invalid_input', 'Not a workspace path.');
   try {
     await git.readCommit({ ...repo(dir), oid: commit });
