@@ -30,3 +30,23 @@ export class WorkspaceDbLock {
     this.lock.release();
   }
 }
+
+/**
+ * Runs async jobs one at a time, in the order they came: the workspace's item and conflict rows and their files
+ * are read and written under one (a save never interleaves with a scan, a resolution or a sync's mirroring). A
+ * failed job does not stop the ones after it.
+ */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(job, job);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Settles once every job queued so far has ended, failed ones too. */
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+}

@@ -11,7 +11,6 @@ import type {
   WorkspaceItem,
   WorkspaceItemAtCommit,
   WorkspaceItemSummary,
-  WorkspaceProgress,
   WorkspaceStatus,
   WorkspaceSyncResult,
 } from '../../shared/domain/workspace';
@@ -22,10 +21,13 @@ import type { NodeIdentity } from '../services';
 import type { SettingsStore } from '../settings-store';
 import { autoCommitMessage, type GitRunner, type GitAuthor, type GitRemote, type GitResolution, type GitSyncResult } from '../../shared/protocol/git';
 import { blobOidOf, itemTypeOf, listFiles, readWorkspaceFile, writeItemFile } from './files';
-import { WorkspaceDbLock } from './lock';
+import { Mutex, WorkspaceDbLock } from './lock';
+import { GitQueue } from './git-queue';
+import { UnsyncedCounter, WorkspaceSignals } from './signals';
 import { resolveWorkspaceFile } from '../../lib/workspace-files';
 import { deleteItemsByPath, logSync, openStore, upsertItems, type ConflictRow, type Db, type ItemRow, type ItemUpsert } from './store';
 import { localHashOf } from './conflicts';
+import { stripCredentials, workspaceAuthor, workspaceRemote } from './remote';
 
 export interface WorkspaceOptions {
   dataDir: string;
@@ -54,9 +56,8 @@ const ITEM_COLUMNS = `id, path, type, content, is_binary, size, content_oid, com
  */
 export class Workspace {
   readonly root: string;
-  private mutex: Promise<unknown> = Promise.resolve();
-  private gitChain: Promise<unknown> = Promise.resolve();
-  private busy = false;
+  private readonly mutex = new Mutex();
+  private readonly git: GitQueue;
   private watcher: FSWatcher | null = null;
   private scanTimer: NodeJS.Timeout | null = null;
   private autoTimer: NodeJS.Timeout | null = null;
@@ -65,11 +66,8 @@ export class Workspace {
   private lastSyncAt: string | null = null;
   private lastError: string | null = null;
   private closed = false;
-  private readonly conflictListeners = new Set<() => void>();
-  private lastProgress = { phase: '', at: 0 };
-  private unsyncedCount: number | null = null;
-  private unsyncedTimer: NodeJS.Timeout | null = null;
-  private readonly unsyncedListeners = new Set<() => void>();
+  private readonly unsyncedCounter: UnsyncedCounter;
+  private readonly signals: WorkspaceSignals;
   /** files the last scan left out because they are twins of an item, or of each other: path → why */
   private keptOut = new Map<string, string>();
   /** entries of the remote's tree the last checkout did not write, twins of another of its names: entry → why */
@@ -79,10 +77,16 @@ export class Workspace {
     private readonly options: WorkspaceOptions,
     private readonly db: PGlite,
     private readonly lock: WorkspaceDbLock,
-    private git: GitRunner,
+    git: GitRunner,
     private readonly secrets: SecretStore,
   ) {
     this.root = join(options.dataDir, 'workspace');
+    this.unsyncedCounter = new UnsyncedCounter(async () => {
+      const s = await this.status();
+      return s.pending + s.unpushedCommits;
+    }, options.log);
+    this.signals = new WorkspaceSignals(options.events, options.log, this.unsyncedCounter);
+    this.git = new GitQueue(git, () => this.unsyncedCounter.recount());
   }
 
   /**
@@ -90,10 +94,8 @@ export class Workspace {
    * tests hand a workspace over this way). Requests already queued finish first.
    */
   setGitRunner(runner: GitRunner): void {
-    void this.gitOp(async () => {
-      this.git = runner;
-    });
-    this.countUnsynced();
+    void this.git.use(runner);
+    this.unsyncedCounter.recount();
   }
 
   /**
@@ -101,31 +103,11 @@ export class Workspace {
    * counted). Recounted after every change, commit and sync; listeners hear when the count moved.
    */
   unsynced(): number | null {
-    return this.unsyncedCount;
+    return this.unsyncedCounter.value;
   }
 
   onUnsyncedChanged(listener: () => void): () => void {
-    this.unsyncedListeners.add(listener);
-    return () => this.unsyncedListeners.delete(listener);
-  }
-
-  private countUnsynced(): void {
-    if (this.unsyncedTimer || this.closed) return;
-    this.unsyncedTimer = setTimeout(() => {
-      void this.status()
-        .then((s) => {
-          this.unsyncedTimer = null;
-          const count = s.pending + s.unpushedCommits;
-          if (count === this.unsyncedCount) return;
-          this.unsyncedCount = count;
-          for (const listener of this.unsyncedListeners) listener();
-        })
-        .catch((error: unknown) => {
-          this.unsyncedTimer = null;
-          if (!this.closed) this.options.log.warn('workspace: could not count unsynced changes', { error });
-        });
-    }, 100);
-    this.unsyncedTimer.unref();
+    return this.unsyncedCounter.onChanged(listener);
   }
 
   /**
@@ -133,8 +115,7 @@ export class Workspace {
    * `conflicts.changed` count over records and texts (the workspace emits no count of its own).
    */
   onConflictsChanged(listener: () => void): () => void {
-    this.conflictListeners.add(listener);
-    return () => this.conflictListeners.delete(listener);
+    return this.signals.onConflictsChanged(listener);
   }
 
   static async open(options: WorkspaceOptions): Promise<Workspace> {
@@ -149,7 +130,7 @@ export class Workspace {
       await ws.scan();
       if (options.watch !== false) ws.startWatching();
       if (options.autoCommit !== false) ws.scheduleAutoCommit();
-      ws.countUnsynced();
+      ws.unsyncedCounter.recount();
       return ws;
     } catch (error) {
       await db?.close().catch(() => undefined);
@@ -161,13 +142,13 @@ export class Workspace {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.unsyncedTimer) clearTimeout(this.unsyncedTimer);
+    this.unsyncedCounter.stop();
     this.watcher?.close();
     if (this.scanTimer) clearTimeout(this.scanTimer);
     if (this.autoTimer) clearTimeout(this.autoTimer);
     this.unsubscribeSettings?.();
-    await this.gitChain.catch(() => undefined);
-    await this.mutex.catch(() => undefined);
+    await this.git.close();
+    await this.mutex.idle();
     await this.db.close();
     this.lock.release();
   }
@@ -204,7 +185,7 @@ export class Workspace {
   }
 
   async save(input: { path: string; content: string; expectedVersion?: number }, by = this.options.identity.nodeName): Promise<WorkspaceItem> {
-    const item = await this.locked(async () => {
+    const item = await this.mutex.run(async () => {
       resolveWorkspaceFile(this.root, input.path); // refuses escaping paths before anything is read or written
       await this.refuseTwin(input.path);
       const onDisk = await readWorkspaceFile(this.root, input.path);
@@ -249,12 +230,12 @@ export class Workspace {
       ]);
       return this.get(input.path);
     });
-    this.emitChanged([input.path]);
+    this.signals.changed([input.path]);
     return item;
   }
 
   async delete(path: string): Promise<{ path: string; deleted: true }> {
-    await this.locked(async () => {
+    await this.mutex.run(async () => {
       const target = resolveWorkspaceFile(this.root, path);
       const row = await this.itemRow(path);
       if (!row || row.deleted) throw notFound('Workspace item', path);
@@ -271,7 +252,7 @@ export class Workspace {
         );
       }
     });
-    this.emitChanged([path]);
+    this.signals.changed([path]);
     return { path, deleted: true };
   }
 
@@ -280,7 +261,7 @@ export class Workspace {
    * are read and compared by content hash; new files become items, vanished files become deletions.
    */
   async scan(): Promise<string[]> {
-    const changed = await this.locked(async () => {
+    const changed = await this.mutex.run(async () => {
       const files = await listFiles(this.root);
       const known = await this.db.query<Pick<ItemRow, 'id' | 'path' | 'content_oid' | 'committed_oid' | 'deleted' | 'file_mtime_ms' | 'file_size' | 'conflict_id' | 'sync_status'>>(
         `SELECT id, path, content_oid, committed_oid, deleted, file_mtime_ms, file_size, conflict_id, sync_status FROM workspace_items`,
@@ -334,7 +315,7 @@ export class Workspace {
     });
     if (changed.length > 0) {
       this.options.log.info('workspace: took in external edits', { count: changed.length });
-      this.emitChanged(changed);
+      this.signals.changed(changed);
     }
     return changed;
   }
@@ -360,12 +341,12 @@ export class Workspace {
 
   /** Commits every changed item (never items waiting on a conflict); null when nothing changed. */
   commit(): Promise<WorkspaceCommitResult> {
-    return this.gitOp(() => this.commitNow());
+    return this.git.run(() => this.commitNow());
   }
 
   /** Commit, then fetch, fast-forward or merge, push (when a remote is configured). */
   sync(): Promise<WorkspaceSyncResult> {
-    return this.gitOp(() => this.syncNow());
+    return this.git.run(() => this.syncNow());
   }
 
   async status(): Promise<WorkspaceStatus> {
@@ -374,7 +355,7 @@ export class Workspace {
               (SELECT count(*)::int FROM workspace_conflicts WHERE status = 'pending') AS conflicts`,
     );
     const remote = await this.remote().catch(() => null);
-    const { head, unpushed } = await this.git.request({ kind: 'git.head', dir: this.root });
+    const { head, unpushed } = await this.git.runner.request({ kind: 'git.head', dir: this.root });
     return {
       head,
       unpushedCommits: unpushed,
@@ -384,12 +365,12 @@ export class Workspace {
       lastCommitAt: this.lastCommitAt,
       lastSyncAt: this.lastSyncAt,
       lastError: this.statusError(),
-      busy: this.busy,
+      busy: this.git.busy,
     };
   }
 
   async log(input: { path?: string; limit: number }): Promise<WorkspaceCommit[]> {
-    const commits = await this.git.request({ kind: 'git.log', dir: this.root, limit: input.limit, ...(input.path ? { path: input.path } : {}) });
+    const commits = await this.git.runner.request({ kind: 'git.log', dir: this.root, limit: input.limit, ...(input.path ? { path: input.path } : {}) });
     return commits.map((c) => ({
       id: c.oid,
       message: c.message,
@@ -400,7 +381,7 @@ export class Workspace {
   }
 
   async show(input: { path: string; commit: string }): Promise<WorkspaceItemAtCommit> {
-    const res = await this.git.request({ kind: 'git.show', dir: this.root, oid: input.commit, path: input.path });
+    const res = await this.git.runner.request({ kind: 'git.show', dir: this.root, oid: input.commit, path: input.path });
     return { commit: input.commit, path: input.path, exists: res.oid !== null, binary: res.binary, content: res.text };
   }
 
@@ -411,7 +392,7 @@ export class Workspace {
     let item: WorkspaceItem | null = null;
     if (old.exists) item = await this.save({ path: input.path, content: old.content ?? '' });
     else if ((await this.itemRow(input.path))?.deleted === false) await this.delete(input.path);
-    const result = await this.gitOp(() => this.commitNow(`Restore ${input.path} to ${input.commit.slice(0, 12)}`));
+    const result = await this.git.run(() => this.commitNow(`Restore ${input.path} to ${input.commit.slice(0, 12)}`));
     if (result.commit) this.syncInBackground();
     return { item: item ? await this.get(input.path) : null, commit: result.commit };
   }
@@ -444,7 +425,7 @@ export class Workspace {
     resolution: { text: string; expectedLocalHash?: string | null } | { side: 'local' | 'remote' },
     by = this.options.identity.nodeName,
   ): Promise<{ row: ConflictRow; sync: WorkspaceSyncResult | null; syncError: string | null }> {
-    const path = await this.locked(async () => {
+    const path = await this.mutex.run(async () => {
       const row = await this.conflictRow(id);
       if (!row) throw notFound('Conflict', `w:${id}`);
       if (row.status !== 'pending') throw new OutpostError('conflict', `Conflict w:${id} is already ${row.status}.`);
@@ -486,8 +467,8 @@ export class Workspace {
       return row.item_path;
     });
     const twinPath = (await this.conflictRow(id))?.twin_path;
-    this.emitChanged(twinPath ? [path, twinPath] : [path]);
-    this.emitConflicts();
+    this.signals.changed(twinPath ? [path, twinPath] : [path]);
+    this.signals.conflictsChanged();
     let sync: WorkspaceSyncResult | null = null;
     let syncError: string | null = null;
     if (await this.remote()) {
@@ -575,7 +556,7 @@ export class Workspace {
 
   private async commitNow(message?: string): Promise<WorkspaceCommitResult> {
     await this.scan();
-    const pending = await this.locked(async () => {
+    const pending = await this.mutex.run(async () => {
       const rows = await this.db.query<Pick<ItemRow, 'path' | 'deleted' | 'committed_oid'>>(
         `SELECT path, deleted, committed_oid FROM workspace_items
          WHERE conflict_id IS NULL AND (deleted OR committed_oid IS DISTINCT FROM content_oid)`,
@@ -588,8 +569,8 @@ export class Workspace {
       return rows.rows.filter((r) => !(r.deleted && r.committed_oid === null));
     });
     if (pending.length === 0) return { commit: null, items: 0 };
-    this.progress({ phase: 'commit', loaded: 0, total: pending.length });
-    const res = await this.git.request({
+    this.signals.progress({ phase: 'commit', loaded: 0, total: pending.length });
+    const res = await this.git.runner.request({
       kind: 'git.commit',
       dir: this.root,
       changed: pending.filter((p) => !p.deleted).map((p) => p.path),
@@ -597,14 +578,14 @@ export class Workspace {
       message: message ?? autoCommitMessage(pending.length),
       author: this.author(),
     });
-    await this.locked(async () => {
+    await this.mutex.run(async () => {
       await this.markCommitted(res.committed);
       if (res.oid) await logSync(this.db, { operation: 'commit', status: 'success', commit: res.oid, detail: `${res.committed.length} items` });
     });
     if (res.oid) {
       this.lastCommitAt = new Date().toISOString();
       this.options.log.info('workspace: committed', { commit: res.oid, items: res.committed.length });
-      this.emitChanged(res.committed.map((c) => c.path));
+      this.signals.changed(res.committed.map((c) => c.path));
     }
     return { commit: res.oid, items: res.committed.length };
   }
@@ -636,25 +617,25 @@ export class Workspace {
     const held = (await this.db.query<{ path: string }>(`SELECT path FROM workspace_items WHERE conflict_id IS NOT NULL`)).rows.map((r) => r.path);
     let res: GitSyncResult;
     try {
-      res = await this.git.request(
+      res = await this.git.runner.request(
         { kind: 'git.sync', dir: this.root, remote, author: this.author(), resolutions, held },
-        (p) => this.progress({ phase: p.phase, loaded: p.loaded, total: p.total }),
+        (p) => this.signals.progress({ phase: p.phase, loaded: p.loaded, total: p.total }),
       );
     } catch (error) {
       const message = (error as Error).message;
       this.lastError = message;
       await logSync(this.db, { operation: 'sync', status: 'error', error: message.slice(0, 1000) });
-      this.progress({ phase: 'error', loaded: 0, total: 0, message });
+      this.signals.progress({ phase: 'error', loaded: 0, total: 0, message });
       throw error;
     }
-    const pendingConflicts = await this.locked(() => this.applySync(res));
+    const pendingConflicts = await this.mutex.run(() => this.applySync(res));
     this.lastSyncAt = new Date().toISOString();
     this.lastError = null;
-    this.progress({ phase: 'done', loaded: 1, total: 1, message: res.outcome });
+    this.signals.progress({ phase: 'done', loaded: 1, total: 1, message: res.outcome });
     // items whose content or status changed: merged or fast-forwarded files, conflicted ones, merged resolutions
     const changedPaths = [...new Set([...res.changed.map((c) => c.path), ...res.conflicts.map((c) => c.path), ...resolutions.map((r) => r.path)])];
-    if (changedPaths.length > 0) this.emitChanged(changedPaths);
-    this.emitConflicts();
+    if (changedPaths.length > 0) this.signals.changed(changedPaths);
+    this.signals.conflictsChanged();
     return {
       outcome: res.outcome,
       commit: committed.commit,
@@ -820,31 +801,13 @@ export class Workspace {
     }));
   }
 
-  /** The hub's repository for settings.workspace.name, or settings.workspace.remoteUrl with the Git secrets. */
-  async remote(): Promise<GitRemote | null> {
-    const s = this.options.settings.get();
-    if (s.workspace.remoteUrl) {
-      // credentials written into the URL are moved out of it: the URL lands in .git/config, secrets must not
-      const url = new URL(s.workspace.remoteUrl);
-      const inUrl = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-      url.username = '';
-      url.password = '';
-      return {
-        url: url.toString(),
-        username: (await this.secrets.get('git.username')) ?? (inUrl.username || 'outpost'),
-        password: (await this.secrets.get('git.token')) ?? inUrl.password,
-      };
-    }
-    if (!s.sync.hubUrl) return null;
-    const token = await this.secrets.get('hub.token');
-    if (!token) return null;
-    return { url: `${s.sync.hubUrl.replace(/\/+$/, '')}/git/${s.workspace.name}.git`, username: this.options.identity.nodeId, password: token };
+  /** Where the workspace syncs (remote.ts), credentials included; null when no remote is set up. */
+  remote(): Promise<GitRemote | null> {
+    return workspaceRemote(this.options.settings.get(), this.options.identity, this.secrets);
   }
 
   private author(): GitAuthor {
-    const s = this.options.settings.get();
-    const name = s.workspace.authorName === 'Outpost' ? `Outpost (${this.options.identity.nodeName})` : s.workspace.authorName;
-    return { name, email: s.workspace.authorEmail };
+    return workspaceAuthor(this.options.settings.get(), this.options.identity);
   }
 
   /**
@@ -860,27 +823,6 @@ export class Workspace {
   private async itemRow(path: string): Promise<ItemRow | null> {
     const res = await this.db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM workspace_items WHERE path = $1`, [path]);
     return res.rows[0] ?? null;
-  }
-
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.mutex.then(fn, fn);
-    this.mutex = run.catch(() => undefined);
-    return run;
-  }
-
-  private gitOp<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new OutpostError('unavailable', 'The workspace is closed.'));
-    const run = this.gitChain.then(async () => {
-      this.busy = true;
-      try {
-        return await fn();
-      } finally {
-        this.busy = false;
-        this.countUnsynced(); // a commit or sync moves what is not on the hub yet
-      }
-    });
-    this.gitChain = run.catch(() => undefined);
-    return run;
   }
 
   /** Syncs after a commit when a remote is set and sync is not paused; failures are logged and shown in status. */
@@ -907,7 +849,7 @@ export class Workspace {
     if (this.scanTimer || this.closed) return;
     this.scanTimer = setTimeout(() => {
       this.scanTimer = null;
-      if (this.busy) return this.scheduleScan(); // files the worker is writing arrive with the sync result
+      if (this.git.busy) return this.scheduleScan(); // files the worker is writing arrive with the sync result
       this.scan().catch((error) => this.options.log.warn('workspace: scan failed', { error }));
     }, 300);
     this.scanTimer.unref();
@@ -938,29 +880,6 @@ export class Workspace {
     }
   }
 
-  /** At most one progress event per phase change or per 200 ms: pack transfers report every object. */
-  private progress(p: WorkspaceProgress): void {
-    const now = Date.now();
-    const final = p.phase === 'done' || p.phase === 'error';
-    if (!final && p.phase === this.lastProgress.phase && now - this.lastProgress.at < 200) return;
-    this.lastProgress = { phase: p.phase, at: now };
-    this.options.events?.emit('workspace.progress', p);
-  }
-
-  private emitChanged(paths: string[]): void {
-    this.options.events?.emit('workspace.changed', { paths: paths.slice(0, 1000) });
-    this.countUnsynced();
-  }
-
-  private emitConflicts(): void {
-    for (const listener of this.conflictListeners) {
-      try {
-        listener();
-      } catch (error) {
-        this.options.log.warn('workspace: conflict listener failed', { error });
-      }
-    }
-  }
 }
 
 function toItem(r: ItemRow): WorkspaceItem {
@@ -975,17 +894,6 @@ function toItem(r: ItemRow): WorkspaceItem {
     syncStatus: r.sync_status,
     conflictId: r.conflict_id ? `w:${r.conflict_id}` : null,
   };
-}
-
-function stripCredentials(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return url;
-  }
 }
 
 /** The item a file's current content becomes when another program edited it (a scan or the watcher). */
