@@ -165,20 +165,30 @@ export interface ConflictRow {
   detected_at: Date;
 }
 
-/** One row for a bulk upsert of items (scan results, files a merge changed). */
-export interface ItemUpsert {
-  id: string;
-  path: string;
-  type: string;
-  content: string;
-  is_binary: boolean;
-  size: number;
-  content_oid: string;
-  committed_oid: string | null;
-  modified_by: string;
-  sync_status: ItemRow['sync_status'];
-  file_mtime_ms: number | null;
-  file_size: number | null;
+/** One row for a bulk upsert of items (saves, scan results, files a merge changed): the store sets the rest. */
+export type ItemUpsert = Omit<ItemRow, 'version' | 'modified_at' | 'conflict_id' | 'deleted'>;
+
+const ITEM_COLUMNS = `id, path, type, content, is_binary, size, content_oid, committed_oid, version, modified_at, modified_by,
+  sync_status, conflict_id, deleted, file_mtime_ms, file_size`;
+
+export async function itemRow(db: Db, path: string): Promise<ItemRow | null> {
+  const res = await db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM workspace_items WHERE path = $1`, [path]);
+  return res.rows[0] ?? null;
+}
+
+/** A page of live items under a path prefix, in path order, with how many there are in all. */
+export async function itemRows(db: Db, input: { prefix: string; offset: number; limit: number }): Promise<{ rows: ItemRow[]; total: number }> {
+  const rows = await db.query<ItemRow & { total: number }>(
+    `SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total FROM workspace_items
+     WHERE NOT deleted AND starts_with(path, $1) ORDER BY path LIMIT $2 OFFSET $3`,
+    [input.prefix, input.limit, input.offset],
+  );
+  let total = Number(rows.rows[0]?.total ?? 0);
+  if (rows.rows.length === 0 && input.offset > 0) {
+    const c = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM workspace_items WHERE NOT deleted AND starts_with(path, $1)`, [input.prefix]);
+    total = c.rows[0]?.n ?? 0;
+  }
+  return { rows: rows.rows, total };
 }
 
 const BATCH = 1000;
@@ -220,6 +230,20 @@ export async function deleteItemsByPath(db: Db, paths: string[]): Promise<void> 
   for (let i = 0; i < paths.length; i += BATCH) {
     await db.query(`DELETE FROM workspace_items WHERE path = ANY($1::text[])`, [paths.slice(i, i + BATCH)]);
   }
+}
+
+/**
+ * Marks items deleted (their files are gone): a new version without file facts, pending its commit. `by` is who
+ * deleted them (null: the last modifier stays); `keepConflicted` leaves the status of an item a conflict holds.
+ */
+export async function markItemsDeleted(db: Db, paths: string[], by: string | null, keepConflicted = false): Promise<void> {
+  if (paths.length === 0) return;
+  await db.query(
+    `UPDATE workspace_items SET deleted = true, sync_status = CASE WHEN $3 AND conflict_id IS NOT NULL THEN sync_status ELSE 'pending' END,
+       version = version + 1, modified_at = now(), modified_by = COALESCE($2, modified_by), file_mtime_ms = NULL, file_size = NULL
+     WHERE path = ANY($1::text[])`,
+    [paths, by, keepConflicted],
+  );
 }
 
 export async function logSync(

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { OutpostError, notFound } from '../../shared/errors';
 import type { Page } from '../../shared/domain/records';
-import { createTwinFinder, findPathTwin, pathTwinMessage, portableKey, showPath, type PathTwin } from '../../shared/domain/workspace';
+import { showPath } from '../../shared/domain/workspace';
 import type {
   WorkspaceCommit,
   WorkspaceCommitResult,
@@ -19,14 +19,19 @@ import type { Logger } from '../../lib/log';
 import { FileSecretStore, type SecretStore } from '../secrets';
 import type { NodeIdentity } from '../services';
 import type { SettingsStore } from '../settings-store';
-import { autoCommitMessage, type GitRunner, type GitAuthor, type GitRemote, type GitResolution, type GitSyncResult } from '../../shared/protocol/git';
-import { blobOidOf, itemTypeOf, listFiles, readWorkspaceFile, writeItemFile } from './files';
+import { autoCommitMessage, type GitRunner, type GitAuthor, type GitRemote, type GitSyncResult } from '../../shared/protocol/git';
+import { blobOidOf, itemTypeOf, readWorkspaceFile } from './files';
 import { Mutex, WorkspaceDbLock } from './lock';
 import { GitQueue } from './git-queue';
 import { UnsyncedCounter, WorkspaceSignals } from './signals';
 import { resolveWorkspaceFile } from '../../lib/workspace-files';
-import { deleteItemsByPath, logSync, openStore, upsertItems, type ConflictRow, type Db, type ItemRow, type ItemUpsert } from './store';
+import { deleteItemsByPath, itemRow, logSync, markItemsDeleted, openStore, upsertItems, type ConflictRow, type ItemRow, type ItemUpsert } from './store';
 import { localHashOf } from './conflicts';
+import { conflictRow, conflictRows, pendingResolutions } from './conflict-rows';
+import type { WorkspaceContext } from './context';
+import { WorkspaceItems, writeTextItem } from './items';
+import { FileScanner } from './scan';
+import { FileWatcher } from './watcher';
 import { stripCredentials, workspaceAuthor, workspaceRemote } from './remote';
 
 export interface WorkspaceOptions {
@@ -45,9 +50,6 @@ export interface WorkspaceOptions {
   autoCommit?: boolean;
 }
 
-const ITEM_COLUMNS = `id, path, type, content, is_binary, size, content_oid, committed_oid, version, modified_at, modified_by,
-  sync_status, conflict_id, deleted, file_mtime_ms, file_size`;
-
 /**
  * The node's workspace: items in PGlite (<data>/workspace-db) mirrored as files in a Git working tree
  * (<data>/workspace, branch main). Main owns the database and the item files; the Git work (commit, fetch,
@@ -58,8 +60,6 @@ export class Workspace {
   readonly root: string;
   private readonly mutex = new Mutex();
   private readonly git: GitQueue;
-  private watcher: FSWatcher | null = null;
-  private scanTimer: NodeJS.Timeout | null = null;
   private autoTimer: NodeJS.Timeout | null = null;
   private unsubscribeSettings: (() => void) | null = null;
   private lastCommitAt: string | null = null;
@@ -68,8 +68,10 @@ export class Workspace {
   private closed = false;
   private readonly unsyncedCounter: UnsyncedCounter;
   private readonly signals: WorkspaceSignals;
-  /** files the last scan left out because they are twins of an item, or of each other: path → why */
-  private keptOut = new Map<string, string>();
+  private readonly ctx: WorkspaceContext;
+  private readonly items: WorkspaceItems;
+  private readonly scanner: FileScanner;
+  private readonly watcher: FileWatcher | null;
   /** entries of the remote's tree the last checkout did not write, twins of another of its names: entry → why */
   private remoteTwins = new Map<string, string>();
 
@@ -87,6 +89,10 @@ export class Workspace {
     }, options.log);
     this.signals = new WorkspaceSignals(options.events, options.log, this.unsyncedCounter);
     this.git = new GitQueue(git, () => this.unsyncedCounter.recount());
+    this.ctx = { root: this.root, db, mutex: this.mutex, signals: this.signals, log: options.log, nodeName: options.identity.nodeName };
+    this.items = new WorkspaceItems(this.ctx);
+    this.scanner = new FileScanner(this.ctx);
+    this.watcher = options.watch !== false ? new FileWatcher(this.root, options.log, () => this.scan(), () => this.git.busy) : null;
   }
 
   /**
@@ -128,7 +134,7 @@ export class Workspace {
       const ws = new Workspace(options, db, lock, git, options.secrets ?? new FileSecretStore(options.dataDir));
       await git.request({ kind: 'git.init', dir: ws.root });
       await ws.scan();
-      if (options.watch !== false) ws.startWatching();
+      ws.watcher?.start();
       if (options.autoCommit !== false) ws.scheduleAutoCommit();
       ws.unsyncedCounter.recount();
       return ws;
@@ -144,7 +150,6 @@ export class Workspace {
     this.closed = true;
     this.unsyncedCounter.stop();
     this.watcher?.close();
-    if (this.scanTimer) clearTimeout(this.scanTimer);
     if (this.autoTimer) clearTimeout(this.autoTimer);
     this.unsubscribeSettings?.();
     await this.git.close();
@@ -155,184 +160,30 @@ export class Workspace {
 
   // ---- items -------------------------------------------------------------------------------------------
 
-  async list(input: { prefix?: string; offset: number; limit: number }): Promise<Page<WorkspaceItemSummary>> {
-    const prefix = input.prefix ?? '';
-    const rows = await this.db.query<ItemRow & { total: number }>(
-      `SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total FROM workspace_items
-       WHERE NOT deleted AND starts_with(path, $1) ORDER BY path LIMIT $2 OFFSET $3`,
-      [prefix, input.limit, input.offset],
-    );
-    let total = Number(rows.rows[0]?.total ?? 0);
-    if (rows.rows.length === 0 && input.offset > 0) {
-      const c = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM workspace_items WHERE NOT deleted AND starts_with(path, $1)`, [prefix]);
-      total = c.rows[0]?.n ?? 0;
-    }
-    return {
-      items: rows.rows.map((r) => {
-        const { content: _content, ...rest } = toItem(r);
-        return { ...rest, size: r.size };
-      }),
-      total,
-      offset: input.offset,
-      limit: input.limit,
-    };
+  list(input: { prefix?: string; offset: number; limit: number }): Promise<Page<WorkspaceItemSummary>> {
+    return this.items.list(input);
   }
 
-  async get(path: string): Promise<WorkspaceItem> {
-    const row = await this.itemRow(path);
-    if (!row || row.deleted) throw notFound('Workspace item', path);
-    return toItem(row);
+  get(path: string): Promise<WorkspaceItem> {
+    return this.items.get(path);
   }
 
-  async save(input: { path: string; content: string; expectedVersion?: number }, by = this.options.identity.nodeName): Promise<WorkspaceItem> {
-    const item = await this.mutex.run(async () => {
-      resolveWorkspaceFile(this.root, input.path); // refuses escaping paths before anything is read or written
-      await this.refuseTwin(input.path);
-      const onDisk = await readWorkspaceFile(this.root, input.path);
-      let existing = await this.itemRow(input.path);
-      if (onDisk && onDisk.oid !== (existing && !existing.deleted ? existing.content_oid : null)) {
-        // another program changed the file and the watcher has not taken it in yet: take it in first, so a
-        // save made against the previous version is refused instead of silently overwriting that edit
-        await this.takeInFile(onDisk, existing);
-        existing = await this.itemRow(input.path);
-      }
-      const live = existing && !existing.deleted ? existing : null;
-      if (input.expectedVersion !== undefined && (live?.version ?? 0) !== input.expectedVersion) {
-        throw new OutpostError(
-          'version_conflict',
-          live
-            ? `${input.path} is at version ${live.version}, not ${input.expectedVersion}: reload it and apply your edit again.`
-            : `${input.path} does not exist (expected version ${input.expectedVersion}).`,
-          { currentVersion: live?.version ?? null },
-        );
-      }
-      const bytes = Buffer.from(input.content, 'utf8');
-      const oid = blobOidOf(bytes);
-      const facts = onDisk?.oid === oid ? onDisk : writeItemFile(this.root, input.path, input.content);
-      const status: ItemRow['sync_status'] = live?.conflict_id ? 'conflict' : oid === live?.committed_oid ? live.sync_status : 'pending';
-      // in conflict, the save is what "keep this node's side" keeps: else resolving would drop an acknowledged write
-      if (live?.conflict_id) await this.takeAsConflictLocal(live.conflict_id, input.content);
-      await upsertItems(this.db, [
-        {
-          id: existing?.id ?? randomUUID(),
-          path: input.path,
-          type: itemTypeOf(input.path),
-          content: input.content,
-          is_binary: false,
-          size: bytes.length,
-          content_oid: oid,
-          committed_oid: existing?.committed_oid ?? null,
-          modified_by: by,
-          sync_status: status,
-          file_mtime_ms: facts.mtimeMs,
-          file_size: facts.size,
-        },
-      ]);
-      return this.get(input.path);
-    });
-    this.signals.changed([input.path]);
-    return item;
+  save(input: { path: string; content: string; expectedVersion?: number }, by = this.options.identity.nodeName): Promise<WorkspaceItem> {
+    return this.items.save(input, by);
   }
 
-  async delete(path: string): Promise<{ path: string; deleted: true }> {
-    await this.mutex.run(async () => {
-      const target = resolveWorkspaceFile(this.root, path);
-      const row = await this.itemRow(path);
-      if (!row || row.deleted) throw notFound('Workspace item', path);
-      if (row.conflict_id) {
-        throw new OutpostError('conflict', `${path} has an unresolved conflict (w:${row.conflict_id}): resolve it first (choosing a deletion is one of the choices).`);
-      }
-      rmSync(target, { force: true });
-      if (row.committed_oid === null) await deleteItemsByPath(this.db, [path]);
-      else {
-        await this.db.query(
-          `UPDATE workspace_items SET deleted = true, sync_status = 'pending', version = version + 1, modified_at = now(),
-             modified_by = $2, file_mtime_ms = NULL, file_size = NULL WHERE path = $1`,
-          [path, this.options.identity.nodeName],
-        );
-      }
-    });
-    this.signals.changed([path]);
-    return { path, deleted: true };
+  delete(path: string): Promise<{ path: string; deleted: true }> {
+    return this.items.delete(path);
   }
 
-  /**
-   * Takes edits made by other programs into PGlite: files whose size or mtime differ from what was recorded
-   * are read and compared by content hash; new files become items, vanished files become deletions.
-   */
-  async scan(): Promise<string[]> {
-    const changed = await this.mutex.run(async () => {
-      const files = await listFiles(this.root);
-      const known = await this.db.query<Pick<ItemRow, 'id' | 'path' | 'content_oid' | 'committed_oid' | 'deleted' | 'file_mtime_ms' | 'file_size' | 'conflict_id' | 'sync_status'>>(
-        `SELECT id, path, content_oid, committed_oid, deleted, file_mtime_ms, file_size, conflict_id, sync_status FROM workspace_items`,
-      );
-      const byPath = new Map(known.rows.map((r) => [r.path, r]));
-      const keptOut = keepOutTwins(
-        files.map((f) => f.path),
-        (path) => byPath.get(path)?.deleted === false,
-      );
-      await this.noteKeptOut(keptOut);
-      const upserts: ItemUpsert[] = [];
-      const facts: { path: string; file_mtime_ms: number; file_size: number }[] = [];
-      const seen = new Set<string>();
-      for (const file of files) {
-        seen.add(file.path);
-        if (keptOut.has(file.path)) continue;
-        const row = byPath.get(file.path);
-        if (row && !row.deleted && row.file_mtime_ms === file.mtimeMs && Number(row.file_size) === file.size) continue;
-        const content = await readWorkspaceFile(this.root, file.path);
-        if (!content) continue;
-        if (row && !row.deleted && row.content_oid === content.oid) {
-          facts.push({ path: file.path, file_mtime_ms: content.mtimeMs, file_size: content.size });
-          continue;
-        }
-        if (row?.conflict_id && content.text !== null) await this.takeAsConflictLocal(row.conflict_id, content.text);
-        upserts.push(externalEditUpsert(content, row ?? null));
-      }
-      const vanished = known.rows.filter((r) => !r.deleted && !seen.has(r.path));
-      await this.db.transaction(async (tx) => {
-        await upsertItems(tx, upserts);
-        if (facts.length > 0) {
-          await tx.query(
-            `UPDATE workspace_items i SET file_mtime_ms = x.file_mtime_ms, file_size = x.file_size
-             FROM jsonb_to_recordset($1::jsonb) AS x(path text, file_mtime_ms double precision, file_size bigint) WHERE i.path = x.path`,
-            [JSON.stringify(facts)],
-          );
-        }
-        const neverCommitted = vanished.filter((r) => r.committed_oid === null).map((r) => r.path);
-        await deleteItemsByPath(tx, neverCommitted);
-        const tombstones = vanished.filter((r) => r.committed_oid !== null).map((r) => r.path);
-        if (tombstones.length > 0) {
-          await tx.query(
-            `UPDATE workspace_items SET deleted = true, sync_status = CASE WHEN conflict_id IS NULL THEN 'pending' ELSE sync_status END,
-               version = version + 1, modified_at = now(), modified_by = 'external edit', file_mtime_ms = NULL, file_size = NULL
-             WHERE path = ANY($1::text[])`,
-            [tombstones],
-          );
-        }
-      });
-      return [...upserts.map((u) => u.path), ...vanished.map((v) => v.path)];
-    });
-    if (changed.length > 0) {
-      this.options.log.info('workspace: took in external edits', { count: changed.length });
-      this.signals.changed(changed);
-    }
-    return changed;
-  }
-
-  /** Says once (log and sync log) what a scan newly left out; the status shows all of it while it lasts. */
-  private async noteKeptOut(keptOut: Map<string, string>): Promise<void> {
-    for (const [path, message] of keptOut) {
-      if (this.keptOut.has(path)) continue;
-      this.options.log.warn('workspace: a twin file is not taken in', { path, message });
-      await logSync(this.db, { operation: 'scan', status: 'error', path, error: message });
-    }
-    this.keptOut = keptOut;
+  /** Takes edits made by other programs into PGlite; returns the paths whose items changed. */
+  scan(): Promise<string[]> {
+    return this.scanner.scan();
   }
 
   /** What keeps part of the workspace out of sync until a person acts: twins left out, and the last error. */
   private statusError(): string | null {
-    const notes = [...this.keptOut.values(), ...this.remoteTwins.values()];
+    const notes = [...this.scanner.keptOutNotes(), ...this.remoteTwins.values()];
     const twins = notes.length === 0 ? null : notes.slice(0, 3).join(' ') + (notes.length > 3 ? ` (and ${notes.length - 3} more twins left out)` : '');
     return [this.lastError, twins].filter((x): x is string => x !== null).join(' ') || null;
   }
@@ -391,7 +242,7 @@ export class Workspace {
     if (old.binary) throw new OutpostError('invalid_input', `${input.path} was binary at ${input.commit.slice(0, 8)}: restore it with a Git tool.`);
     let item: WorkspaceItem | null = null;
     if (old.exists) item = await this.save({ path: input.path, content: old.content ?? '' });
-    else if ((await this.itemRow(input.path))?.deleted === false) await this.delete(input.path);
+    else if ((await itemRow(this.db, input.path))?.deleted === false) await this.delete(input.path);
     const result = await this.git.run(() => this.commitNow(`Restore ${input.path} to ${input.commit.slice(0, 12)}`));
     if (result.commit) this.syncInBackground();
     return { item: item ? await this.get(input.path) : null, commit: result.commit };
@@ -399,20 +250,12 @@ export class Workspace {
 
   // ---- text conflicts (conflicts.* handlers call these) ---------------------------------------------------
 
-  async conflictRow(id: string): Promise<ConflictRow | null> {
-    const res = await this.db.query<ConflictRow>(`SELECT * FROM workspace_conflicts WHERE id = $1`, [id]);
-    return res.rows[0] ?? null;
+  conflictRow(id: string): Promise<ConflictRow | null> {
+    return conflictRow(this.db, id);
   }
 
-  async conflictRows(input: { status?: string; offset: number; limit: number }): Promise<{ rows: ConflictRow[]; total: number }> {
-    const where = input.status ? `WHERE status = $3` : `WHERE status <> 'superseded'`;
-    const params: unknown[] = [input.limit, input.offset];
-    if (input.status) params.push(input.status);
-    const rows = await this.db.query<ConflictRow & { total: number }>(
-      `SELECT *, count(*) OVER () AS total FROM workspace_conflicts ${where} ORDER BY detected_at DESC, id LIMIT $1 OFFSET $2`,
-      params,
-    );
-    return { rows: rows.rows, total: Number(rows.rows[0]?.total ?? 0) };
+  conflictRows(input: { status?: string; offset: number; limit: number }): Promise<{ rows: ConflictRow[]; total: number }> {
+    return conflictRows(this.db, input);
   }
 
   /**
@@ -483,28 +326,12 @@ export class Workspace {
 
   // ---- internals ---------------------------------------------------------------------------------------
 
-  /** Records a file's current content as an external edit of its item (call under the mutex). */
-  private async takeInFile(file: NonNullable<Awaited<ReturnType<typeof readWorkspaceFile>>>, row: ItemRow | null): Promise<void> {
-    if (row?.conflict_id && file.text !== null) await this.takeAsConflictLocal(row.conflict_id, file.text);
-    await upsertItems(this.db, [externalEditUpsert(file, row)]);
-  }
-
-  /** A pending text conflict's local side becomes the item's newest content (saved or edited on disk). */
-  private async takeAsConflictLocal(conflictId: string, text: string): Promise<void> {
-    await this.db.query(`UPDATE workspace_conflicts SET local_content = $2 WHERE id = $1 AND status = 'pending' AND kind <> 'binary'`, [conflictId, text]);
-  }
-
   private async applyResolutionLocally(row: ConflictRow, result: { text: string } | { oid: string } | { deleted: true }): Promise<void> {
     if (row.kind === 'twin') return this.applyTwinResolutionLocally(row, result);
-    const item = await this.itemRow(row.item_path);
+    const item = await itemRow(this.db, row.item_path);
     if ('deleted' in result) {
       rmSync(resolveWorkspaceFile(this.root, row.item_path), { force: true });
-      if (item) {
-        await this.db.query(
-          `UPDATE workspace_items SET deleted = true, sync_status = 'pending', version = version + 1, modified_at = now(), file_mtime_ms = NULL, file_size = NULL WHERE path = $1`,
-          [row.item_path],
-        );
-      }
+      if (item) await markItemsDeleted(this.db, [row.item_path], null);
       return;
     }
     if ('oid' in result) {
@@ -512,29 +339,8 @@ export class Workspace {
       if (item) await this.db.query(`UPDATE workspace_items SET sync_status = 'pending' WHERE path = $1`, [row.item_path]);
       return;
     }
-    await this.writeTextItem(row.item_path, result.text, item);
+    await writeTextItem(this.ctx, row.item_path, result.text, item);
     await this.db.query(`UPDATE workspace_items SET conflict_id = $2 WHERE path = $1`, [row.item_path, row.id]);
-  }
-
-  /** A resolution's text written as the item's file and its pending state (its committed oid kept). */
-  private async writeTextItem(path: string, text: string, existing: Pick<ItemRow, 'id' | 'committed_oid'> | null): Promise<void> {
-    const facts = writeItemFile(this.root, path, text);
-    await upsertItems(this.db, [
-      {
-        id: existing?.id ?? randomUUID(),
-        path,
-        type: itemTypeOf(path),
-        content: text,
-        is_binary: false,
-        size: Buffer.byteLength(text),
-        content_oid: blobOidOf(Buffer.from(text, 'utf8')),
-        committed_oid: existing?.committed_oid ?? null,
-        modified_by: this.options.identity.nodeName,
-        sync_status: 'pending',
-        file_mtime_ms: facts.mtimeMs,
-        file_size: facts.size,
-      },
-    ]);
   }
 
   /**
@@ -544,13 +350,9 @@ export class Workspace {
    */
   private async applyTwinResolutionLocally(row: ConflictRow, result: { text: string } | { oid: string } | { deleted: true }): Promise<void> {
     rmSync(resolveWorkspaceFile(this.root, row.item_path), { force: true });
-    await this.db.query(
-      `UPDATE workspace_items SET deleted = true, sync_status = 'pending', version = version + 1, modified_at = now(), file_mtime_ms = NULL, file_size = NULL
-       WHERE path = $1`,
-      [row.item_path],
-    );
+    await markItemsDeleted(this.db, [row.item_path], null);
     if (!('text' in result) || row.twin_path === null) return;
-    await this.writeTextItem(row.twin_path, result.text, await this.itemRow(row.twin_path));
+    await writeTextItem(this.ctx, row.twin_path, result.text, await itemRow(this.db, row.twin_path));
     await this.db.query(`UPDATE workspace_items SET conflict_id = $2, sync_status = 'conflict' WHERE path = $1`, [row.twin_path, row.id]);
   }
 
@@ -613,7 +415,7 @@ export class Workspace {
     if (!remote) {
       return { outcome: 'no-remote', commit: committed.commit, head: null, mergeCommit: null, pushed: false, attempts: 0, changed: 0, conflicts: 0, durationMs: Date.now() - started };
     }
-    const resolutions = await this.pendingResolutions();
+    const resolutions = await pendingResolutions(this.db);
     const held = (await this.db.query<{ path: string }>(`SELECT path FROM workspace_items WHERE conflict_id IS NOT NULL`)).rows.map((r) => r.path);
     let res: GitSyncResult;
     try {
@@ -787,20 +589,6 @@ export class Workspace {
     this.options.log.warn('workspace: conflict', { path: c.path, kind: c.kind, ...(c.twinPath ? { twinPath: c.twinPath } : {}) });
   }
 
-  private async pendingResolutions(): Promise<GitResolution[]> {
-    const rows = await this.db.query<ConflictRow>(
-      `SELECT * FROM workspace_conflicts WHERE status = 'resolved' AND merge_commit IS NULL AND carried_into IS NULL AND released_in IS NULL`,
-    );
-    return rows.rows.map((r) => ({
-      id: r.id,
-      path: r.item_path,
-      localOid: r.local_oid,
-      remoteOid: r.remote_oid,
-      result: r.resolved_deleted ? { deleted: true as const } : r.resolved_content !== null ? { text: r.resolved_content } : { oid: r.resolved_oid! },
-      ...(r.kind === 'twin' ? { twinPath: r.twin_path } : {}),
-    }));
-  }
-
   /** Where the workspace syncs (remote.ts), credentials included; null when no remote is set up. */
   remote(): Promise<GitRemote | null> {
     return workspaceRemote(this.options.settings.get(), this.options.identity, this.secrets);
@@ -810,49 +598,11 @@ export class Workspace {
     return workspaceAuthor(this.options.settings.get(), this.options.identity);
   }
 
-  /**
-   * Twins are one file (or folder) on Windows and macOS: a path with an entry that an item spells otherwise under
-   * one portableKey (shared/domain/workspace.ts) is refused, files and folders alike (`Docs/a.md` against
-   * `docs/b.md`, `readme` against `README/x.md`).
-   */
-  private async refuseTwin(path: string): Promise<void> {
-    const twin = await twinOfItem(this.db, path);
-    if (twin) throw new OutpostError('invalid_input', `${pathTwinMessage(twin)}. ${showPath(path)} is not saved: use another name.`);
-  }
-
-  private async itemRow(path: string): Promise<ItemRow | null> {
-    const res = await this.db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM workspace_items WHERE path = $1`, [path]);
-    return res.rows[0] ?? null;
-  }
-
   /** Syncs after a commit when a remote is set and sync is not paused; failures are logged and shown in status. */
   syncInBackground(): void {
     void this.remote().then((remote) => {
       if (remote && !this.options.settings.get().sync.paused) this.sync().catch((e) => this.options.log.warn('workspace: sync failed', { error: e }));
     });
-  }
-
-  private startWatching(): void {
-    try {
-      this.watcher = watch(this.root, { recursive: true }, (_event, name) => {
-        const file = String(name ?? '');
-        if (file === '.git' || file.startsWith('.git/') || file.startsWith('.git\\')) return;
-        this.scheduleScan();
-      });
-      this.watcher.on('error', (error) => this.options.log.warn('workspace: file watcher stopped; edits are still found at each commit', { error }));
-    } catch (error) {
-      this.options.log.warn('workspace: no file watcher; edits are found at each commit', { error });
-    }
-  }
-
-  private scheduleScan(): void {
-    if (this.scanTimer || this.closed) return;
-    this.scanTimer = setTimeout(() => {
-      this.scanTimer = null;
-      if (this.git.busy) return this.scheduleScan(); // files the worker is writing arrive with the sync result
-      this.scan().catch((error) => this.options.log.warn('workspace: scan failed', { error }));
-    }, 300);
-    this.scanTimer.unref();
   }
 
   private scheduleAutoCommit(): void {
@@ -880,86 +630,4 @@ export class Workspace {
     }
   }
 
-}
-
-function toItem(r: ItemRow): WorkspaceItem {
-  return {
-    id: r.id,
-    path: r.path,
-    type: r.type,
-    content: r.content,
-    version: r.version,
-    modifiedAt: new Date(r.modified_at).toISOString(),
-    modifiedBy: r.modified_by,
-    syncStatus: r.sync_status,
-    conflictId: r.conflict_id ? `w:${r.conflict_id}` : null,
-  };
-}
-
-/** The item a file's current content becomes when another program edited it (a scan or the watcher). */
-function externalEditUpsert(
-  file: { path: string; text: string | null; size: number; oid: string; mtimeMs: number },
-  row: Pick<ItemRow, 'id' | 'committed_oid' | 'conflict_id'> | null,
-): ItemUpsert {
-  return {
-    id: row?.id ?? randomUUID(),
-    path: file.path,
-    type: itemTypeOf(file.path),
-    content: file.text ?? '',
-    is_binary: file.text === null,
-    size: file.size,
-    content_oid: file.oid,
-    committed_oid: row?.committed_oid ?? null,
-    modified_by: 'external edit',
-    sync_status: row?.conflict_id ? 'conflict' : file.oid === row?.committed_oid ? 'committed' : 'pending',
-    file_mtime_ms: file.mtimeMs,
-    file_size: file.size,
-  };
-}
-
-/**
- * The first twin (shared/domain/workspace.ts findPathTwin) of `path` among the live items, or null. For each entry
- * of the path (its folders, shallowest first, then itself), an index range over path_key (bytewise) finds an item
- * holding an entry of that key spelled otherwise; the shared rule then names the pair. An entry's key is the key's
- * prefix (portableKey keeps segments: checked over every code point), so the range is exact; it costs the items
- * under that key, not the workspace.
- */
-export async function twinOfItem(db: Db, path: string): Promise<PathTwin | null> {
-  const segments = path.split('/');
-  for (let i = 0; i < segments.length; i++) {
-    const spelled = segments.slice(0, i + 1).join('/');
-    const key = portableKey(spelled);
-    const res = await db.query<{ path: string }>(
-      `SELECT path FROM workspace_items
-       WHERE path_key >= $1 AND path_key < $2 AND (path_key = $1 OR starts_with(path_key, $1 || '/'))
-         AND NOT deleted AND path <> $3 AND NOT starts_with(path, $3 || '/')
-       LIMIT 10`,
-      [key, `${key}0`, spelled], // '0' follows '/': [key, key0) holds key and everything under key/
-    );
-    for (const row of res.rows) {
-      const twin = findPathTwin([row.path, path]);
-      if (twin) return twin;
-    }
-  }
-  return null;
-}
-
-/**
- * Which files a scan takes in: every file of a live item, then the new files in path order, each unless it is a
- * twin of one taken before (an item, or a new file earlier in order). A twin is left where it is, untouched and
- * not an item (so never committed, which the hub would refuse on every push), with the reason.
- */
-export function keepOutTwins(files: readonly string[], isItem: (path: string) => boolean): Map<string, string> {
-  const add = createTwinFinder();
-  const fresh: string[] = [];
-  for (const path of files) {
-    if (isItem(path)) add(path);
-    else fresh.push(path);
-  }
-  const kept = new Map<string, string>();
-  for (const path of fresh.sort()) {
-    const twin = add(path);
-    if (twin) kept.set(path, `${pathTwinMessage(twin)}. ${showPath(path)} is not taken into the workspace (its file is left as it is): rename or remove one of them.`);
-  }
-  return kept;
 }
