@@ -4,19 +4,7 @@ import type { SyncStatus } from '../../shared/domain/sync-status';
 import type { QueueStats } from '../../shared/domain/queue';
 import { defaultSettings, type Settings } from '../../shared/domain/settings';
 import { OutpostError } from '../../shared/errors';
-import {
-  MAIN_METHODS,
-  WORKER_METHODS,
-  cycleResultSchema,
-  parseMessage,
-  statusAfterLinkChange,
-  storeCallSchema,
-  workerToMainSchema,
-  type MainToWorker,
-  type WorkerConfig,
-  type WorkerStatus,
-} from '../../shared/protocol/worker';
-import { RpcPeer } from '../../shared/protocol/rpc';
+import { parseMessage, statusAfterLinkChange, workerToMainSchema, type MainToWorker, type WorkerConfig, type WorkerStatus } from '../../shared/protocol/worker';
 import { ListenerSet } from '../../lib/listener-set';
 import type { NodeContext } from '../services';
 import { endWorker, forkSpawner, type WorkerHandle, type WorkerSpawner } from './spawner';
@@ -30,6 +18,7 @@ import { RestartPolicy } from './restart-policy';
 import { syncStatusOf } from './status-of';
 import { SyncUsageFile, type SyncUsage } from './usage-file';
 import { WorkerChannels, type WorkerChannel } from './worker-channels';
+import { WorkerRpc } from './worker-rpc';
 
 export interface SyncHostOptions {
   ctx: NodeContext;
@@ -71,7 +60,7 @@ export class SyncHost {
   private restartTimer: NodeJS.Timeout | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
   /** calls to and from the running worker: a new peer for each worker, closed when it exits */
-  private rpc: RpcPeer = this.workerPeer(null);
+  private rpc: WorkerRpc;
   private readonly ready = new ReadyGate();
   private statsCache: { value: QueueStats; at: number } | null = null;
   private readonly conflictListeners: ListenerSet<number[]>;
@@ -95,6 +84,7 @@ export class SyncHost {
       onQueueChanged: () => this.scheduleStats(),
       onConflicts: (ids) => this.conflictsRecorded(ids),
     });
+    this.rpc = this.workerRpc(null);
   }
 
   /** Releases leases a previous run left behind (a SIGKILLed node), then starts the worker. */
@@ -178,12 +168,7 @@ export class SyncHost {
     const notRunning = () => new OutpostError('unavailable', 'The sync worker is not running (it is restarting): try again in a moment.');
     return this.ready
       .wait(this.workerReady, WORKER_READY_WAIT_MS, notRunning)
-      .then(() => this.rpc.call(WORKER_METHODS.syncNow).finally(() => this.scheduleStats()))
-      .then((value) => {
-        const result = cycleResultSchema.safeParse(value);
-        if (!result.success) throw new OutpostError('internal', 'The sync worker answered sync-now with a malformed result.');
-        return result.data;
-      });
+      .then(() => this.rpc.syncNow().finally(() => this.scheduleStats()));
   }
 
   /** The store's queue counts, reused for up to `maxAgeMs` (0: fresh). */
@@ -281,7 +266,7 @@ export class SyncHost {
       return;
     }
     this.worker = worker;
-    this.rpc = this.workerPeer(worker);
+    this.rpc = this.workerRpc(worker);
     this.workerStartedAt = Date.now();
     worker.on('message', (message) => {
       if (this.worker === worker) this.onMessage(message);
@@ -360,22 +345,9 @@ export class SyncHost {
     }
   }
 
-  /** The RPC peer of one worker: it serves the worker's store calls (StoreBridge) and carries main's sync-now. */
-  private workerPeer(worker: WorkerHandle | null): RpcPeer {
-    const store = (params: unknown) => {
-      const call = parseMessage(storeCallSchema, params);
-      if (!call.ok) throw new OutpostError('invalid_input', `The sync worker's store call is ${call.error}`);
-      try {
-        return this.bridge.handle(call.value);
-      } catch (error) {
-        this.ctx.log.error('sync store call failed', { op: call.value.op, error });
-        throw error;
-      }
-    };
-    return new RpcPeer((message) => this.post({ type: 'rpc', message }, worker), {
-      handlers: { [MAIN_METHODS.store]: store },
-      onRefused: (reason) => this.ctx.log.error('refused an rpc message from the sync worker', { reason }),
-    });
+  /** The RPC with one worker: its store calls go to the StoreBridge. */
+  private workerRpc(worker: WorkerHandle | null): WorkerRpc {
+    return new WorkerRpc((message) => this.post({ type: 'rpc', message }, worker), (call) => this.bridge.handle(call), this.ctx.log);
   }
 
   /** The conflict service owns the conflicts.changed count (it hears of new conflict rows from the store). */
