@@ -7,32 +7,70 @@ import type { ErrorShape } from '../errors';
  * (`dir`); the worker keeps one long-lived isomorphic-git cache per folder. Requests carry a `kind` starting
  * with 'git.' so the worker's entry can route them here.
  */
-export interface GitAuthor {
-  name: string;
-  email: string;
-}
+/*
+ * Requests are declared once, as schemas: the utility process checks every request from main against them
+ * (worker/git/channel.ts) and the types below are derived from the same declarations.
+ */
+const requestPath = z.string().min(1).max(500);
+const requestOid = z.string().regex(/^[0-9a-f]{40}$/);
+const dir = z.string().min(1).max(4096);
 
-export interface GitRemote {
-  url: string;
-  username: string;
-  /** the node token or the remote's token; never logged */
-  password: string;
-}
+const gitAuthorSchema = z.object({ name: z.string().min(1).max(200), email: z.string().min(1).max(200) }).strict();
+export type GitAuthor = z.infer<typeof gitAuthorSchema>;
+
+const gitRemoteSchema = z
+  .object({
+    url: z.string().url(),
+    username: z.string().max(500),
+    /** the node token or the remote's token; never logged */
+    password: z.string().max(10_000),
+  })
+  .strict();
+export type GitRemote = z.infer<typeof gitRemoteSchema>;
 
 /** How a person resolved a conflicted path; applied only while both sides are still what they saw. */
-export interface GitResolution {
-  /** the conflict's id: GitSyncResult.applied names the resolutions a merge commit of the sync holds */
-  id: string;
-  path: string;
-  localOid: string | null;
-  remoteOid: string | null;
-  result: { text: string } | { oid: string } | { deleted: true };
-  /**
-   * A twin conflict's resolution: `path` (this node's name) goes and the result is written at `twinPath` (the
-   * remote's name; null: the remote holds a folder there, and only a deletion can be the result).
-   */
-  twinPath?: string | null;
-}
+const gitResolutionSchema = z
+  .object({
+    /** the conflict's id: GitSyncResult.applied names the resolutions a merge commit of the sync holds */
+    id: z.string().min(1).max(64),
+    path: requestPath,
+    localOid: requestOid.nullable(),
+    remoteOid: requestOid.nullable(),
+    result: z.union([z.object({ text: z.string() }).strict(), z.object({ oid: requestOid }).strict(), z.object({ deleted: z.literal(true) }).strict()]),
+    /**
+     * A twin conflict's resolution: `path` (this node's name) goes and the result is written at `twinPath` (the
+     * remote's name; null: the remote holds a folder there, and only a deletion can be the result).
+     */
+    twinPath: requestPath.nullable().optional(),
+  })
+  .strict();
+export type GitResolution = z.infer<typeof gitResolutionSchema>;
+
+export const gitRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('git.init'), dir }).strict(),
+  z.object({ kind: z.literal('git.head'), dir }).strict(),
+  z
+    .object({ kind: z.literal('git.commit'), dir, changed: z.array(requestPath), removed: z.array(requestPath), message: z.string().min(1).max(10_000), author: gitAuthorSchema })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('git.sync'),
+      dir,
+      remote: gitRemoteSchema,
+      author: gitAuthorSchema,
+      resolutions: z.array(gitResolutionSchema),
+      /**
+       * Paths held by a conflict here (pending, or resolved and not merged yet): a remote change to one is never
+       * line-merged past it; without a resolution that matches both sides it is a conflict again.
+       */
+      held: z.array(requestPath).optional(),
+      maxAttempts: z.number().int().min(1).max(10).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('git.log'), dir, path: requestPath.optional(), limit: z.number().int().min(1).max(10_000) }).strict(),
+  z.object({ kind: z.literal('git.show'), dir, oid: requestOid, path: requestPath }).strict(),
+]);
+export type GitRequest = z.infer<typeof gitRequestSchema>;
 
 export const gitConflictKinds = ['modify-modify', 'modify-delete', 'binary', 'twin'] as const;
 export type GitConflictKind = (typeof gitConflictKinds)[number];
@@ -85,26 +123,6 @@ export const gitCommitInfoSchema = z
   .strict();
 export type GitCommitInfo = z.infer<typeof gitCommitInfoSchema>;
 
-export type GitRequest =
-  | { kind: 'git.init'; dir: string }
-  | { kind: 'git.commit'; dir: string; changed: string[]; removed: string[]; message: string; author: GitAuthor }
-  | {
-      kind: 'git.sync';
-      dir: string;
-      remote: GitRemote;
-      author: GitAuthor;
-      resolutions: GitResolution[];
-      /**
-       * Paths held by a conflict here (pending, or resolved and not merged yet): a remote change to one is never
-       * line-merged past it; without a resolution that matches both sides it is a conflict again.
-       */
-      held?: string[];
-      maxAttempts?: number;
-    }
-  | { kind: 'git.log'; dir: string; path?: string; limit: number }
-  | { kind: 'git.show'; dir: string; oid: string; path: string }
-  | { kind: 'git.head'; dir: string };
-
 export const gitSyncOutcomes = ['up-to-date', 'pushed', 'fast-forward', 'merged', 'conflicts', 'no-remote-branch'] as const;
 export type GitSyncOutcome = (typeof gitSyncOutcomes)[number];
 
@@ -154,15 +172,6 @@ export const GIT_METHOD = 'git';
 
 /** What the Git engine's message entry answers (worker/git/index.ts); it travels as the call's result or error. */
 export type GitReply = { ok: true; value: unknown } | { ok: false; error: ErrorShape };
-
-export function isGitRequest(msg: unknown): msg is GitRequest {
-  return (
-    typeof msg === 'object' &&
-    msg !== null &&
-    typeof (msg as { kind?: unknown }).kind === 'string' &&
-    (msg as { kind: string }).kind.startsWith('git.')
-  );
-}
 
 /** The message of a commit the workspace makes on its own (auto-commit, or a commit without a message). */
 export function autoCommitMessage(count: number, at = new Date()): string {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { rpcMessageSchema } from './rpc';
 import { recordIdSchema, syncedTableSchema } from '../domain/records';
-import { HLC, NODE_ID, RECORD_ID, TABLES, UUID, isArrayOf, isCount, isData, isPlain, isPriority, isPulledChange, isStr, isVv, onlyKeys, withFastPath } from '../sync/shape-checks';
+import { fastArray } from './validate';
 import {
   cursorSchema,
   hlcSchema,
@@ -47,68 +47,20 @@ export type WorkerConfig = z.infer<typeof workerConfigSchema>;
  * validates every record it applies. A deep JSON check per hop cost more than the store write itself.
  */
 const relayedDataSchema = z.record(z.string().max(256), z.unknown());
-const relayedPulledChangeSchema = pulledChangeSchema.extend({
+export const relayedPulledChangeSchema = pulledChangeSchema.extend({
   data: relayedDataSchema.optional(),
   patch: z.object({ set: relayedDataSchema, unset: z.array(z.string().max(256)).max(1000) }).strict().optional(),
 });
-const relayedRecordStateSchema = recordStateSchema.extend({ data: relayedDataSchema.nullable() });
+export const relayedRecordStateSchema = recordStateSchema.extend({ data: relayedDataSchema.nullable() });
 type RelayedPulledChange = z.infer<typeof relayedPulledChangeSchema>;
 type RelayedRecordState = z.infer<typeof relayedRecordStateSchema>;
 
 /*
- * The two arrays of an `apply` call (a page of up to 10,000 pulled changes) are checked by hand: zod cost about
- * 6 µs a record (it walks and copies every object), these checks under 1. The hand checks accept only
- * what the zod schemas above accept (protocol.test.ts compares them on valid and mutated messages); anything
- * they do not accept goes to zod, whose verdict and message stand.
+ * The arrays of an `apply` call (a page of up to 10,000 pulled changes) and of a lease (up to 5,000 changes, on
+ * every push batch) are checked by validators derived from their declarations (`fastArray`): zod cost about
+ * 6 µs a record (it walks and copies every object), the derived check under 1. What it does not accept goes to
+ * zod, whose verdict and message stand.
  */
-const STATE_KEYS: ReadonlySet<string> = new Set(['table', 'recordId', 'data', 'deleted', 'vv', 'hlc', 'nodeId', 'seq']);
-function isRelayedRecordState(s: unknown): boolean {
-  return (
-    isPlain(s) &&
-    onlyKeys(s, STATE_KEYS) &&
-    TABLES.has(s.table) &&
-    isStr(s.recordId, RECORD_ID) &&
-    (s.data === null || isData(s.data)) &&
-    typeof s.deleted === 'boolean' &&
-    isVv(s.vv) &&
-    isStr(s.hlc, HLC) &&
-    isStr(s.nodeId, NODE_ID) &&
-    isCount(s.seq)
-  );
-}
-
-const OUTGOING_KEYS: ReadonlySet<string> = new Set(['queueId', 'changeId', 'table', 'recordId', 'op', 'priority', 'hlc', 'vv', 'nodeId', 'baseVv', 'data', 'baseData']);
-/** A leased change as main sends it to the worker (a lease of 5,000 is checked on every push batch). */
-function isOutgoingChange(c: unknown): boolean {
-  return (
-    isPlain(c) &&
-    onlyKeys(c, OUTGOING_KEYS) &&
-    typeof c.queueId === 'number' &&
-    Number.isSafeInteger(c.queueId) &&
-    c.queueId > 0 &&
-    isStr(c.changeId, UUID) &&
-    TABLES.has(c.table) &&
-    isStr(c.recordId, RECORD_ID) &&
-    (c.op === 'upsert' || c.op === 'delete') &&
-    isPriority(c.priority) &&
-    isStr(c.hlc, HLC) &&
-    isVv(c.vv) &&
-    isStr(c.nodeId, NODE_ID) &&
-    (c.baseVv === null || isVv(c.baseVv)) &&
-    (c.data === null || isData(c.data)) &&
-    (c.baseData === null || isData(c.baseData))
-  );
-}
-
-/** The hand checks and the zod schemas they stand for, side by side (for protocol.test.ts). */
-export const relayedChecks = {
-  change: { fits: isPulledChange, schema: relayedPulledChangeSchema },
-  state: { fits: isRelayedRecordState, schema: relayedRecordStateSchema },
-};
-
-/** An array checked element by element by `fits`; what it does not accept is zod's to judge (`schema`). */
-const checkedArray = <T>(schema: z.ZodType<T>, max: number, fits: (v: unknown) => boolean): z.ZodType<T[]> =>
-  withFastPath(z.array(schema).max(max), (v) => isArrayOf(v, 0, max, fits));
 
 /** A leased queue item, ready to push: main reads the row, its version and its shadow (the last synced state). */
 export const outgoingChangeSchema = z
@@ -130,16 +82,15 @@ export const outgoingChangeSchema = z
   })
   .strict();
 export type OutgoingChange = z.infer<typeof outgoingChangeSchema>;
-/** The hand check of a leased change beside its zod schema (for protocol.test.ts). */
-export const outgoingCheck = { fits: isOutgoingChange, schema: outgoingChangeSchema };
 
 export const recordKeySchema = z.object({ table: syncedTableSchema, recordId: recordIdSchema }).strict();
 export type RecordKey = z.infer<typeof recordKeySchema>;
 
-/** What the worker may ask of main's store. */
+/** What the worker may ask of main's store. An answer for a leased item (ack, fail, release, conflicts) names it by
+ * queue id and the change id it was leased under; the store ignores it when the item is no longer leased under it. */
 export const storeCallSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('lease'), limit: z.number().int().min(1).max(5000), minPriority: z.number().int().min(1).max(10) }).strict(),
-  z.object({ op: z.literal('ack'), items: z.array(z.object({ queueId: z.number().int().positive(), seq: cursorSchema }).strict()).max(5000) }).strict(),
+  z.object({ op: z.literal('ack'), items: z.array(z.object({ queueId: z.number().int().positive(), changeId: z.uuid(), seq: cursorSchema }).strict()).max(5000) }).strict(),
   z
     .object({
       op: z.literal('fail'),
@@ -148,6 +99,7 @@ export const storeCallSchema = z.discriminatedUnion('op', [
           z
             .object({
               queueId: z.number().int().positive(),
+              changeId: z.uuid(),
               message: z.string().max(2000),
               /** a 4xx-style refusal: straight to failed; otherwise one attempt is counted and it is retried later */
               permanent: z.boolean(),
@@ -160,11 +112,11 @@ export const storeCallSchema = z.discriminatedUnion('op', [
         .max(5000),
     })
     .strict(),
-  z.object({ op: z.literal('release'), queueIds: z.array(z.number().int().positive()).max(5000) }).strict(),
+  z.object({ op: z.literal('release'), items: z.array(z.object({ queueId: z.number().int().positive(), changeId: z.uuid() }).strict()).max(5000) }).strict(),
   z
     .object({
       op: z.literal('conflicts'),
-      items: z.array(z.object({ queueId: z.number().int().positive(), current: relayedRecordStateSchema }).strict()).max(5000),
+      items: z.array(z.object({ queueId: z.number().int().positive(), changeId: z.uuid(), current: relayedRecordStateSchema }).strict()).max(5000),
     })
     .strict(),
   z.object({ op: z.literal('cursor') }).strict(),
@@ -172,9 +124,9 @@ export const storeCallSchema = z.discriminatedUnion('op', [
   z
     .object({
       op: z.literal('apply'),
-      changes: checkedArray<RelayedPulledChange>(relayedPulledChangeSchema, 10_000, isPulledChange),
+      changes: fastArray<RelayedPulledChange>(relayedPulledChangeSchema, 10_000),
       /** full hub states for records whose patch base this node does not hold */
-      fullStates: checkedArray<RelayedRecordState>(relayedRecordStateSchema, 10_000, isRelayedRecordState),
+      fullStates: fastArray<RelayedRecordState>(relayedRecordStateSchema, 10_000),
       cursor: cursorSchema,
     })
     .strict(),
@@ -196,7 +148,7 @@ export interface StoreResults {
 }
 
 export const storeResultSchemas = {
-  lease: z.object({ items: checkedArray<OutgoingChange>(outgoingChangeSchema, 5000, isOutgoingChange) }).strict(),
+  lease: z.object({ items: fastArray<OutgoingChange>(outgoingChangeSchema, 5000) }).strict(),
   ack: z.object({ acked: z.number().int().min(0) }).strict(),
   fail: z.object({ failed: z.number().int().min(0) }).strict(),
   release: z.object({ released: z.number().int().min(0) }).strict(),

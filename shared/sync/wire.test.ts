@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsedJsonChecks, parsedPullResponseSchema, parsedPushRequestSchema, parsedPushResponseSchema, pushRequestSchema } from './wire';
+import { derivedCheck } from '../protocol/validate';
+import { parsedPullResponseSchema, parsedPushRequestSchema, parsedPushResponseSchema, pullResponseSchema, pushRequestSchema, pushResponseSchema } from './wire';
 
 const hlc = '001763000000000-000001-node-a';
 const change = {
@@ -42,7 +43,7 @@ function mutations(base: Record<string, unknown>): unknown[] {
   return out;
 }
 
-test('the parsed-JSON fast paths accept only what the zod schemas accept, and what they refuse gets zod’s verdict', () => {
+test('the parsed-JSON fast paths give zod’s verdict and message on hostile values; what their derived checks accept zod hands back unchanged', () => {
   const requests: unknown[] = [];
   for (const base of [change, patchChange, deleteChange]) {
     for (const m of mutations(viaJson(base) as Record<string, unknown>)) requests.push({ changes: [viaJson(change), m] });
@@ -58,19 +59,19 @@ test('the parsed-JSON fast paths accept only what the zod schemas accept, and wh
   for (const m of mutations(result)) pushAnswers.push({ results: [result, m] });
   for (const b of bad) pushAnswers.push({ results: [{ ...result, status: 'duplicate', seq: b }] }, { results: [{ ...result, status: b }] });
 
-  for (const [kind, cases, parsedSchema] of [
-    ['pushRequest', requests, parsedPushRequestSchema],
-    ['pullResponse', responses, parsedPullResponseSchema],
-    ['pushResponse', pushAnswers, parsedPushResponseSchema],
+  for (const [kind, cases, parsedSchema, schema] of [
+    ['pushRequest', requests, parsedPushRequestSchema, pushRequestSchema],
+    ['pullResponse', responses, parsedPullResponseSchema, pullResponseSchema],
+    ['pushResponse', pushAnswers, parsedPushResponseSchema, pushResponseSchema],
   ] as const) {
-    const { fits, schema } = parsedJsonChecks[kind];
+    const fits = derivedCheck(schema, { source: 'json' });
     let accepted = 0;
     for (const raw of cases) {
       const value = viaJson(raw);
       const zod = (schema as typeof pushRequestSchema).safeParse(value);
       if (fits(value)) {
         accepted++;
-        assert.ok(zod.success, `the hand check accepted what zod refuses: ${kind} ${JSON.stringify(value).slice(0, 300)}`);
+        assert.ok(zod.success, `the derived check accepted what zod refuses: ${kind} ${JSON.stringify(value).slice(0, 300)}`);
         assert.deepEqual(value, zod.data, 'what the fast path lets through is what zod would have answered');
       }
       const fast = (parsedSchema as typeof pushRequestSchema).safeParse(value);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { recordIdSchema, syncedTableSchema } from '../domain/records';
-import { HLC, NODE_ID, RECORD_ID, TABLES, UUID, isArrayOf, isCount, isData, isPatch, isPlain, isPriority, isPulledChange, isStr, isVv, onlyKeys, withFastPath } from './shape-checks';
+import { jsonValueSchema, refineAs, withFastPath } from '../protocol/validate';
+import { HLC, NODE_ID } from './hlc';
 
 /**
  * The hub protocol (HTTP, JSON, optionally gzip/brotli bodies), versioned under /v1. The hub validates every
@@ -24,10 +25,12 @@ import { HLC, NODE_ID, RECORD_ID, TABLES, UUID, isArrayOf, isCount, isData, isPa
 
 export const nodeIdSchema = z.string().regex(NODE_ID);
 export const hlcSchema = z.string().regex(HLC);
-export const versionVectorSchema = z
-  .record(nodeIdSchema, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
-  .refine((v) => Object.keys(v).length <= 10_000, 'version vector too large');
-export const recordDataSchema = z.record(z.string().max(256), z.json());
+export const versionVectorSchema = refineAs(
+  z.record(nodeIdSchema, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)),
+  { maxProperties: 10_000 },
+  'version vector too large',
+);
+export const recordDataSchema = z.record(z.string().max(256), jsonValueSchema);
 export const cursorSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** A field-level delta against the base state (`baseVv`): fields set and fields removed. */
@@ -72,7 +75,7 @@ const changeBase = {
  * One change. An upsert carries either the full `data` or a `patch` against `baseVv` (whichever is smaller);
  * a delete carries neither.
  */
-export const wireChangeSchema = z
+const wireChangeFields = z
   .object({
     ...changeBase,
     op: z.enum(['upsert', 'delete']),
@@ -81,11 +84,18 @@ export const wireChangeSchema = z
     data: recordDataSchema.optional(),
     patch: patchSchema.optional(),
   })
-  .strict()
-  .refine((c) => (c.op === 'delete' ? !c.data && !c.patch : Boolean(c.data) !== Boolean(c.patch)), {
-    message: 'an upsert carries exactly one of data and patch; a delete carries neither',
-  })
-  .refine((c) => !c.patch || c.baseVv !== null, { message: 'a patch needs its baseVv' });
+  .strict();
+// The two rules below are stated as JSON Schema (refineAs) so the derived validator enforces them too; stated so
+// that a full upsert, the common change, meets no failing branch (ajv builds an error object for each).
+const oneOfDataAndPatch = refineAs(
+  wireChangeFields,
+  {
+    dependencies: { data: { properties: { op: { const: 'upsert' }, patch: false } }, patch: { properties: { op: { const: 'upsert' } } } },
+    anyOf: [{ required: ['data'] }, { required: ['patch'] }, { properties: { op: { const: 'delete' } } }],
+  },
+  'an upsert carries exactly one of data and patch; a delete carries neither',
+);
+export const wireChangeSchema = refineAs(oneOfDataAndPatch, { dependencies: { patch: { properties: { baseVv: { type: 'object' } } } } }, 'a patch needs its baseVv');
 export type WireChange = z.infer<typeof wireChangeSchema>;
 
 export const pushRequestSchema = z.object({ changes: z.array(wireChangeSchema).min(1).max(5000) }).strict();
@@ -147,66 +157,17 @@ export const pullResponseSchema = z
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
 /*
- * Fast paths for values that came out of JSON.parse: the hub's request bodies (after `findUnsafeJson`) and the
- * node's view of hub answers. Such a value is JSON by construction, so record data needs no deep walk: z.json()
- * re-checked what JSON.parse guarantees and cost more per change (~14 µs) than the rest of the push's JS. The hand
- * checks accept only what the zod schemas accept (wire.test.ts compares them on valid and mutated values); what
- * they do not accept goes to zod, whose verdict and message stand. Never use these on values from elsewhere
- * (IPC, code): a Date or NaN in record data passes the hand check. The checks themselves: shape-checks.ts.
+ * The hot paths take values that came out of JSON.parse: the hub's request bodies (after `findUnsafeJson`) and
+ * the node's view of hub answers. Such a value is JSON by construction, so their validators, derived from the
+ * schemas above (shared/protocol/validate.ts), do not walk record data; what they do not accept is zod's to
+ * judge. Never use these on values from elsewhere (IPC, code): a Date in record data would pass.
  */
-const WIRE_CHANGE_KEYS: ReadonlySet<string> = new Set(['changeId', 'table', 'recordId', 'hlc', 'vv', 'nodeId', 'op', 'priority', 'baseVv', 'data', 'patch']);
-function isWireChange(c: unknown): boolean {
-  if (
-    !(
-      isPlain(c) &&
-      onlyKeys(c, WIRE_CHANGE_KEYS) &&
-      isStr(c.changeId, UUID) &&
-      TABLES.has(c.table) &&
-      isStr(c.recordId, RECORD_ID) &&
-      isStr(c.hlc, HLC) &&
-      isVv(c.vv) &&
-      isStr(c.nodeId, NODE_ID) &&
-      (c.op === 'upsert' || c.op === 'delete') &&
-      isPriority(c.priority) &&
-      (c.baseVv === null || isVv(c.baseVv)) &&
-      (c.data === undefined || isData(c.data)) &&
-      (c.patch === undefined || isPatch(c.patch))
-    )
-  ) {
-    return false;
-  }
-  const hasData = c.data !== undefined;
-  const hasPatch = c.patch !== undefined;
-  if (c.op === 'delete' ? hasData || hasPatch : hasData === hasPatch) return false;
-  return !hasPatch || c.baseVv !== null;
-}
-
-const PUSH_REQUEST_KEYS: ReadonlySet<string> = new Set(['changes']);
-const isPushRequest = (v: unknown): boolean => isPlain(v) && onlyKeys(v, PUSH_REQUEST_KEYS) && isArrayOf(v.changes, 1, 5000, isWireChange);
-
-const PULL_RESPONSE_KEYS: ReadonlySet<string> = new Set(['changes', 'cursor', 'hasMore']);
-const isPullResponse = (v: unknown): boolean =>
-  isPlain(v) && onlyKeys(v, PULL_RESPONSE_KEYS) && isArrayOf(v.changes, 0, 10_000, isPulledChange) && isCount(v.cursor) && typeof v.hasMore === 'boolean';
-
-const RESULT_KEYS: ReadonlySet<string> = new Set(['changeId', 'status', 'seq']);
-const RESPONSE_KEYS: ReadonlySet<string> = new Set(['results']);
-/** The common answers (applied, duplicate); a conflict or refusal goes to zod. */
-const isSeqResult = (r: unknown): boolean =>
-  isPlain(r) && onlyKeys(r, RESULT_KEYS) && isStr(r.changeId, UUID) && (r.status === 'applied' || r.status === 'duplicate') && isCount(r.seq);
-const isPushResponse = (v: unknown): boolean => isPlain(v) && onlyKeys(v, RESPONSE_KEYS) && isArrayOf(v.results, 0, 5000, isSeqResult);
-
 /** `pushRequestSchema` for a request body from JSON.parse (the hub's request path). */
-export const parsedPushRequestSchema = withFastPath(pushRequestSchema, isPushRequest);
+export const parsedPushRequestSchema = withFastPath(pushRequestSchema, 'json');
 /** `pullResponseSchema` for an answer from JSON.parse (the node's hub client). */
-export const parsedPullResponseSchema = withFastPath(pullResponseSchema, isPullResponse);
+export const parsedPullResponseSchema = withFastPath(pullResponseSchema, 'json');
 /** `pushResponseSchema` for an answer from JSON.parse (the node's hub client). */
-export const parsedPushResponseSchema = withFastPath(pushResponseSchema, isPushResponse);
-/** The hand checks, for tests that compare them with the zod schemas. */
-export const parsedJsonChecks = {
-  pushRequest: { fits: isPushRequest, schema: pushRequestSchema },
-  pullResponse: { fits: isPullResponse, schema: pullResponseSchema },
-  pushResponse: { fits: isPushResponse, schema: pushResponseSchema },
-};
+export const parsedPushResponseSchema = withFastPath(pushResponseSchema, 'json');
 
 export const recordsRequestSchema = z
   .object({ keys: z.array(z.object({ table: syncedTableSchema, recordId: recordIdSchema }).strict()).min(1).max(5000) })

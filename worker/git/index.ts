@@ -5,7 +5,6 @@ import { ensureRepo, headOid, unpushedCommits } from './repo';
 import { syncWithRemote } from './sync';
 import type { GitProgress, GitReply, GitRequest, GitResponses } from '../../shared/protocol/git';
 
-export { isGitRequest } from '../../shared/protocol/git';
 export type * from '../../shared/protocol/git';
 
 /** Git requests for one folder run one after another: isomorphic-git's index and refs are not safe to share. */
