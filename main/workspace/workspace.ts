@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { OutpostError, notFound } from '../../shared/errors';
+import { OutpostError } from '../../shared/errors';
 import type { Page } from '../../shared/domain/records';
-import { showPath } from '../../shared/domain/workspace';
 import type {
   WorkspaceCommit,
   WorkspaceCommitResult,
@@ -20,16 +19,16 @@ import { FileSecretStore, type SecretStore } from '../secrets';
 import type { NodeIdentity } from '../services';
 import type { SettingsStore } from '../settings-store';
 import { autoCommitMessage, type GitRunner, type GitAuthor, type GitRemote, type GitSyncResult } from '../../shared/protocol/git';
-import { blobOidOf, itemTypeOf, readWorkspaceFile } from './files';
+import { itemTypeOf, readWorkspaceFile } from './files';
 import { Mutex, WorkspaceDbLock } from './lock';
 import { GitQueue } from './git-queue';
 import { UnsyncedCounter, WorkspaceSignals } from './signals';
 import { resolveWorkspaceFile } from '../../lib/workspace-files';
-import { deleteItemsByPath, itemRow, logSync, markItemsDeleted, openStore, upsertItems, type ConflictRow, type ItemRow, type ItemUpsert } from './store';
-import { localHashOf } from './conflicts';
+import { deleteItemsByPath, itemRow, logSync, openStore, upsertItems, type ConflictRow, type ItemRow, type ItemUpsert } from './store';
 import { conflictRow, conflictRows, pendingResolutions } from './conflict-rows';
 import type { WorkspaceContext } from './context';
-import { WorkspaceItems, writeTextItem } from './items';
+import { WorkspaceItems } from './items';
+import { resolveLocally, type Resolution } from './resolutions';
 import { FileScanner } from './scan';
 import { FileWatcher } from './watcher';
 import { stripCredentials, workspaceAuthor, workspaceRemote } from './remote';
@@ -265,50 +264,10 @@ export class Workspace {
    */
   async resolveConflict(
     id: string,
-    resolution: { text: string; expectedLocalHash?: string | null } | { side: 'local' | 'remote' },
+    resolution: Resolution,
     by = this.options.identity.nodeName,
   ): Promise<{ row: ConflictRow; sync: WorkspaceSyncResult | null; syncError: string | null }> {
-    const path = await this.mutex.run(async () => {
-      const row = await this.conflictRow(id);
-      if (!row) throw notFound('Conflict', `w:${id}`);
-      if (row.status !== 'pending') throw new OutpostError('conflict', `Conflict w:${id} is already ${row.status}.`);
-      if ('text' in resolution && resolution.expectedLocalHash !== undefined && resolution.expectedLocalHash !== localHashOf(row)) {
-        // a save landed since the text was made from this node's side: resolving would drop it
-        throw new OutpostError(
-          'conflict',
-          `This node's side of w:${id} (${row.item_path}) changed since it was read (a save made meanwhile is its local side now): nothing was resolved. Reload the conflict and resolve it again.`,
-          { localHash: localHashOf(row) },
-        );
-      }
-      let result: { text: string } | { oid: string } | { deleted: true };
-      let strategy: string;
-      if ('text' in resolution) {
-        if (row.kind === 'binary') throw new OutpostError('invalid_input', 'A binary conflict is resolved by choosing local or remote, not by text.');
-        result = { text: resolution.text };
-        strategy = 'edited';
-      } else {
-        strategy = resolution.side;
-        const oid = resolution.side === 'local' ? row.local_oid : row.remote_oid;
-        const text = resolution.side === 'local' ? row.local_content : row.remote_content;
-        // a save made while in conflict is the local side's text even where the conflict began as a deletion
-        result = row.kind !== 'binary' && text !== null ? { text } : oid === null ? { deleted: true } : { oid };
-      }
-      if (row.kind === 'twin' && row.twin_path === null && !('deleted' in result)) {
-        throw new OutpostError(
-          'invalid_input',
-          `The remote holds a folder where ${showPath(row.item_path)} is a file (or a file where it is a folder): only the remote's side can be kept. This node's text stays on record in w:${id}; save it under another name.`,
-        );
-      }
-      const resolvedOid = 'text' in result ? blobOidOf(Buffer.from(result.text, 'utf8')) : 'oid' in result ? result.oid : null;
-      await this.applyResolutionLocally(row, result);
-      await this.db.query(
-        `UPDATE workspace_conflicts SET status = 'resolved', resolved_content = $2, resolved_oid = $3, resolved_deleted = $4,
-           resolution_strategy = $5, resolved_at = now(), resolved_by = $6 WHERE id = $1`,
-        [id, 'text' in result ? result.text : null, resolvedOid, 'deleted' in result, strategy, by],
-      );
-      await logSync(this.db, { operation: 'resolve', status: 'success', path: row.item_path, detail: strategy });
-      return row.item_path;
-    });
+    const path = await resolveLocally(this.ctx, id, resolution, by);
     const twinPath = (await this.conflictRow(id))?.twin_path;
     this.signals.changed(twinPath ? [path, twinPath] : [path]);
     this.signals.conflictsChanged();
@@ -325,36 +284,6 @@ export class Workspace {
   }
 
   // ---- internals ---------------------------------------------------------------------------------------
-
-  private async applyResolutionLocally(row: ConflictRow, result: { text: string } | { oid: string } | { deleted: true }): Promise<void> {
-    if (row.kind === 'twin') return this.applyTwinResolutionLocally(row, result);
-    const item = await itemRow(this.db, row.item_path);
-    if ('deleted' in result) {
-      rmSync(resolveWorkspaceFile(this.root, row.item_path), { force: true });
-      if (item) await markItemsDeleted(this.db, [row.item_path], null);
-      return;
-    }
-    if ('oid' in result) {
-      // binary: the worker writes the chosen blob during the merge; only the local side is on disk already
-      if (item) await this.db.query(`UPDATE workspace_items SET sync_status = 'pending' WHERE path = $1`, [row.item_path]);
-      return;
-    }
-    await writeTextItem(this.ctx, row.item_path, result.text, item);
-    await this.db.query(`UPDATE workspace_items SET conflict_id = $2 WHERE path = $1`, [row.item_path, row.id]);
-  }
-
-  /**
-   * A twin conflict resolved: this node's name goes (its file removed, its item a deletion) and the kept text is
-   * written under the remote's name; both items stay held by the conflict until the merge commit holds them. A
-   * binary side is in Git already: the merge's checkout writes it.
-   */
-  private async applyTwinResolutionLocally(row: ConflictRow, result: { text: string } | { oid: string } | { deleted: true }): Promise<void> {
-    rmSync(resolveWorkspaceFile(this.root, row.item_path), { force: true });
-    await markItemsDeleted(this.db, [row.item_path], null);
-    if (!('text' in result) || row.twin_path === null) return;
-    await writeTextItem(this.ctx, row.twin_path, result.text, await itemRow(this.db, row.twin_path));
-    await this.db.query(`UPDATE workspace_items SET conflict_id = $2, sync_status = 'conflict' WHERE path = $1`, [row.twin_path, row.id]);
-  }
 
   private async commitNow(message?: string): Promise<WorkspaceCommitResult> {
     await this.scan();
