@@ -182,3 +182,32 @@ test("a reply without its request's shape is refused whole: a path outside the w
     runner.dispose();
   }
 });
+
+test("the worker's progress reports reach the caller while a request runs, checked: a malformed one is dropped", async () => {
+  const listeners = new Set<(payload: unknown) => void>();
+  const deliver = (m: unknown) => listeners.forEach((l) => l(m));
+  const dir = '/w';
+  const channel: WorkerChannel = {
+    post(payload) {
+      const { id } = payload as { id: number };
+      setImmediate(() => {
+        deliver({ rpc: 'progress', id, progress: { kind: 'git.progress', dir, phase: 'Receiving objects', loaded: 1, total: 2 } });
+        deliver({ rpc: 'progress', id, progress: { kind: 'git.progress', dir, phase: 'x', loaded: -1, total: 2 } });
+        deliver({ rpc: 'progress', id, progress: { kind: 'git.progress', dir, phase: 'Receiving objects', loaded: 2, total: 2 } });
+        deliver({ rpc: 'result', id, value: { head: null, unpushed: 0 } });
+      });
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const runner = channelGitRunner(channel);
+  try {
+    const seen: unknown[] = [];
+    assert.deepEqual(await runner.request({ kind: 'git.head', dir }, (p) => seen.push(p.loaded)), { head: null, unpushed: 0 });
+    assert.deepEqual(seen, [1, 2]);
+  } finally {
+    runner.dispose();
+  }
+});
