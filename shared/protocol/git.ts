@@ -1,18 +1,15 @@
 import { z } from 'zod';
-import { workspacePathSchema } from '../domain/workspace';
+import { GIT_OID, workspacePathSchema } from '../domain/workspace';
 import type { ErrorShape } from '../errors';
 
 /**
  * Messages between main and the Git module in the utility process. Every request names the workspace folder
- * (`dir`); the worker keeps one long-lived isomorphic-git cache per folder. Requests carry a `kind` starting
- * with 'git.' so the worker's entry can route them here.
+ * (`dir`); the worker keeps one long-lived isomorphic-git cache per folder. Each message is declared once, as a
+ * schema, and its type derived from it: the utility process checks every request from main against them
+ * (worker/git/channel.ts), and main every reply (main/workspace/channel-runner.ts).
  */
-/*
- * Requests are declared once, as schemas: the utility process checks every request from main against them
- * (worker/git/channel.ts) and the types below are derived from the same declarations.
- */
+const oid = z.string().regex(GIT_OID);
 const requestPath = z.string().min(1).max(500);
-const requestOid = z.string().regex(/^[0-9a-f]{40}$/);
 const dir = z.string().min(1).max(4096);
 
 const gitAuthorSchema = z.object({ name: z.string().min(1).max(200), email: z.string().min(1).max(200) }).strict();
@@ -34,9 +31,9 @@ const gitResolutionSchema = z
     /** the conflict's id: GitSyncResult.applied names the resolutions a merge commit of the sync holds */
     id: z.string().min(1).max(64),
     path: requestPath,
-    localOid: requestOid.nullable(),
-    remoteOid: requestOid.nullable(),
-    result: z.union([z.object({ text: z.string() }).strict(), z.object({ oid: requestOid }).strict(), z.object({ deleted: z.literal(true) }).strict()]),
+    localOid: oid.nullable(),
+    remoteOid: oid.nullable(),
+    result: z.union([z.object({ text: z.string() }).strict(), z.object({ oid: oid }).strict(), z.object({ deleted: z.literal(true) }).strict()]),
     /**
      * A twin conflict's resolution: `path` (this node's name) goes and the result is written at `twinPath` (the
      * remote's name; null: the remote holds a folder there, and only a deletion can be the result).
@@ -68,7 +65,7 @@ export const gitRequestSchema = z.discriminatedUnion('kind', [
     })
     .strict(),
   z.object({ kind: z.literal('git.log'), dir, path: requestPath.optional(), limit: z.number().int().min(1).max(10_000) }).strict(),
-  z.object({ kind: z.literal('git.show'), dir, oid: requestOid, path: requestPath }).strict(),
+  z.object({ kind: z.literal('git.show'), dir, oid: oid, path: requestPath }).strict(),
 ]);
 export type GitRequest = z.infer<typeof gitRequestSchema>;
 
@@ -80,7 +77,6 @@ export type GitConflictKind = (typeof gitConflictKinds)[number];
  * a compromised process must not hand main a path outside the workspace or a value of the wrong shape), and the
  * types below are derived from the same declarations.
  */
-const oid = z.string().regex(/^[0-9a-f]{40}$/);
 const text = z.string().max(64 * 1024 * 1024);
 const anyPath = z.string().max(4096);
 
