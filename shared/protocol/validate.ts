@@ -6,10 +6,10 @@ export { jsonValueSchema, type DeriveOptions } from './derive-schema';
 
 /*
  * Validators derived from the one zod declaration of a message: the JSON Schema zod emits (derive-schema.ts),
- * compiled by ajv. A derived check never accepts what zod refuses, and what it accepts zod would hand back
- * unchanged, so a value it accepts can skip zod, which walks and copies every object (6-14 µs a change; the
- * derived check well under one). Where the two would differ the derivation errs on refusing: such a value goes
- * to zod, whose verdict and message stand (`withFastPath`).
+ * compiled by ajv. On values from its source (DeriveOptions) a derived check never accepts what zod refuses, and
+ * what it accepts zod would hand back unchanged, so a value it accepts can skip zod, which walks and copies every
+ * object (6-14 µs a change; the derived check well under one). Where the two would differ the derivation errs on
+ * refusing: such a value goes to zod, whose verdict and message stand (`withFastPath`).
  *
  * ajv compiles with `new Function`, which the renderer's CSP forbids: nothing compiles at import, only on a
  * validator's first call, and the renderer and preload bundles do not import this module (validate.test.ts).
