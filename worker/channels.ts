@@ -19,11 +19,11 @@ export function registerChannel(channel: string, handler: ChannelHandler): void 
  * A channel served as RPC. Its peer is kept per answer path (`post`): the worker's entry gives each channel one,
  * so a cancel finds the call it cancels; a test wiring the handler by hand may give one per message.
  */
-export function registerRpcChannel(channel: string, methods: Readonly<Record<string, RpcHandler>>, onRefused?: (reason: string) => void): void {
+export function registerRpcChannel(channel: string, methods: Readonly<Record<string, RpcHandler>>): void {
   const peers = new WeakMap<ChannelPost, RpcPeer>();
   registerChannel(channel, (payload, post) => {
     let peer = peers.get(post);
-    if (!peer) peers.set(post, (peer = new RpcPeer(post, { handlers: methods, ...(onRefused ? { onRefused } : {}) })));
+    if (!peer) peers.set(post, (peer = new RpcPeer(post, { handlers: methods })));
     peer.receive(payload);
   });
 }

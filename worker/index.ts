@@ -25,7 +25,7 @@ const rpc = new RpcPeer((message) => send({ type: 'rpc', message }), {
       return scheduler.syncNow();
     },
   },
-  onRefused: (reason) => log('warn', 'sync worker refused an rpc message from main', { reason }),
+  onDropped: (reason) => log('warn', 'sync worker refused an rpc message from main', { reason }),
 });
 
 /** One store call in main; its answer is validated before the worker uses it. */

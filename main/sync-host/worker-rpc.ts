@@ -25,7 +25,7 @@ export class WorkerRpc {
     };
     this.peer = new RpcPeer(post, {
       handlers: { [MAIN_METHODS.store]: store },
-      onRefused: (reason) => log.error('refused an rpc message from the sync worker', { reason }),
+      onDropped: (reason) => log.error('refused an rpc message from the sync worker', { reason }),
     });
   }
 

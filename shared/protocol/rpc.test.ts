@@ -12,8 +12,8 @@ function pair(handlers: Record<string, RpcHandler>, refused: string[] = []) {
     wire.push({ to, message });
     setImmediate(() => (to === 'server' ? server : client).receive(structuredClone(message)));
   };
-  const client: RpcPeer = new RpcPeer((m) => deliver('server', m), { onRefused: (r) => refused.push(r) });
-  const server: RpcPeer = new RpcPeer((m) => deliver('client', m), { handlers, onRefused: (r) => refused.push(r) });
+  const client: RpcPeer = new RpcPeer((m) => deliver('server', m), { onDropped: (r) => refused.push(r) });
+  const server: RpcPeer = new RpcPeer((m) => deliver('client', m), { handlers, onDropped: (r) => refused.push(r) });
   return { client, server, wire };
 }
 
@@ -162,4 +162,21 @@ test('answers to unknown, settled or duplicate ids are ignored; malformed messag
   server.receive({ rpc: 'result', id: 'x' });
   assert.equal(refused.length, 2);
   assert.match(refused[0]!, /malformed rpc message/);
+});
+
+test('a post that throws: the call rejects at once; an answer that cannot be sent is reported, not thrown', async () => {
+  const broken = new RpcPeer(() => {
+    throw new Error('channel closed');
+  });
+  await assert.rejects(broken.call('one'), /channel closed/);
+  const dropped: string[] = [];
+  const server = new RpcPeer(
+    () => {
+      throw new Error('channel closed');
+    },
+    { handlers: { one: () => 1 }, onDropped: (r) => dropped.push(r) },
+  );
+  server.receive({ rpc: 'call', id: 1, method: 'one' });
+  assert.equal(dropped.length, 1);
+  assert.match(dropped[0]!, /could not send result 1/);
 });

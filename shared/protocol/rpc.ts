@@ -45,8 +45,8 @@ export interface CallOptions {
 export interface RpcPeerOptions {
   /** the methods this side serves */
   handlers?: Readonly<Record<string, RpcHandler>>;
-  /** what arrived and was not acted on (malformed, or a progress listener that threw): for the log */
-  onRefused?: (reason: string) => void;
+  /** a message dropped (one that arrived malformed, an answer that could not be sent) or a progress listener that threw: for the log */
+  onDropped?: (reason: string) => void;
 }
 
 interface Waiter {
@@ -79,7 +79,7 @@ export class RpcPeer {
         const waiter = this.settle(callId);
         if (!waiter) return;
         waiter.reject(abortReason(signal!));
-        this.post({ rpc: 'cancel', id: callId });
+        this.send({ rpc: 'cancel', id: callId });
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       const detach = () => signal?.removeEventListener('abort', onAbort);
@@ -109,7 +109,7 @@ export class RpcPeer {
         try {
           waiter?.onProgress?.(message.progress);
         } catch (error) {
-          this.options.onRefused?.(`a progress listener of ${waiter?.method} threw: ${String(error)}`);
+          this.options.onDropped?.(`a progress listener of ${waiter?.method} threw: ${String(error)}`);
         }
         return;
       }
@@ -131,6 +131,15 @@ export class RpcPeer {
     this.running.clear();
   }
 
+  /** Posts anything but a call: a failure to send is reported, never thrown into a handler's or a listener's path. */
+  private send(message: RpcMessage): void {
+    try {
+      this.post(message);
+    } catch (error) {
+      this.options.onDropped?.(`could not send ${message.rpc} ${message.id}: ${String(error)}`);
+    }
+  }
+
   private settle(callId: number): Waiter | undefined {
     const waiter = this.waiting.get(callId);
     if (!waiter) return undefined;
@@ -144,11 +153,11 @@ export class RpcPeer {
     const handlers = this.options.handlers ?? {};
     const handler = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
     if (!handler) {
-      this.post({ rpc: 'error', id: callId, error: { code: 'not_found', message: `No method ${JSON.stringify(method)} is served here.` } });
+      this.send({ rpc: 'error', id: callId, error: { code: 'not_found', message: `No method ${JSON.stringify(method)} is served here.` } });
       return;
     }
     if (this.running.has(callId)) {
-      this.options.onRefused?.(`a second call ${callId} while the first still runs`);
+      this.options.onDropped?.(`a second call ${callId} while the first still runs`);
       return;
     }
     const controller = new AbortController();
@@ -157,13 +166,13 @@ export class RpcPeer {
     const answer = (message: RpcMessage) => {
       if (this.running.get(callId) !== controller) return; // closed meanwhile
       this.running.delete(callId);
-      if (!controller.signal.aborted) this.post(message);
+      if (!controller.signal.aborted) this.send(message);
     };
     const failed = (error: unknown): RpcMessage => ({ rpc: 'error', id: callId, error: toErrorShape(error) });
     const context: RpcContext = {
       signal: controller.signal,
       progress: (report) => {
-        if (live()) this.post({ rpc: 'progress', id: callId, progress: report });
+        if (live()) this.send({ rpc: 'progress', id: callId, progress: report });
       },
     };
     let outcome: unknown;
@@ -193,12 +202,12 @@ export class RpcPeer {
     const { rpc, id: rawId } = (typeof raw === 'object' && raw !== null ? raw : {}) as { rpc?: unknown; id?: unknown };
     const callId = id.safeParse(rawId).success ? (rawId as number) : null;
     if (callId !== null && rpc === 'call') {
-      this.post({ rpc: 'error', id: callId, error: { code: 'invalid_input', message: `Malformed call (${where}).`.slice(0, 4000) } });
+      this.send({ rpc: 'error', id: callId, error: { code: 'invalid_input', message: `Malformed call (${where}).`.slice(0, 4000) } });
       return;
     }
     const waiter = callId === null ? undefined : this.settle(callId);
     if (waiter) waiter.reject(new OutpostError('internal', `The answer to ${waiter.method} is malformed (${where}); nothing of it was used.`.slice(0, 500)));
-    else this.options.onRefused?.(`malformed rpc message (${where})`);
+    else this.options.onDropped?.(`malformed rpc message (${where})`);
   }
 }
 
