@@ -82,7 +82,7 @@ async function pushAll(deps: CycleDeps, counts: CycleCounts): Promise<void> {
       } catch (error) {
         const { items: extra } = await prefetched.catch(() => none);
         prefetched = null;
-        if (extra.length) await deps.call({ op: 'release', queueIds: extra.map((i) => i.queueId) });
+        if (extra.length) await deps.call({ op: 'release', items: extra.map(leasedRef) });
         await settling;
         await onPushError(deps, counts, items, error); // throws unless the cycle can go on
         continue;
@@ -94,11 +94,14 @@ async function pushAll(deps: CycleDeps, counts: CycleCounts): Promise<void> {
     if (prefetched) {
       // the cycle ended with a batch leased ahead: hand it back untouched
       const { items: extra } = await prefetched.catch(() => none);
-      if (extra.length) await deps.call({ op: 'release', queueIds: extra.map((i) => i.queueId) }).catch(() => undefined);
+      if (extra.length) await deps.call({ op: 'release', items: extra.map(leasedRef) }).catch(() => undefined);
     }
     await settling;
   }
 }
+
+/** How every answer to main names a leased item: its queue id and the change id it was leased (and pushed) under. */
+const leasedRef = (item: OutgoingChange) => ({ queueId: item.queueId, changeId: item.changeId });
 
 /** A leased batch and its wire form. */
 interface Leased {
@@ -123,19 +126,19 @@ async function leaseNext(deps: CycleDeps, counts: CycleCounts): Promise<Leased> 
 
 /** Records what the hub said about each change: acked, conflict, or refused for good. */
 async function settle(deps: CycleDeps, counts: CycleCounts, items: OutgoingChange[], response: PushResponse): Promise<void> {
-  const byChange = new Map(items.map((i) => [i.changeId, i.queueId]));
-  const acks: Array<{ queueId: number; seq: number }> = [];
+  const queueIdOf = new Map(items.map((i) => [i.changeId, i.queueId])); // the hub answers by change id (hub-client.ts checks each was sent)
+  const acks: Extract<StoreCall, { op: 'ack' }>['items'] = [];
   const conflicts: Extract<StoreCall, { op: 'conflicts' }>['items'] = [];
   const failures: Extract<StoreCall, { op: 'fail' }>['items'] = [];
   for (const r of response.results) {
-    const queueId = byChange.get(r.changeId)!;
-    if (r.status === 'applied' || r.status === 'duplicate') acks.push({ queueId, seq: r.seq });
-    else if (r.status === 'conflict') conflicts.push({ queueId, current: r.current });
+    const ref = { queueId: queueIdOf.get(r.changeId)!, changeId: r.changeId };
+    if (r.status === 'applied' || r.status === 'duplicate') acks.push({ ...ref, seq: r.seq });
+    else if (r.status === 'conflict') conflicts.push({ ...ref, current: r.current });
     else if (r.error.code === REFUSAL.clockAhead) {
       // the change is fine, the node's clock is not: keep it queued (re-stamped once the clock is right, see the queue)
       counts.clockAhead = r.error.message;
-      failures.push({ queueId, message: refusalError(r.error.code, r.error.message), permanent: false, retryInMs: CLOCK_RETRY_MS, countAttempt: false });
-    } else failures.push({ queueId, message: refusalError(r.error.code, r.error.message), permanent: true, retryInMs: null });
+      failures.push({ ...ref, message: refusalError(r.error.code, r.error.message), permanent: false, retryInMs: CLOCK_RETRY_MS, countAttempt: false });
+    } else failures.push({ ...ref, message: refusalError(r.error.code, r.error.message), permanent: true, retryInMs: null });
   }
   if (acks.length) await deps.call({ op: 'ack', items: acks });
   if (conflicts.length) await deps.call({ op: 'conflicts', items: conflicts });
@@ -147,22 +150,21 @@ async function settle(deps: CycleDeps, counts: CycleCounts, items: OutgoingChang
 
 /** A push that got no usable answer: decide what its batch becomes. Returns to go on, throws to end the cycle. */
 async function onPushError(deps: CycleDeps, counts: CycleCounts, items: OutgoingChange[], error: unknown): Promise<void> {
-  const queueIds = items.map((i) => i.queueId);
   if (error instanceof HubError && error.kind === 'server') {
     // the hub failed on this batch: one attempt counts (max attempts, then failed; queue.retry brings it back)
     const retryInMs = deps.failureDelayMs?.() ?? 1000;
-    await deps.call({ op: 'fail', items: items.map((i) => ({ queueId: i.queueId, message: error.message, permanent: false, retryInMs })) });
+    await deps.call({ op: 'fail', items: items.map((i) => ({ ...leasedRef(i), message: error.message, permanent: false, retryInMs })) });
     throw error;
   }
   if (error instanceof HubError && error.kind === 'client' && items.length === 1) {
     // one change the hub refuses outright: retrying it unchanged cannot help
-    await deps.call({ op: 'fail', items: [{ queueId: items[0]!.queueId, message: error.message, permanent: true, retryInMs: null }] });
+    await deps.call({ op: 'fail', items: [{ ...leasedRef(items[0]!), message: error.message, permanent: true, retryInMs: null }] });
     counts.failed++;
     return;
   }
   // the link failed or the hub asked us to wait: the batch may or may not be applied, so nothing counts as an
   // attempt; the same change ids go again and the hub answers duplicates for what it has
-  await deps.call({ op: 'release', queueIds });
+  await deps.call({ op: 'release', items: items.map(leasedRef) });
   if (error instanceof HubError && (error.kind === 'too_large' || error.kind === 'client') && items.length > 1) {
     deps.pushSizer.shrink(items.length); // halve until the offending change stands alone
     return;

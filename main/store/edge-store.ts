@@ -11,6 +11,7 @@ import { Shadows } from './shadow';
 import { checkId, specOf, tableSpecs } from './tables';
 import type {
   Ack,
+  ChangeRef,
   ApplyResult,
   ConflictListQuery,
   CreateOf,
@@ -165,8 +166,13 @@ export class EdgeStore {
   releaseLeases(leaseId?: string): number {
     return this.queue.release(leaseId);
   }
+  /** Exactly these leased items back to pending, each only while still leased under the change id named. */
+  releaseChanges(refs: ChangeRef[]): number {
+    return this.queue.releaseChanges(refs);
+  }
+  /** Push conflicts of items still leased under the change id they name (others are stale and ignored). */
   recordPushConflicts(items: PushConflict[]): { conflicts: number; requeued: number; completed: number; conflictIds: number[] } {
-    return this.remote.pushConflicts(items);
+    return this.core.write(() => this.remote.pushConflicts(this.queue.stillLeased(items)));
   }
   /** Applies pulled full states and advances the cursor, in one transaction. */
   applyRemoteChanges(changes: RemoteChange[], cursor?: number): ApplyResult {

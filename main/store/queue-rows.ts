@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { JsonObject, SyncedTable, VersionVector } from '../../shared/domain/records';
 import type { QueueItem, QueueOperation, QueueStatus } from '../../shared/domain/queue';
 import { MAX_OVERRIDDEN, type OverriddenWrite } from '../../shared/sync/wire';
+import { changeIdOf } from './change-id';
 import { rowData, specOf } from './tables';
 import type { OutgoingChange, SyncOp } from './types';
 
@@ -36,13 +36,24 @@ export type Candidate = Pick<QueueRow, 'id' | 'table_name' | 'record_id' | 'prio
   pushed_op: string | null;
 };
 
-/** The change a leased item pushes, from its record's current row and shadow. */
-export function buildChange(item: Candidate, row: Record<string, unknown>): OutgoingChange {
+/**
+ * The change id a leased item pushes under. The same state leased again (after a release, a lost answer or a
+ * retryable failure) keeps its id, so the hub answers `duplicate`; otherwise the id names the write
+ * (change-id.ts), and the same write pushed anew (its pushed state dropped: a new base, a retry) replaces the id
+ * it had.
+ */
+export function changeIdFor(item: Candidate, pusherNodeId: string, op: SyncOp, hlc: string): string {
+  if (item.change_id === null) return changeIdOf(pusherNodeId, hlc);
+  if (item.pushed_hlc === null) return changeIdOf(pusherNodeId, hlc, item.change_id);
+  return item.pushed_hlc === hlc && item.pushed_op === op ? item.change_id : changeIdOf(pusherNodeId, hlc);
+}
+
+/** The change a leased item pushes, from its record's current row and shadow; this node pushes it. */
+export function buildChange(item: Candidate, row: Record<string, unknown>, pusherNodeId: string): OutgoingChange {
   const spec = specOf(item.table_name);
   const op: SyncOp = row.deleted === 1 ? 'delete' : 'upsert';
   const hlc = row.hlc as string;
-  // the same state leased again (after a release or a retryable failure) keeps its change id: idempotent re-push
-  const changeId = item.change_id && item.pushed_hlc === hlc && item.pushed_op === op ? item.change_id : randomUUID();
+  const changeId = changeIdFor(item, pusherNodeId, op, hlc);
   return {
     queueId: item.id,
     changeId,

@@ -67,7 +67,9 @@ export type SyncOp = 'upsert' | 'delete';
 /** One change to push, built at lease time from the record's current row. */
 export interface OutgoingChange {
   queueId: number;
-  changeId: string; // new uuid per lease: the hub's idempotency key
+  /** the one id of this push, to the hub and back: names the write (change-id.ts), kept while the same state is
+   * leased again (the hub answers `duplicate`); the answers for this item name it */
+  changeId: string;
   table: SyncedTable;
   recordId: string;
   op: SyncOp;
@@ -88,8 +90,15 @@ export interface LeaseOptions {
   criticalOnly?: boolean;
 }
 export interface LeaseResult {
+  /** names the batch (releaseLeases(leaseId)); distinct from each change's changeId */
   leaseId: string;
   changes: OutgoingChange[];
+}
+
+/** A leased item as an answer for it names it: its queue id and the change id it was leased under. */
+export interface ChangeRef {
+  queueId: number;
+  changeId: string;
 }
 
 export interface Ack {
@@ -100,6 +109,8 @@ export interface Ack {
 }
 export interface Failure {
   queueId: number;
+  /** when given, the failure only counts if the item is still leased under this change id */
+  changeId?: string;
   error: string;
   retryAt: Date | null;
   /** 4xx-style errors that retrying will not fix: straight to failed */
@@ -110,6 +121,8 @@ export interface Failure {
 
 export interface PushConflict {
   queueId: number;
+  /** when given, the conflict only counts if the item is still leased under this change id */
+  changeId?: string;
   remote: RecordState;
 }
 

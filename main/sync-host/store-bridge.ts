@@ -5,7 +5,6 @@ import { MAX_OVERRIDDEN, type PulledChange, type RecordState } from '../../share
 import type { JsonObject, VersionVector } from '../../shared/domain/records';
 import type { RemoteChange } from '../store/types';
 import type { SyncStorePort } from './store-port';
-import { wireChangeId } from './change-id';
 
 export interface BridgeEvents {
   /** queue rows changed (lease, ack, fail, release) */
@@ -19,60 +18,47 @@ const LEASE_MS = 5 * 60_000;
 const keyOf = (table: string, recordId: string) => `${table}\u0000${recordId}`;
 
 /**
- * Runs the worker's store calls against the edge store, each in one transaction. It remembers, per leased item,
- * its lease (releases go by lease) and the store's change id (an ack only completes the item leased under that
- * id); the hub sees an id derived from the write itself (change-id.ts).
+ * Runs the worker's store calls against the edge store, each in one transaction. It holds no lease state: the
+ * store gives each leased item its change id (the one the hub sees), and the worker's answers name the item by
+ * queue id and that change id, which the store checks against its table.
  */
 export class StoreBridge {
-  private readonly leased = new Map<number, { changeId: string; leaseId: string }>(); // by queue id
-
   constructor(
-    /** this node: part of the ids its changes carry to the hub */
-    private readonly nodeId: string,
     private readonly store: SyncStorePort,
     private readonly events: BridgeEvents,
   ) {}
-
-  /** Forgets every lease (the worker is gone; the store's leases are released separately). */
-  reset(): void {
-    this.leased.clear();
-  }
 
   handle(call: StoreCall): StoreResults[StoreCall['op']] {
     switch (call.op) {
       case 'lease':
         return this.lease(call.limit, call.minPriority);
       case 'ack': {
-        const acks = call.items.map((a) => ({ queueId: a.queueId, seq: a.seq, changeId: this.leased.get(a.queueId)?.changeId }));
-        this.store.ackChanges(acks);
-        for (const a of call.items) this.leased.delete(a.queueId);
+        const { acked } = this.store.ackChanges(call.items);
         this.events.onQueueChanged();
-        return { acked: acks.length };
+        return { acked };
       }
-      case 'fail':
-        this.store.failChanges(
+      case 'fail': {
+        const { retrying, failed } = this.store.failChanges(
           call.items.map((f) => ({
             queueId: f.queueId,
+            changeId: f.changeId,
             error: f.message,
             retryAt: f.retryInMs === null ? null : new Date(Date.now() + f.retryInMs),
             permanent: f.permanent,
             ...(f.countAttempt === undefined ? {} : { countAttempt: f.countAttempt }),
           })),
         );
-        for (const f of call.items) this.leased.delete(f.queueId);
         this.events.onQueueChanged();
-        return { failed: call.items.length };
+        return { failed: retrying + failed };
+      }
       case 'release': {
-        const leaseIds = new Set(call.queueIds.map((id) => this.leased.get(id)?.leaseId).filter((id): id is string => Boolean(id)));
-        let released = 0;
-        for (const leaseId of leaseIds) released += this.store.releaseLeases(leaseId);
-        for (const id of call.queueIds) this.leased.delete(id);
+        const released = this.store.releaseChanges(call.items);
         this.events.onQueueChanged();
         return { released };
       }
       case 'conflicts': {
-        const recorded = this.store.recordPushConflicts(call.items.map((c) => ({ queueId: c.queueId, remote: c.current as RecordState }))); // the store validates it
-        for (const c of call.items) this.leased.delete(c.queueId);
+        // the store validates each hub state
+        const recorded = this.store.recordPushConflicts(call.items.map((c) => ({ queueId: c.queueId, changeId: c.changeId, remote: c.current as RecordState })));
         const conflictIds = extractConflictIds(recorded);
         this.events.onQueueChanged();
         this.events.onConflicts(conflictIds);
@@ -87,25 +73,22 @@ export class StoreBridge {
   }
 
   private lease(limit: number, minPriority: number): StoreResults['lease'] {
-    const { leaseId, changes } = this.store.leaseBatch({ limit, leaseMs: LEASE_MS, criticalOnly: minPriority >= 10 });
-    const items: WorkerChange[] = changes.map((c) => {
-      this.leased.set(c.queueId, { changeId: c.changeId, leaseId });
-      return {
-        queueId: c.queueId,
-        changeId: wireChangeId(this.nodeId, c.hlc),
-        table: c.table,
-        recordId: c.recordId,
-        op: c.op,
-        priority: c.priority,
-        hlc: c.hlc,
-        vv: c.vv,
-        nodeId: c.nodeId,
-        baseVv: c.baseVv,
-        data: c.data as WorkerChange['data'],
-        baseData: c.baseData as WorkerChange['baseData'],
-        ...(c.overrode ? { overrode: c.overrode } : {}),
-      };
-    });
+    const { changes } = this.store.leaseBatch({ limit, leaseMs: LEASE_MS, criticalOnly: minPriority >= 10 });
+    const items: WorkerChange[] = changes.map((c) => ({
+      queueId: c.queueId,
+      changeId: c.changeId,
+      table: c.table,
+      recordId: c.recordId,
+      op: c.op,
+      priority: c.priority,
+      hlc: c.hlc,
+      vv: c.vv,
+      nodeId: c.nodeId,
+      baseVv: c.baseVv,
+      data: c.data as WorkerChange['data'],
+      baseData: c.baseData as WorkerChange['baseData'],
+      ...(c.overrode ? { overrode: c.overrode } : {}),
+    }));
     if (items.length) this.events.onQueueChanged();
     return { items };
   }

@@ -1,6 +1,6 @@
 import type { QueueStats } from '../../shared/domain/queue';
 import type { SyncedTable } from '../../shared/domain/records';
-import type { Ack, ApplyResult, Failure, LeaseOptions, LeaseResult, PushConflict, RemoteChange, ShadowState } from '../store/types';
+import type { Ack, ApplyResult, ChangeRef, Failure, LeaseOptions, LeaseResult, PushConflict, RemoteChange, ShadowState } from '../store/types';
 
 /**
  * What the sync host needs from the edge store (main/store), and nothing more. The EdgeStore satisfies it;
@@ -8,10 +8,13 @@ import type { Ack, ApplyResult, Failure, LeaseOptions, LeaseResult, PushConflict
  */
 export interface SyncStorePort {
   leaseBatch(options: LeaseOptions): LeaseResult;
-  ackChanges(acks: Ack[]): unknown;
-  failChanges(failures: Failure[]): unknown;
-  /** back to pending: one lease's items, or every leased item when no lease id is given */
+  /** acks, failures, releases and push conflicts count only for items still leased under the change id they name */
+  ackChanges(acks: Ack[]): { acked: number };
+  failChanges(failures: Failure[]): { retrying: number; failed: number };
+  /** back to pending: one lease's items, or every leased item when no lease id is given (the worker is gone) */
   releaseLeases(leaseId?: string): number;
+  /** back to pending: exactly these items */
+  releaseChanges(refs: ChangeRef[]): number;
   recordPushConflicts(conflicts: PushConflict[]): unknown;
   /** applies pulled changes and, in the same transaction, moves the pull cursor */
   applyRemoteChanges(changes: RemoteChange[], cursor?: number): ApplyResult;

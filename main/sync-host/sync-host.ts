@@ -80,7 +80,7 @@ export class SyncHost {
     this.restarts = new RestartPolicy(options.restartBaseMs ?? 500);
     this.conflictListeners = new ListenerSet(this.ctx.log, 'conflict');
     this.channels = new WorkerChannels((m) => this.post(m), () => this.workerReady, this.ctx.log);
-    this.bridge = new StoreBridge(this.ctx.identity.nodeId, this.store, {
+    this.bridge = new StoreBridge(this.store, {
       onQueueChanged: () => this.scheduleStats(),
       onConflicts: (ids) => this.conflictsRecorded(ids),
     });
@@ -237,7 +237,6 @@ export class SyncHost {
     } catch (error) {
       this.ctx.log.warn('could not release sync leases at shutdown', { error });
     }
-    this.bridge.reset();
     this.usageFile.save(this.usage, true);
   }
 
@@ -287,7 +286,6 @@ export class SyncHost {
     } catch (error) {
       this.ctx.log.error('could not release the leases of a stopped sync worker', { error });
     }
-    this.bridge.reset();
     this.rpc.close(new OutpostError('unavailable', 'The sync worker stopped during the sync: it is restarting; nothing was lost.'));
     if (wasReady) this.channels.workerExited();
     if (this.stopping) return;
