@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { SyncedTable } from '../../shared/domain/records';
+import { syncedTables, type SyncedTable } from '../../shared/domain/records';
 import { nowIso, type StoreCore } from './core';
 import type { QueueRow } from './queue-rows';
 import type { PushedSnapshot, PushedSnapshots } from './queue-snapshots';
@@ -43,7 +43,7 @@ export class QueueAcks {
          WHERE excluded.hlc > sync_shadow.hlc
          RETURNING record_id`,
       );
-    this.ackShadowStmts = { agents: shadowFromRow('agents'), workflows: shadowFromRow('workflows'), executions: shadowFromRow('executions') };
+    this.ackShadowStmts = Object.fromEntries(syncedTables.map((t) => [t, shadowFromRow(t)])) as Record<SyncedTable, Database.Statement>;
   }
 
   /** Pushed and accepted: the item completes, the shadow becomes what was pushed, the row is synced unless

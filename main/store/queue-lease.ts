@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { SyncedTable } from '../../shared/domain/records';
+import { syncedTables, type SyncedTable } from '../../shared/domain/records';
 import { OutpostError } from '../../shared/errors';
 import { MAX_CLOCK_AHEAD_MS, decodeHlc } from '../../shared/sync/hlc';
 import { REFUSAL, refusalErrorPattern } from '../../shared/sync/wire';
@@ -41,7 +41,7 @@ export class QueueLeases {
          JOIN ${table} t ON t.id = k.value
          LEFT JOIN sync_shadow s ON s.table_name = '${table}' AND s.record_id = t.id`,
       );
-    this.rowsStmts = { agents: rowsOf('agents'), workflows: rowsOf('workflows'), executions: rowsOf('executions') };
+    this.rowsStmts = Object.fromEntries(syncedTables.map((t) => [t, rowsOf(t)])) as Record<SyncedTable, Database.Statement>;
     // only what leasing reads: the earlier snapshot's clock and op decide whether the change id is kept
     const candidates = (extra: string) =>
       `SELECT id, table_name, record_id, priority, change_id, overrode, data ->> '$.hlc' AS pushed_hlc, data ->> '$.op' AS pushed_op
