@@ -12,6 +12,11 @@ export function blobOidOf(bytes: Uint8Array): string {
   return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
+/** The Git blob id of a text, as its UTF-8 file holds it. */
+export function textOidOf(text: string): string {
+  return blobOidOf(Buffer.from(text, 'utf8'));
+}
+
 export function itemTypeOf(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
   if (/\.agent\.(json|ya?ml|md)$/.test(name) || path.startsWith('agents/')) return 'agent';
@@ -61,9 +66,6 @@ export interface FileContent {
   oid: string;
 }
 
-/** The file's text byte for byte (BOM kept), or null for binary: the same rule as the worker's. */
-export const decode = decodeText;
-
 export async function readWorkspaceFile(root: string, path: string): Promise<(FileContent & FileFacts) | null> {
   let target: string;
   try {
@@ -74,7 +76,8 @@ export async function readWorkspaceFile(root: string, path: string): Promise<(Fi
   try {
     const bytes = await readFile(target);
     const st = statSync(target);
-    return { path, bytes, text: decode(bytes), oid: blobOidOf(bytes), mtimeMs: st.mtimeMs, size: st.size };
+    // the text byte for byte (BOM kept), or null for binary: the worker's rule
+    return { path, bytes, text: decodeText(bytes), oid: blobOidOf(bytes), mtimeMs: st.mtimeMs, size: st.size };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

@@ -7,7 +7,7 @@ import type { WorkspaceItem, WorkspaceItemSummary } from '../../shared/domain/wo
 import { resolveWorkspaceFile } from '../../lib/workspace-files';
 import type { WorkspaceContext } from './context';
 import { takeAsConflictLocal } from './conflict-rows';
-import { blobOidOf, itemTypeOf, readWorkspaceFile, writeItemFile, type FileFacts } from './files';
+import { itemTypeOf, readWorkspaceFile, textOidOf, writeItemFile, type FileFacts } from './files';
 import { takeInFile } from './scan';
 import { deleteItemsByPath, itemRow, itemRows, markItemsDeleted, upsertItems, type Db, type ItemRow, type ItemUpsert } from './store';
 
@@ -60,7 +60,7 @@ export class WorkspaceItems {
           { currentVersion: live?.version ?? null },
         );
       }
-      const oid = blobOidOf(Buffer.from(input.content, 'utf8'));
+      const oid = textOidOf(input.content);
       const facts = onDisk?.oid === oid ? onDisk : writeItemFile(root, input.path, input.content);
       const status: ItemRow['sync_status'] = live?.conflict_id ? 'conflict' : oid === live?.committed_oid ? live.sync_status : 'pending';
       // in conflict, the save is what "keep this node's side" keeps: else resolving would drop an acknowledged write
@@ -105,15 +105,14 @@ function textItemUpsert(
   status: ItemRow['sync_status'],
   file: Pick<FileFacts, 'mtimeMs' | 'size'>,
 ): ItemUpsert {
-  const bytes = Buffer.from(text, 'utf8');
   return {
     id: existing?.id ?? randomUUID(),
     path,
     type: itemTypeOf(path),
     content: text,
     is_binary: false,
-    size: bytes.length,
-    content_oid: blobOidOf(bytes),
+    size: Buffer.byteLength(text),
+    content_oid: textOidOf(text),
     committed_oid: existing?.committed_oid ?? null,
     modified_by: by,
     sync_status: status,

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createTwinFinder, pathTwinMessage, showPath } from '../../shared/domain/workspace';
 import type { WorkspaceContext } from './context';
 import { takeAsConflictLocal } from './conflict-rows';
-import { itemTypeOf, listFiles, readWorkspaceFile } from './files';
+import { itemTypeOf, listFiles, readWorkspaceFile, type FileContent, type FileFacts } from './files';
 import { deleteItemsByPath, logSync, markItemsDeleted, upsertItems, type Db, type ItemRow, type ItemUpsert } from './store';
 
-type ReadFile = NonNullable<Awaited<ReturnType<typeof readWorkspaceFile>>>;
 type KnownItem = Pick<ItemRow, 'id' | 'path' | 'content_oid' | 'committed_oid' | 'deleted' | 'file_mtime_ms' | 'file_size' | 'conflict_id' | 'sync_status'>;
 
 /**
@@ -88,7 +87,7 @@ export class FileScanner {
 }
 
 /** Records a file's current content as an external edit of its item, before a save to it (call under the mutex). */
-export async function takeInFile(db: Db, file: ReadFile, row: ItemRow | null): Promise<void> {
+export async function takeInFile(db: Db, file: FileContent & FileFacts, row: ItemRow | null): Promise<void> {
   await upsertItems(db, [await externalEdit(db, file, row)]);
 }
 
@@ -96,7 +95,7 @@ export async function takeInFile(db: Db, file: ReadFile, row: ItemRow | null): P
  * The item a file's current content becomes when another program edited it (a scan, or a save finding it first).
  * An item in a pending text conflict takes it as the conflict's local side too.
  */
-async function externalEdit(db: Db, file: ReadFile, row: Pick<ItemRow, 'id' | 'committed_oid' | 'conflict_id'> | null): Promise<ItemUpsert> {
+async function externalEdit(db: Db, file: FileContent & FileFacts, row: Pick<ItemRow, 'id' | 'committed_oid' | 'conflict_id'> | null): Promise<ItemUpsert> {
   if (row?.conflict_id && file.text !== null) await takeAsConflictLocal(db, row.conflict_id, file.text);
   return {
     id: row?.id ?? randomUUID(),
