@@ -70,3 +70,43 @@ test('records API: queue.retry puts failed items back', async (t) => {
   assert.deepEqual(value(await call('queue.retry', {})), { retried: 1 });
   assert.equal((value(await call('queue.stats', {})).byStatus as Record<string, number>).pending, 1);
 });
+
+test('every synced table has list, get, create, update and delete, with the same inputs and error codes', async (t) => {
+  const { ts, call } = api();
+  t.after(() => ts.cleanup());
+  const agent = value(await call('agents.create', { name: 'A', type: 'llm' }));
+  const wf = value(await call('workflows.create', { name: 'Flow', agentId: agent.id }));
+  assert.equal(value(await call('workflows.get', { id: wf.id })).name, 'Flow');
+  const run = value(await call('executions.create', { workflowId: wf.id }));
+  const done = value(await call('executions.update', { id: run.id, expectedVersion: 1, patch: { status: 'completed', outputData: { ok: true }, durationMs: 12 } }));
+  assert.deepEqual([done.status, done.outputData, done.durationMs, done.version], ['completed', { ok: true }, 12, 2]);
+  assert.equal(value(await call('executions.get', { id: run.id })).status, 'completed');
+  assert.equal(errorCode(await call('executions.update', { id: run.id, expectedVersion: 1, patch: { status: 'failed' } })), 'version_conflict');
+  assert.equal(errorCode(await call('executions.update', { id: run.id, expectedVersion: 2, patch: { workflowId: 'x' } })), 'invalid_input', 'not patchable');
+  assert.equal(errorCode(await call('executions.update', { id: run.id, expectedVersion: 2, patch: { startedAt: 'yesterday' } })), 'invalid_input');
+  assert.deepEqual(value(await call('executions.delete', { id: run.id })), { id: run.id, deleted: true });
+  assert.equal(errorCode(await call('executions.get', { id: run.id })), 'not_found');
+  assert.deepEqual(value(await call('workflows.delete', { id: wf.id, expectedVersion: 1 })), { id: wf.id, deleted: true });
+  assert.equal(errorCode(await call('workflows.get', { id: wf.id })), 'not_found');
+  const state = value(await call('agent_states.create', { agentId: agent.id, key: 'k', value: [1, 2] }));
+  assert.deepEqual(value(await call('agent_states.get', { id: state.id })).value, [1, 2]);
+});
+
+test('agentState API: set, get, list and delete by agent and key; bad input refused', async (t) => {
+  const { ts, call } = api();
+  t.after(() => ts.cleanup());
+  const agent = value(await call('agents.create', { name: 'A', type: 'llm' }));
+  const set = value(await call('agentState.set', { agentId: agent.id, key: 'cursor', value: { page: 3 } }));
+  assert.deepEqual([set.key, set.value, set.version], ['cursor', { page: 3 }, 1]);
+  assert.equal(value(await call('agentState.set', { agentId: agent.id, key: 'cursor', value: 4, expectedVersion: 1 })).version, 2);
+  assert.equal(errorCode(await call('agentState.set', { agentId: agent.id, key: 'cursor', value: 5, expectedVersion: 1 })), 'version_conflict');
+  assert.deepEqual(value(await call('agentState.get', { agentId: agent.id, key: 'cursor' })).value, 4);
+  assert.equal(value(await call('agentState.list', { agentId: agent.id })).total, 1);
+  assert.equal(errorCode(await call('agentState.get', { agentId: agent.id, key: 'nope' })), 'not_found');
+  assert.equal(errorCode(await call('agentState.set', { agentId: agent.id, key: '', value: 1 })), 'invalid_input');
+  assert.equal(errorCode(await call('agentState.set', { agentId: agent.id, key: 'big', value: 'x'.repeat(300_000) })), 'invalid_input');
+  assert.equal(errorCode(await call('agentState.set', { agentId: agent.id, key: 'k' })), 'invalid_input', 'a value is required');
+  assert.equal(errorCode(await call('agentState.set', { agentId: agent.id, key: 'k', value: 1, extra: 1 })), 'invalid_input');
+  assert.deepEqual(value(await call('agentState.delete', { agentId: agent.id, key: 'cursor' })), { id: set.id, deleted: true });
+  assert.equal(value(await call('agentState.list', { agentId: agent.id })).total, 0);
+});

@@ -4,10 +4,11 @@ import type { EdgeStore } from '../store/index';
 
 type Verb = 'list' | 'get' | 'create' | 'update' | 'delete';
 type TableMethodName = `${SyncedTable}.${Verb}`;
-type RecordMethods = TableMethodName | 'queue.stats' | 'queue.list' | 'queue.retry';
+type RecordMethods = TableMethodName | 'agentState.list' | 'agentState.get' | 'agentState.set' | 'agentState.delete' | 'queue.stats' | 'queue.list' | 'queue.retry';
 
 /**
- * `<table>.list/get/create/update/delete` for every synced table, and queue.stats/list/retry: thin over the edge
+ * `<table>.list/get/create/update/delete` for every synced table, agentState.* by (agent, key), and
+ * queue.stats/list/retry: thin over the edge
  * store. Input arrives validated by the contract (shared/api/dispatch.ts); the store checks ids and fields again.
  */
 export function recordHandlers(deps: { store: EdgeStore }): Pick<Handlers, RecordMethods> {
@@ -25,6 +26,10 @@ export function recordHandlers(deps: { store: EdgeStore }): Pick<Handlers, Recor
   }
   return {
     ...(tables as unknown as Pick<Handlers, TableMethodName>),
+    'agentState.list': ({ agentId, offset, limit }) => store.records('agent_states').list({ agentId, offset, limit }),
+    'agentState.get': (input) => store.agentStates.get(input),
+    'agentState.set': (input) => store.agentStates.set(input),
+    'agentState.delete': (input) => store.agentStates.delete(input),
     'queue.stats': () => store.stats(),
     'queue.list': (input) => store.listQueue(input),
     'queue.retry': ({ ids }) => store.retry(ids),

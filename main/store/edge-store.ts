@@ -1,6 +1,9 @@
 import type { Agent, Execution, JsonObject, Page, SyncedTable, Workflow } from '../../shared/domain/records';
 import type { QueueItem } from '../../shared/domain/queue';
 import { OutpostError } from '../../shared/errors';
+import { isHlc } from '../../shared/sync/hlc';
+import { syncedTables } from '../../shared/tables/index';
+import { AgentStates } from './agent-state';
 import { Conflicts } from './conflicts';
 import { StoreCore } from './core';
 import { Maintenance } from './maintenance';
@@ -48,6 +51,8 @@ export class EdgeStore {
   private readonly conflicts: Conflicts;
   private readonly remote: RemoteApplier;
   private readonly maintenance: Maintenance;
+  /** an agent's state entries by (agent, key): table agent_states */
+  readonly agentStates: AgentStates;
 
   constructor(options: EdgeStoreOptions) {
     this.core = new StoreCore(options.path, options.nodeId, options.clock, options.settings, options.onChange, options.log);
@@ -57,11 +62,10 @@ export class EdgeStore {
       this.maintenance = new Maintenance(this.core);
       const guard = () => this.maintenance.guardStorage();
       const onConflictedWrite = (table: SyncedTable, id: string, row: Record<string, unknown>) => this.conflicts.refreshLocal(table, id, row);
-      this.repos = {
-        agents: new RecordRepository(this.core, this.queue, tableSpecs.agents, guard, onConflictedWrite),
-        workflows: new RecordRepository(this.core, this.queue, tableSpecs.workflows, guard, onConflictedWrite),
-        executions: new RecordRepository(this.core, this.queue, tableSpecs.executions, guard, onConflictedWrite),
-      };
+      this.repos = Object.fromEntries(
+        syncedTables.map((t) => [t, new RecordRepository(this.core, this.queue, tableSpecs[t], guard, onConflictedWrite)]),
+      ) as Record<SyncedTable, RecordRepository>;
+      this.agentStates = new AgentStates(this.core, this.repos.agent_states);
       this.conflicts = new Conflicts(this.core, this.shadows, this.repos);
       this.remote = new RemoteApplier(this.core, this.shadows, this.queue, this.conflicts, this.repos);
       this.catchUpClock();
@@ -80,9 +84,9 @@ export class EdgeStore {
 
   /** The clock never issues a timestamp below one already stored (the wall clock may have gone back). */
   private catchUpClock(): void {
-    for (const table of Object.keys(tableSpecs)) {
+    for (const table of syncedTables) {
       const max = (this.core.stmt(`SELECT max(hlc) AS h FROM ${table}`).get() as { h: string | null }).h;
-      if (max && /^\d{15}-\d{6}-/.test(max)) this.core.clock.receive(max);
+      if (isHlc(max)) this.core.clock.receive(max);
     }
   }
 

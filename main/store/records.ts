@@ -46,6 +46,10 @@ export class RecordRepository {
   }
 
   private readonly insertStmt: Database.Statement;
+  /** a `status` field, whose value `critical` raises a change to priority 10 */
+  private get hasStatus(): boolean {
+    return this.spec.fields.some((f) => f.field === 'status');
+  }
   private readonly patchCache = new Map<string, { select: Database.Statement; update: Database.Statement; patched: Set<string> }>();
 
   private get table(): SyncedTable {
@@ -156,7 +160,7 @@ export class RecordRepository {
     if (expectedVersion !== undefined) checkVersion(expectedVersion);
     this.beforeLocalWrite();
     return this.core.writeHot(() => {
-      const row = this.core.stmt(`SELECT version, vv, sync_status, deleted, status FROM ${this.table} WHERE id = ?`).get(id) as Row | undefined;
+      const row = this.core.stmt(`SELECT version, vv, sync_status, deleted${this.hasStatus ? ', status' : ''} FROM ${this.table} WHERE id = ?`).get(id) as Row | undefined;
       if (!row || row.deleted === 1) throw this.notFound(id);
       const version = row.version as number;
       if (expectedVersion !== undefined && version !== expectedVersion) throw this.versionConflict(id, expectedVersion, version);
@@ -205,6 +209,25 @@ export class RecordRepository {
     this.queue.enqueue(this.table, id, data === null ? 'DELETE' : 'UPDATE', this.priorityOf(row.status), false, now);
     this.core.touch(this.table, id);
     return row;
+  }
+
+  /**
+   * Writes a record again under the id of its tombstone (a keyed record set after its delete): a local write
+   * descending from the tombstone's vector, so every node sees it come back. Returns the record.
+   */
+  revive(id: string, fields: JsonObject): Record<string, unknown> {
+    const now = nowIso();
+    const data = parseData(this.spec, { ...this.spec.createDefaults, ...fields, createdAt: now }, id);
+    this.beforeLocalWrite();
+    return this.core.writeHot(() => {
+      const row = this.getRow(id);
+      if (!row || row.deleted !== 1) throw new OutpostError('conflict', `${this.spec.label} ${JSON.stringify(id)} is not deleted: update it instead.`);
+      if (row.sync_status === 'conflict') {
+        throw new OutpostError('conflict', `${this.spec.label} ${JSON.stringify(id)} has a conflict waiting (its delete against another node's write): resolve it first.`);
+      }
+      this.requireParent(data);
+      return toRecord(this.spec, this.writeState(id, data, this.nextVv(row.vv as string), now));
+    });
   }
 
   priorityOf(status: unknown): number {

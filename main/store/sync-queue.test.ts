@@ -189,7 +189,7 @@ test('queue.list pages by status; stats count by status and priority with the ol
   assert.deepEqual(stats.byStatus, { pending: 4, processing: 1, completed: 1, failed: 0 });
   assert.deepEqual(stats.byPriority, [{ priority: 6, count: 1 }, { priority: 5, count: 4 }]);
   assert.ok(stats.oldestPendingAgeMs! >= 59_000 && stats.oldestPendingAgeMs! < 120_000);
-  assert.deepEqual(stats.records, { agents: 5, workflows: 1, executions: 0 });
+  assert.deepEqual(stats.records, { agents: 5, agent_states: 0, workflows: 1, executions: 0 });
   assert.ok(stats.databaseBytes > 0);
   const page = store.listQueue({ status: 'pending', limit: 2 });
   assert.equal(page.total, 4);

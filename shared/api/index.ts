@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { event, type MethodDef } from './define';
 import type { ChangeOrigin } from '../domain/records';
 import { recordMethods } from './records';
+import { agentStateMethods } from './agent-state';
 import { syncMethods } from './sync';
 import { conflictMethods } from './conflicts';
 import { workspaceMethods } from './workspace';
@@ -12,6 +13,7 @@ import type { WorkspaceProgress } from '../domain/workspace';
 /** The whole API: one definition drives the preload, the IPC handlers, the HTTP bridge and the browser shim. */
 export const contract = {
   ...recordMethods,
+  ...agentStateMethods,
   ...syncMethods,
   ...conflictMethods,
   ...workspaceMethods,

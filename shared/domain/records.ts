@@ -37,6 +37,7 @@ export interface SyncMeta {
 export type Agent = StoredRecord<TableDecls['agents']>;
 export type Workflow = StoredRecord<TableDecls['workflows']>;
 export type Execution = StoredRecord<TableDecls['executions']>;
+export type AgentState = StoredRecord<TableDecls['agent_states']>;
 
 export interface Page<T> {
   items: T[];

@@ -12,6 +12,7 @@ export function valueProblem(f: FieldDecl, value: unknown): string | null {
   if (value === null) return f.nullable ? null : 'must not be null';
   switch (f.kind) {
     case 'json':
+      if (f.anyJson) return jsonTextProblem(value, f.maxChars);
       return typeof value === 'object' && !Array.isArray(value) ? null : 'must be a JSON object';
     case 'int':
       return Number.isSafeInteger(value) && (value as number) >= 0 ? null : 'must be a non-negative integer';
@@ -24,6 +25,17 @@ export function valueProblem(f: FieldDecl, value: unknown): string | null {
       return f.maxLength !== undefined && value.length > f.maxLength ? `must be at most ${f.maxLength} characters` : null;
     }
   }
+}
+
+function jsonTextProblem(value: unknown, maxChars: number | undefined): string | null {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return 'must be JSON';
+  }
+  if (text === undefined) return 'must be JSON';
+  return maxChars !== undefined && text.length > maxChars ? `must be at most ${maxChars} characters as JSON` : null;
 }
 
 const fieldMaps = new Map<string, ReadonlyMap<string, FieldDecl>>(syncedTables.map((t) => [t, new Map(Object.entries(tableDecls[t].fields))]));

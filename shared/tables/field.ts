@@ -17,6 +17,11 @@ export interface FieldDecl<T = unknown> {
   readonly references?: string;
   /** an int that starts at 0 rather than null */
   readonly counter?: boolean;
+  /** json: any JSON value (not only an object), at most `maxChars` characters as JSON text */
+  readonly anyJson?: boolean;
+  /** text: taken exactly as given (a key), not trimmed by the API */
+  readonly exact?: boolean;
+  readonly maxChars?: number;
   /** phantom: the value's type */
   readonly _value?: T;
 }
@@ -26,9 +31,13 @@ export type ValueOf<F> = F extends FieldDecl<infer T> ? T : never;
 
 /** A JSON object (configs, definitions, inputs, outputs): free-form, bounded by the API's schema. */
 export type JsonObject = Record<string, unknown>;
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** Required, non-blank text of at most `max` characters (trimmed by the API). */
 export const text = (max: number): FieldDecl<string> => ({ kind: 'text', required: true, maxLength: max });
+/** Required, non-blank text taken exactly as given (a key: never trimmed). */
+export const exactText = (max: number): FieldDecl<string> => ({ kind: 'text', required: true, maxLength: max, exact: true });
 /** Optional text: may be empty, may be null. */
 export const textOrNull = (max: number): FieldDecl<string | null> => ({ kind: 'text', nullable: true, maxLength: max });
 export const oneOf = <const V extends readonly string[]>(values: V): FieldDecl<V[number]> => ({ kind: 'text', required: true, values });
@@ -39,6 +48,8 @@ export const refOrNull = (table: string): FieldDecl<string | null> => ({ kind: '
 export const timeOrNull = (): FieldDecl<string | null> => ({ kind: 'text', nullable: true, format: 'iso' });
 export const json = (): FieldDecl<JsonObject> => ({ kind: 'json', required: true });
 export const jsonOrNull = (): FieldDecl<JsonObject | null> => ({ kind: 'json', nullable: true });
+/** Any JSON value (null included), bounded as JSON text. */
+export const jsonValue = (maxChars: number): FieldDecl<JsonValue> => ({ kind: 'json', nullable: true, anyJson: true, maxChars });
 /** A non-negative integer starting at 0. */
 export const count = (): FieldDecl<number> => ({ kind: 'int', counter: true });
 export const intOrNull = (): FieldDecl<number | null> => ({ kind: 'int', nullable: true });

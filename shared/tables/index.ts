@@ -1,4 +1,5 @@
 import { agentsTable } from './agents';
+import { agentStatesTable } from './agent-states';
 import { executionsTable } from './executions';
 import { workflowsTable } from './workflows';
 import type { TableDecl } from './table';
@@ -9,6 +10,7 @@ import type { TableDecl } from './table';
  */
 export const tableDecls = {
   agents: agentsTable,
+  agent_states: agentStatesTable,
   workflows: workflowsTable,
   executions: executionsTable,
 } as const;
@@ -25,5 +27,5 @@ for (const [name, decl] of Object.entries(tableDecls) as Array<[string, TableDec
   }
 }
 
-export { agentsTable, workflowsTable, executionsTable };
+export { agentsTable, agentStatesTable, workflowsTable, executionsTable };
 export type { TableDecl } from './table';

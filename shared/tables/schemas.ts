@@ -14,13 +14,17 @@ export type JsonObjectInput = z.input<typeof jsonObjectSchema>;
 const expectedVersion = z.number().int().min(1);
 
 /** The API schema of one field's value (not-null: the value itself; `nullable` adds null). */
-function valueSchema(f: FieldDecl): z.ZodType {
+export function valueSchema(f: FieldDecl): z.ZodType {
   let s: z.ZodType;
-  if (f.kind === 'json') s = jsonObjectSchema;
+  if (f.kind === 'json' && f.anyJson) {
+    const max = f.maxChars ?? Infinity;
+    return z.json().refine((v) => JSON.stringify(v).length <= max, `must be at most ${max} characters as JSON`);
+  } else if (f.kind === 'json') s = jsonObjectSchema;
   else if (f.kind === 'int') s = z.number().int().min(0);
   else if (f.values) s = z.enum(f.values as [string, ...string[]]);
   else if (f.format === 'id') s = recordIdSchema;
   else if (f.format === 'iso') s = z.string().regex(ISO_TIME, 'must be an ISO-8601 date-time');
+  else if (f.required && f.exact) s = z.string().max(f.maxLength ?? 100_000).refine((v) => v.trim() !== '', 'must not be blank');
   else if (f.required) s = z.string().trim().min(1).max(f.maxLength ?? 100_000);
   else s = z.string().max(f.maxLength ?? 100_000);
   return f.nullable ? s.nullable() : s;

@@ -31,13 +31,16 @@ export type Domain = Record<string, unknown>;
  * The fields a write sets, per table: what the API lets a caller write. Left out: the id, createdAt/updatedAt,
  * the sync columns, and counters the node maintains itself (a workflow's lastExecution and executionCount).
  */
-export const DOMAIN_FIELDS: Record<SyncedTable, readonly string[]> = {
+export const DOMAIN_FIELDS: Partial<Record<SyncedTable, readonly string[]>> = {
   agents: ['name', 'type', 'status', 'config'],
   workflows: ['name', 'definition', 'status', 'agentId'],
   executions: ['workflowId', 'status', 'inputData', 'outputData', 'errorMessage'],
 };
-export const domainOf = (table: SyncedTable, data: Record<string, unknown>): Domain =>
-  Object.fromEntries(DOMAIN_FIELDS[table].map((f) => [f, data[f] ?? null]));
+export function domainOf(table: SyncedTable, data: Record<string, unknown>): Domain {
+  const fields = DOMAIN_FIELDS[table];
+  if (!fields) throw new Error(`the checker does not know the fields of ${table}: add them to DOMAIN_FIELDS`);
+  return Object.fromEntries(fields.map((f) => [f, data[f] ?? null]));
+}
 export const recordKey = (table: string, recordId: string) => `${table}/${recordId}`;
 
 /** What the checker needs of a node: its name and its API. */

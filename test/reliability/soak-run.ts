@@ -1,4 +1,5 @@
 import type { Agent, Execution, Page, SyncedTable, Workflow } from '../../shared/domain/records';
+import { syncedTables } from '../../shared/domain/records';
 import type { ConflictDetail } from '../../shared/domain/conflicts';
 import type { SyncStatus } from '../../shared/domain/sync-status';
 import { incrementVv } from '../../shared/sync/version-vector';
@@ -361,7 +362,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const lostSaved = await lostSaves(cluster.nodes, cluster.nodes[0]!, saves);
     const conflicts = (await Promise.all(cluster.nodes.map((n) => allConflicts(n)))).flat().length;
     for (const n of cluster.nodes) for (const [kind, count] of Object.entries(n.proxy.faults)) faults[`link: ${kind}`] = (faults[`link: ${kind}`] ?? 0) + count;
-    const writesByTable: Record<SyncedTable, number> = { agents: 0, workflows: 0, executions: 0 };
+    const writesByTable = Object.fromEntries(syncedTables.map((t) => [t, 0])) as Record<SyncedTable, number>;
     for (const w of writes) writesByTable[w.table]++;
     const duplicates = [...hub.duplicateChangeIds.map((id) => `change id ${id} twice in the hub log`), ...hub.duplicateWrites.map((w) => `write ${w} logged twice`)];
 
