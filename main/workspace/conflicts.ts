@@ -6,7 +6,7 @@ import type { ConflictRow } from './store';
 import type { Workspace } from './workspace';
 import type { TextConflict } from '../conflicts/ports';
 import { textDetail, textSummary } from '../conflicts/views';
-import { textOidOf } from './files';
+import { textOid } from '../../lib/git-blob';
 
 /**
  * Workspace text conflicts as the conflicts.* handlers see them: ids `w:<id>`, kind 'text', types
@@ -81,7 +81,7 @@ export function toTextConflict(r: ConflictRow): TextConflict {
 
 /** What a resolution built from a conflict's local text says it saw: that text's Git blob id (null: none). */
 export function localHashOf(r: Pick<ConflictRow, 'local_content'>): string | null {
-  return r.local_content === null ? null : textOidOf(r.local_content);
+  return r.local_content === null ? null : textOid(r.local_content);
 }
 
 // one mapping to the API's shapes, shared with the conflict service

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { blobOid } from '../../lib/git-blob';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
@@ -8,14 +8,6 @@ import { decodeText } from '../../shared/domain/workspace-merge';
 import { resolveWorkspaceFile } from '../../lib/workspace-files';
 
 /** The Git blob id of some content: how the store and Git agree on "the same content" without reading Git. */
-export function blobOidOf(bytes: Uint8Array): string {
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
-}
-
-/** The Git blob id of a text, as its UTF-8 file holds it. */
-export function textOidOf(text: string): string {
-  return blobOidOf(Buffer.from(text, 'utf8'));
-}
 
 export function itemTypeOf(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
@@ -77,7 +69,7 @@ export async function readWorkspaceFile(root: string, path: string): Promise<(Fi
     const bytes = await readFile(target);
     const st = statSync(target);
     // the text byte for byte (BOM kept), or null for binary: the worker's rule
-    return { path, bytes, text: decodeText(bytes), oid: blobOidOf(bytes), mtimeMs: st.mtimeMs, size: st.size };
+    return { path, bytes, text: decodeText(bytes), oid: blobOid(bytes), mtimeMs: st.mtimeMs, size: st.size };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

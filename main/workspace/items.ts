@@ -7,7 +7,8 @@ import type { WorkspaceItem, WorkspaceItemSummary } from '../../shared/domain/wo
 import { resolveWorkspaceFile } from '../../lib/workspace-files';
 import type { WorkspaceContext } from './context';
 import { takeAsConflictLocal } from './conflict-rows';
-import { itemTypeOf, readWorkspaceFile, textOidOf, writeItemFile, type FileFacts } from './files';
+import { itemTypeOf, readWorkspaceFile, writeItemFile, type FileFacts } from './files';
+import { textOid } from '../../lib/git-blob';
 import { takeInFile } from './scan';
 import { deleteItemsByPath, itemRow, itemRows, markItemsDeleted, upsertItems, type Db, type ItemRow, type ItemUpsert } from './store';
 
@@ -60,7 +61,7 @@ export class WorkspaceItems {
           { currentVersion: live?.version ?? null },
         );
       }
-      const oid = textOidOf(input.content);
+      const oid = textOid(input.content);
       const facts = onDisk?.oid === oid ? onDisk : writeItemFile(root, input.path, input.content);
       const status: ItemRow['sync_status'] = live?.conflict_id ? 'conflict' : oid === live?.committed_oid ? live.sync_status : 'pending';
       // in conflict, the save is what "keep this node's side" keeps: else resolving would drop an acknowledged write
@@ -112,7 +113,7 @@ function textItemUpsert(
     content: text,
     is_binary: false,
     size: Buffer.byteLength(text),
-    content_oid: textOidOf(text),
+    content_oid: textOid(text),
     committed_oid: existing?.committed_oid ?? null,
     modified_by: by,
     sync_status: status,

@@ -5,7 +5,7 @@ import { resolveWorkspaceFile } from '../../lib/workspace-files';
 import type { WorkspaceContext } from './context';
 import { localHashOf } from './conflicts';
 import { conflictRow } from './conflict-rows';
-import { textOidOf } from './files';
+import { textOid } from '../../lib/git-blob';
 import { writeTextItem } from './items';
 import { itemRow, logSync, markItemsDeleted, type ConflictRow } from './store';
 
@@ -34,7 +34,7 @@ export function resolveLocally(ctx: WorkspaceContext, id: string, resolution: Re
       );
     }
     const { result, strategy } = chosen(row, resolution);
-    const resolvedOid = 'text' in result ? textOidOf(result.text) : 'oid' in result ? result.oid : null;
+    const resolvedOid = 'text' in result ? textOid(result.text) : 'oid' in result ? result.oid : null;
     if (row.kind === 'twin') await applyTwinLocally(ctx, row, result);
     else await applyLocally(ctx, row, result);
     await ctx.db.query(

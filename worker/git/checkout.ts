@@ -1,5 +1,6 @@
 import git from 'isomorphic-git';
-import { blobOid, decodeText, readBlobBytes, readWorkFile, repo, writeWorkFile } from './repo';
+import { decodeText, readBlobBytes, readWorkFile, repo, writeWorkFile } from './repo';
+import { blobOid } from '../../lib/git-blob';
 import type { FileChange } from './tree-merge';
 import type { GitChangedPath } from '../../shared/protocol/git';
 

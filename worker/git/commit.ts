@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import git from 'isomorphic-git';
 import { resolveWorkspaceFile } from '../../lib/workspace-files';
-import { blobOid, headOid, readWorkFile, repo, BRANCH } from './repo';
+import { headOid, readWorkFile, repo, BRANCH } from './repo';
+import { blobOid } from '../../lib/git-blob';
 import type { GitAuthor } from '../../shared/protocol/git';
 
 export interface CommitOutcome {

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import git from 'isomorphic-git';
 import { decodeText as decodeSharedText } from '../../shared/domain/workspace-merge';
@@ -58,9 +58,6 @@ export async function readBlobBytes(dir: string, oid: string): Promise<Uint8Arra
 export const decodeText = decodeSharedText;
 
 /** The blob id Git gives these bytes, computed without writing anything. */
-export function blobOid(bytes: Uint8Array): string {
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
-}
 
 export function readWorkFile(dir: string, path: string): Uint8Array | null {
   try {
