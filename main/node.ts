@@ -14,6 +14,7 @@ import { recordsChangedEvent } from './store/change-event';
 import { EdgeStore } from './store/edge-store';
 import { Workspace } from './workspace/workspace';
 import { channelGitRunner } from './workspace/index';
+import { GIT_CHANNEL } from '../shared/protocol/git';
 import { SyncHost } from './sync-host/sync-host';
 import type { WorkerSpawner } from './sync-host/spawner';
 import { ConflictService } from './conflicts/service';
@@ -119,7 +120,7 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
     cleanups.push(() => syncHost.stop());
 
     const workspace = await Workspace.open({
-      git: channelGitRunner(syncHost.channel('git')),
+      git: channelGitRunner(syncHost.channel(GIT_CHANNEL)),
       dataDir: options.dataDir,
       identity: ctx.identity,
       settings,

@@ -119,7 +119,7 @@ export class SyncHost {
   }
 
   /** A named message channel to a worker module (the Git engine). */
-  channel(name: string): WorkerChannel {
+  channel(name: string): Required<WorkerChannel> {
     return this.channels.channel(name);
   }
 

@@ -1,15 +1,10 @@
 import { ListenerSet } from '../../lib/listener-set';
 import type { Logger } from '../../lib/log';
-import type { MainToWorker } from '../../shared/protocol/worker';
+import type { MainToWorker, WorkerChannel } from '../../shared/protocol/worker';
 
 const MAX_HELD_MESSAGES = 1000;
 
-export interface WorkerChannel {
-  post: (payload: unknown) => void;
-  on: (listener: (payload: unknown) => void) => () => void;
-  /** a worker that was sent this channel's messages exited: nothing it was asked will be answered */
-  onWorkerExit: (listener: () => void) => () => void;
-}
+export type { WorkerChannel };
 
 /**
  * Named message channels between main and worker modules (the Git engine): messages posted while the worker
@@ -28,7 +23,7 @@ export class WorkerChannels {
     this.exits = new ListenerSet(log, 'worker channel exit');
   }
 
-  channel(name: string): WorkerChannel {
+  channel(name: string): Required<WorkerChannel> {
     return {
       post: (payload) => {
         const message: MainToWorker = { type: 'channel', channel: name, payload };

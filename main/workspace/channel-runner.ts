@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OutpostError } from '../../shared/errors';
 import { RpcPeer } from '../../shared/protocol/rpc';
+import type { WorkerChannel } from '../../shared/protocol/worker';
 import { GIT_METHOD, gitProgressSchema, gitResponseSchemas, type GitProgress, type GitRequest, type GitResponses, type GitRunner } from '../../shared/protocol/git';
 
 /**
@@ -10,12 +11,7 @@ import { GIT_METHOD, gitProgressSchema, gitResponseSchemas, type GitProgress, ty
  * once with 'unavailable', and a request unanswered within its time limit is cancelled and fails too; the
  * workspace retries at the next commit.
  */
-export interface WorkerChannel {
-  post(payload: unknown): void;
-  on(listener: (payload: unknown) => void): () => void;
-  /** the worker that received this channel's messages is gone (what it was asked will never be answered) */
-  onWorkerExit?(listener: () => void): () => void;
-}
+export type { WorkerChannel };
 
 const LIMIT_MS: Record<GitRequest['kind'], number> = {
   'git.init': 60_000,

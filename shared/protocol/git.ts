@@ -165,6 +165,8 @@ export type GitProgress = z.infer<typeof gitProgressSchema>;
 
 /** The method main calls over the worker's 'git' channel (shared/protocol/rpc.ts); its params are a GitRequest. */
 export const GIT_METHOD = 'git';
+/** The worker channel the Git engine serves (main: syncHost.channel(GIT_CHANNEL)). */
+export const GIT_CHANNEL = 'git';
 
 /** What the Git engine's message entry answers (worker/git/index.ts); it travels as the call's result or error. */
 export type GitReply = { ok: true; value: unknown } | { ok: false; error: ErrorShape };

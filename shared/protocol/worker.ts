@@ -247,3 +247,12 @@ export function parseMessage<T>(schema: z.ZodType<T>, message: unknown): { ok: t
   const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'message'}: ${i.message}`);
   return { ok: false, error: `malformed message: ${issues.join('; ')}` };
 }
+
+/** One named message channel between main and a worker module (the Git engine), as main's side sees it. */
+export interface WorkerChannel {
+  post(payload: unknown): void;
+  on(listener: (payload: unknown) => void): () => void;
+  /** a worker that was sent this channel's messages exited: nothing it was asked will be answered (absent: a
+   * channel with no worker process behind it, as in tests) */
+  onWorkerExit?(listener: () => void): () => void;
+}

@@ -1,7 +1,7 @@
 import { fromErrorShape, OutpostError } from '../../shared/errors';
 import { registerRpcChannel } from '../channels';
 import { handleGitMessage } from './index';
-import { GIT_METHOD, gitRequestSchema } from '../../shared/protocol/git';
+import { GIT_CHANNEL, GIT_METHOD, gitRequestSchema } from '../../shared/protocol/git';
 
 /**
  * The Git engine's channel in the utility process: main calls the `git` method over it (shared/protocol/rpc.ts)
@@ -9,7 +9,6 @@ import { GIT_METHOD, gitRequestSchema } from '../../shared/protocol/git';
  * request's response. A cancelled request still runs to its end (the Git engine takes no signal); only its answer
  * is dropped. Importing this module registers the channel.
  */
-export const GIT_CHANNEL = 'git';
 
 registerRpcChannel(GIT_CHANNEL, {
   [GIT_METHOD]: async (params, { progress }) => {
