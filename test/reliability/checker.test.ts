@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startTestHub, type TestHub } from '../sync/support';
 import { randomUUID } from 'node:crypto';
 import { hubRequest, makeChange } from '../../server/test-support/hub-client';
-import type { SyncedTable } from '../../shared/domain/records';
+import { syncedTables, type SyncedTable } from '../../shared/domain/records';
 import {
   convergenceProblems,
   domainOf,
@@ -72,8 +72,8 @@ function standIn(
   workspace: { items?: Record<string, string>; history?: Record<string, string[]> } = {},
 ): CheckedNode {
   const call = async (method: string, input: Record<string, unknown> = {}) => {
-    const list = /^(agents|workflows|executions)\.list$/.exec(method);
-    if (list) {
+    const list = /^(\w+)\.list$/.exec(method);
+    if (list && (syncedTables as readonly string[]).includes(list[1]!)) {
       const items = records[list[1] as SyncedTable] ?? [];
       return { items, total: items.length, offset: 0, limit: 1000 };
     }

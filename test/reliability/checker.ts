@@ -35,6 +35,7 @@ export const DOMAIN_FIELDS: Partial<Record<SyncedTable, readonly string[]>> = {
   agents: ['name', 'type', 'status', 'config'],
   workflows: ['name', 'definition', 'status', 'agentId'],
   executions: ['workflowId', 'status', 'inputData', 'outputData', 'errorMessage'],
+  agent_states: ['agentId', 'key', 'value'],
 };
 export function domainOf(table: SyncedTable, data: Record<string, unknown>): Domain {
   const fields = DOMAIN_FIELDS[table];
