@@ -1,4 +1,4 @@
-import type { Agent, Execution, Page, SyncedTable, Workflow } from '../../shared/domain/records';
+import type { Agent, AgentState, Execution, Page, SyncedTable, Workflow } from '../../shared/domain/records';
 import { syncedTables } from '../../shared/domain/records';
 import type { ConflictDetail } from '../../shared/domain/conflicts';
 import type { SyncStatus } from '../../shared/domain/sync-status';
@@ -15,7 +15,8 @@ import { median, MIN_MEMORY_SAMPLES, type MemorySamples } from './verdict';
 /**
  * The soak: a hub and three `outpost node` processes, each behind its own chaos proxy, run random writes
  * (agents: creates, edits and deletes on a shared pool of ids, so nodes conflict; workflows: creates and
- * edits on a shared pool; executions: creates), workspace saves and commits, and faults (link faults,
+ * edits on a shared pool; executions: creates; agent states: sets and deletes of a few keys of the shared agents),
+ * workspace saves and commits, and faults (link faults,
  * partitions, worker kills, node kills, hub kills) for a bounded time. Then every fault is healed, conflicts
  * left for a person are resolved through the API, and the checker runs. The caller records the figures
  * (`result.figures`) only if the checker found nothing wrong.
@@ -153,12 +154,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       acked(node, 'executions', execution);
     };
 
+    // an agent's state on a few keys of the shared agents: every node sets the same keys, so they conflict
+    const writeAgentState = async (node: ClusterNode) => {
+      const agentId = pick(pool());
+      const key = pick(['plan', 'cursor', 'notes']);
+      if (random() < 0.15) {
+        const current = await node.call<AgentState>('agentState.get', { agentId, key });
+        await node.call('agentState.delete', { agentId, key, expectedVersion: current.version });
+        writes.push({ node: node.name, table: 'agent_states', recordId: current.id, vv: incrementVv(current.vv, node.nodeId), data: null });
+        return;
+      }
+      acked(node, 'agent_states', await node.call<AgentState>('agentState.set', { agentId, key, value: { by: node.name, step: writes.length } }));
+    };
+
     const write = async (node: ClusterNode) => {
       const table = random();
       const roll = random();
       try {
         if (table < 0.2) return await writeWorkflow(node);
         if (table < 0.3) return await writeExecution(node);
+        if (table < 0.38) return await writeAgentState(node);
         if (roll < 0.25) {
           const id = random() < 0.5 ? pick(pool()) : `${node.name}-${writes.length}`;
           const agent = await node.call<Agent>('agents.create', { id, name: `${id} by ${node.name}`, type: pick(['llm', 'tool']), status: 'active', config: { origin: node.name } });
