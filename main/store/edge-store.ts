@@ -22,7 +22,6 @@ import type {
   Failure,
   ListQueryOf,
   PatchFor,
-  RecordOf,
   TableStore,
   LeaseOptions,
   LeaseResult,
@@ -112,15 +111,23 @@ export class EdgeStore {
 
   /** One table's records: what `<table>.list/get/create/update/delete` run. */
   records<T extends SyncedTable>(table: T): TableStore<T> {
-    const repo = this.repos[specOf(table).table];
-    return {
-      list: (query = {}) => repo.list(query as ListOptions) as unknown as Page<RecordOf<T>>,
-      get: (id) => repo.get(id) as unknown as RecordOf<T>,
-      create: (input) => repo.create({ ...input }) as unknown as RecordOf<T>,
-      update: ({ id, patch, expectedVersion }) => repo.update(id, patch as Record<string, unknown>, expectedVersion) as unknown as RecordOf<T>,
-      delete: (id, expectedVersion) => repo.delete(id, expectedVersion),
-    };
+    const spec = specOf(table);
+    let store = this.tableStores.get(spec.table);
+    if (!store) {
+      const repo = this.repos[spec.table];
+      store = {
+        list: (query = {}) => repo.list(query as ListOptions) as never,
+        get: (id) => repo.get(id) as never,
+        create: (input) => repo.create({ ...input }) as never,
+        update: ({ id, patch, expectedVersion }) => repo.update(id, patch as Record<string, unknown>, expectedVersion) as never,
+        delete: (id, expectedVersion) => repo.delete(id, expectedVersion),
+      };
+      this.tableStores.set(spec.table, store);
+    }
+    return store as TableStore<T>;
   }
+  /** built once per table: records() is on the hot path of every API write */
+  private readonly tableStores = new Map<SyncedTable, TableStore<SyncedTable>>();
 
   // shorthands of records(table) for the first tables, which tests and benchmarks use throughout
   listAgents = (query: ListQueryOf<'agents'> = {}): Page<Agent> => this.records('agents').list(query);
