@@ -2,27 +2,18 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../lib/log';
 import { AutoResolver } from '../../main/conflicts/auto-resolver';
-import { startTestHub, waitFor, type TestHub } from './support';
-import { startTestNode, type TestNode } from './harness';
+import { startHubPair, type HubPair, type TestNode } from './harness';
 
 /* Agent state, a table added by its declaration and one migration, through a real hub and two real workers. */
-let hub: TestHub;
+let pair: HubPair;
 let a: TestNode;
 let b: TestNode;
 
 before(async () => {
-  hub = await startTestHub();
-  const ta = await hub.enroll('a', 'node-a');
-  const tb = await hub.enroll('b', 'node-b');
-  a = await startTestNode({ nodeId: 'node-a', hub: { url: hub.url, token: ta.token } });
-  b = await startTestNode({ nodeId: 'node-b', hub: { url: hub.url, token: tb.token } });
-  await waitFor(() => a.host.status().state === 'idle' && b.host.status().state === 'idle', 20_000, 'both nodes idle');
+  pair = await startHubPair();
+  ({ a, b } = pair);
 });
-after(async () => {
-  await a?.destroy();
-  await b?.destroy();
-  await hub?.destroy();
-});
+after(() => pair?.destroy());
 
 test('agent state syncs with its agent; concurrent sets of one key meet as one record and resolve on both nodes', async () => {
   a.store.createAgent({ id: 'agent-s', name: 'Scout', type: 'llm' });

@@ -13,6 +13,7 @@ import { SyncHost, type SyncHostOptions } from '../../main/sync-host/sync-host';
 import type { EventName } from '../../shared/api/index';
 import type { SettingsPatch } from '../../shared/domain/settings';
 import { HybridClock } from '../../shared/sync/hlc';
+import { startTestHub, waitFor, type TestHub } from './support';
 
 export interface TestNode {
   nodeId: string;
@@ -92,6 +93,42 @@ export async function startTestNode(options: {
     async destroy() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface HubPair {
+  hub: TestHub;
+  a: TestNode;
+  b: TestNode;
+  /** destroys both nodes, then the hub */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A hub and two nodes enrolled on it (ids node-a and node-b unless named), both idle: the setup of every
+ * two-node sync test. `options` per node are passed to startTestNode.
+ */
+export async function startHubPair(
+  options: { a?: Partial<Parameters<typeof startTestNode>[0]>; b?: Partial<Parameters<typeof startTestNode>[0]> } = {},
+): Promise<HubPair> {
+  const hub = await startTestHub();
+  const start = async (name: string, extra: Partial<Parameters<typeof startTestNode>[0]> = {}) => {
+    const nodeId = extra.nodeId ?? `node-${name}`;
+    const { token } = await hub.enroll(name, nodeId);
+    return startTestNode({ ...extra, nodeId, hub: { url: hub.url, token } });
+  };
+  const a = await start('a', options.a);
+  const b = await start('b', options.b);
+  await waitFor(() => a.host.status().state === 'idle' && b.host.status().state === 'idle', 20_000, 'both nodes idle');
+  return {
+    hub,
+    a,
+    b,
+    async destroy() {
+      await a.destroy();
+      await b.destroy();
+      await hub.destroy();
     },
   };
 }

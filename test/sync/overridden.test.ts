@@ -1,29 +1,21 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AutoResolver } from '../../main/conflicts/auto-resolver';
-import { startTestHub, waitFor, type TestHub } from './support';
-import { startTestNode, type TestNode } from './harness';
+import { waitFor } from './support';
+import { startHubPair, type HubPair, type TestNode } from './harness';
 
 // An automatic resolution on one node that replaced another node's edit travels with the resolved write, through
 // the real worker and hub, and is kept on the node whose edit lost.
-let hub: TestHub;
+let pair: HubPair;
 let a: TestNode;
 let b: TestNode;
 
 before(async () => {
-  hub = await startTestHub();
-  const ta = await hub.enroll('a', 'node-a');
-  const tb = await hub.enroll('b', 'node-b');
-  a = await startTestNode({ nodeId: 'node-a', hub: { url: hub.url, token: ta.token } });
   // node-b decides every conflict itself, even a leaf both sides changed
-  b = await startTestNode({ nodeId: 'node-b', hub: { url: hub.url, token: tb.token }, settings: { conflicts: { threshold: 0 } } });
-  await waitFor(() => a.host.status().state === 'idle' && b.host.status().state === 'idle', 20_000, 'both nodes idle');
+  pair = await startHubPair({ b: { settings: { conflicts: { threshold: 0 } } } });
+  ({ a, b } = pair);
 });
-after(async () => {
-  await a?.destroy();
-  await b?.destroy();
-  await hub?.destroy();
-});
+after(() => pair?.destroy());
 
 test('node-b resolves automatically against node-a’s synced edit: node-a sees which edit was replaced, by which node, and can undo it', async () => {
   a.store.createAgent({ id: 'shared', name: 'v0', type: 'llm', config: { model: 'm', temp: 1 } });

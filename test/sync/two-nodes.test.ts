@@ -2,26 +2,19 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { freePort, startTestHub, waitFor, type TestHub } from './support';
-import { startTestNode, type TestNode } from './harness';
+import { freePort, waitFor, type TestHub } from './support';
+import { startHubPair, type HubPair, type TestNode } from './harness';
 
+let pair: HubPair;
 let hub: TestHub;
 let a: TestNode;
 let b: TestNode;
 
 before(async () => {
-  hub = await startTestHub();
-  const ta = await hub.enroll('a', 'node-a');
-  const tb = await hub.enroll('b', 'node-b');
-  a = await startTestNode({ nodeId: 'node-a', hub: { url: hub.url, token: ta.token } });
-  b = await startTestNode({ nodeId: 'node-b', hub: { url: hub.url, token: tb.token } });
-  await waitFor(() => a.host.status().state === 'idle' && b.host.status().state === 'idle', 20_000, 'both nodes idle');
+  pair = await startHubPair();
+  ({ hub, a, b } = pair);
 });
-after(async () => {
-  await a?.destroy();
-  await b?.destroy();
-  await hub?.destroy();
-});
+after(() => pair?.destroy());
 
 test('what one node writes, the other reads; both ways', async () => {
   const agent = a.store.createAgent({ id: 'agent-1', name: 'Scout', type: 'llm', config: { model: 'm1', temperature: 0.2 } });
