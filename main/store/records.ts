@@ -5,7 +5,9 @@ import { incrementVv } from '../../shared/sync/version-vector';
 import { nowIso, paging, type StoreCore } from './core';
 import type { SyncQueue } from './queue';
 import type Database from 'better-sqlite3';
-import { checkId, checkPatch, dataColumns, fromColumn, parseData, rowData, tableSpecs, toColumn, type FieldSpec, type TableSpec } from './tables';
+import { checkId, checkPatch, dataColumns, fieldOf, fromColumn, parseData, rowData, tableSpecs, toColumn, type FieldSpec, type TableSpec } from './tables';
+import { derivedAlias, derivedColumnsSql } from './derived';
+import { moveFields, moveInputFields } from './lifecycle';
 
 type Row = Record<string, unknown>;
 
@@ -20,6 +22,7 @@ export function toRecord(spec: TableSpec, row: Row): Record<string, unknown> {
   out.vv = JSON.parse(row.vv as string) as VersionVector;
   out.syncStatus = row.sync_status;
   out.lastSync = row.last_sync;
+  for (const d of spec.derived) out[d.field] = row[derivedAlias(d)] ?? null;
   return out;
 }
 
@@ -58,9 +61,19 @@ export class RecordRepository {
 
   get(id: string): Record<string, unknown> {
     checkId(id);
-    const row = this.core.stmt(`SELECT * FROM ${this.table} WHERE id = ? AND deleted = 0`).get(id) as Row | undefined;
+    const row = this.core.stmt(`SELECT t.*${derivedColumnsSql(this.spec, 't')} FROM ${this.table} t WHERE t.id = ? AND t.deleted = 0`).get(id) as
+      | Row
+      | undefined;
     if (!row) throw this.notFound(id);
     return toRecord(this.spec, row);
+  }
+
+  /** A written record with its derived fields (counted from its children) filled in. */
+  private withDerived(record: Record<string, unknown>): Record<string, unknown> {
+    if (this.spec.derived.length === 0) return record;
+    const values = this.core.stmt(`SELECT ${derivedColumnsSql(this.spec, 't').slice(2)} FROM ${this.table} t WHERE t.id = ?`).get(record.id) as Row;
+    for (const d of this.spec.derived) record[d.field] = values[derivedAlias(d)] ?? null;
+    return record;
   }
 
   /** Including tombstones; undefined when the id was never seen. */
@@ -88,7 +101,7 @@ export class RecordRepository {
     }
     const clause = where.join(' AND ');
     const rows = this.core
-      .stmt(`SELECT * FROM ${this.table} WHERE ${clause} ORDER BY updated_at DESC, rowid DESC LIMIT ? OFFSET ?`)
+      .stmt(`SELECT t.*${derivedColumnsSql(this.spec, 't')} FROM ${this.table} t WHERE ${clause} ORDER BY updated_at DESC, rowid DESC LIMIT ? OFFSET ?`)
       .all(...params, limit, offset) as Row[];
     const total = (this.core.stmt(`SELECT count(*) AS n FROM ${this.table} WHERE ${clause}`).get(...params) as { n: number }).n;
     return { items: rows.map((r) => toRecord(this.spec, r)), total, offset, limit };
@@ -98,7 +111,9 @@ export class RecordRepository {
     const id = input.id === undefined || input.id === null ? randomUUID() : checkId(input.id);
     const { id: _ignored, ...fields } = input;
     const now = nowIso();
-    const data = parseData(this.spec, { ...this.spec.createDefaults, ...fields, createdAt: now }, id);
+    const given = { ...this.spec.createDefaults, ...fields };
+    const moved = this.spec.lifecycle ? moveFields(this.spec, id, given[this.spec.lifecycle.field], null, now) : {};
+    const data = parseData(this.spec, { ...given, ...moved, createdAt: now }, id);
     const columns = dataColumns(this.spec, data, now);
     this.beforeLocalWrite();
     return this.core.writeHot(() => {
@@ -118,7 +133,7 @@ export class RecordRepository {
       Object.assign(record, { updatedAt: now, version: 1, hlc, nodeId: this.core.nodeId, vv, syncStatus: 'pending', lastSync: null });
       this.queue.enqueue(this.table, id, 'INSERT', this.priorityOf(record.status), false, now);
       this.core.touch(this.table, id);
-      return record;
+      return this.withDerived(record);
     });
   }
 
@@ -128,18 +143,29 @@ export class RecordRepository {
    */
   update(id: string, patch: Record<string, unknown>, expectedVersion: number): Record<string, unknown> {
     checkId(id);
-    const fields = checkPatch(this.spec, patch, id);
+    let fields = checkPatch(this.spec, patch, id);
     if (fields.length === 0) throw new OutpostError('invalid_input', 'The patch is empty: give at least one field to change.');
     checkVersion(expectedVersion);
-    const values = fields.map((fs) => toColumn(fs.kind, patch[fs.field]));
+    const lifecycle = this.spec.lifecycle;
+    const moving = lifecycle !== undefined && patch[lifecycle.field] !== undefined;
+    let values = moving ? [] : fields.map((fs) => toColumn(fs.kind, patch[fs.field]));
     this.beforeLocalWrite();
     return this.core.writeHot(() => {
       this.requireParent(patch as JsonObject);
+      const now = nowIso();
+      if (moving) {
+        // a status move: its stamps join the patch, read and decided inside this transaction
+        patch = { ...patch, ...moveFields(this.spec, id, patch[lifecycle.field], this.current(id, expectedVersion), now) };
+        fields = Object.keys(patch)
+          .filter((k) => patch[k] !== undefined)
+          .map((k) => fieldOf(this.spec, k)!)
+          .sort((a, b) => (a.field < b.field ? -1 : 1));
+        values = fields.map((fs) => toColumn(fs.kind, patch[fs.field]));
+      }
       const { select, update, patched } = this.patchStatements(fields);
       const row = select.get(id) as Row | undefined;
       if (!row || row.deleted === 1) throw this.notFound(id);
       if (row.version !== expectedVersion) throw this.versionConflict(id, expectedVersion, row.version as number);
-      const now = nowIso();
       const hlc = this.core.clock.tick();
       const vv = this.nextVv(row.vv as string);
       const inConflict = row.sync_status === 'conflict';
@@ -151,8 +177,17 @@ export class RecordRepository {
       this.queue.enqueue(this.table, id, 'UPDATE', this.priorityOf(record.status), inConflict, now);
       if (inConflict) this.onConflictedWrite(this.table, id, this.getRow(id)!);
       this.core.touch(this.table, id);
-      return record;
+      return this.withDerived(record);
     });
+  }
+
+  /** The fields a status move reads, of a live record at the expected version (else not_found / version_conflict). */
+  private current(id: string, expectedVersion: number): Record<string, unknown> {
+    const fields = moveInputFields(this.spec).map((f) => fieldOf(this.spec, f)!);
+    const row = this.core.stmt(`SELECT version, deleted, ${fields.map((f) => f.column).join(', ')} FROM ${this.table} WHERE id = ?`).get(id) as Row | undefined;
+    if (!row || row.deleted === 1) throw this.notFound(id);
+    if (row.version !== expectedVersion) throw this.versionConflict(id, expectedVersion, row.version as number);
+    return Object.fromEntries(fields.map((f) => [f.field, fromColumn(f.kind, row[f.column])]));
   }
 
   delete(id: string, expectedVersion?: number): { id: string; deleted: true } {
@@ -226,7 +261,7 @@ export class RecordRepository {
         throw new OutpostError('conflict', `${this.spec.label} ${JSON.stringify(id)} has a conflict waiting (its delete against another node's write): resolve it first.`);
       }
       this.requireParent(data);
-      return toRecord(this.spec, this.writeState(id, data, this.nextVv(row.vv as string), now));
+      return this.withDerived(toRecord(this.spec, this.writeState(id, data, this.nextVv(row.vv as string), now)));
     });
   }
 

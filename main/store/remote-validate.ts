@@ -40,7 +40,7 @@ function encodeData(spec: TableSpec, data: JsonObject, recordId: string): { cols
     const { field, kind } = spec.fields[i]!;
     const value = data[field];
     if (value === undefined || value === null) {
-      cols.push(kind === 'int' && field === 'executionCount' ? 0 : null);
+      cols.push(spec.fields[i]!.counter ? 0 : null);
       if (value === null) json += `,${quoted[i]}null`;
       continue;
     }
@@ -97,7 +97,7 @@ export function validate(c: RemoteChange, allowEmptyVv = false): ValidChange {
   if (!isHlc(c.hlc)) throw new OutpostError('invalid_input', `Remote change of ${recordId}: invalid hybrid logical clock.`);
   if (typeof c.nodeId !== 'string' || !NODE_ID.test(c.nodeId)) throw new OutpostError('invalid_input', `Remote change of ${recordId}: invalid node id.`);
   const deleted = c.op === 'delete';
-  const data = deleted ? null : parseData(spec, c.data, recordId);
+  const data = deleted ? null : parseData(spec, withoutRetired(spec, c.data), recordId);
   const encoded = data === null ? null : encodeData(spec, data, recordId);
   return {
     spec,
@@ -114,6 +114,18 @@ export function validate(c: RemoteChange, allowEmptyVv = false): ValidChange {
     updatedAt: wallIso(c.hlc),
     overrode: c.overrode === undefined ? null : checkOverrode(c.overrode, recordId),
   };
+}
+
+/** A pulled state written before a field was retired (still on the hub) loses that field instead of being refused. */
+function withoutRetired(spec: TableSpec, data: unknown): unknown {
+  if (spec.retired.size === 0 || typeof data !== 'object' || data === null || Array.isArray(data)) return data;
+  let out: Record<string, unknown> | null = null;
+  for (const key of spec.retired) {
+    if (!Object.hasOwn(data, key)) continue;
+    out ??= { ...(data as Record<string, unknown>) };
+    delete out[key];
+  }
+  return out ?? data;
 }
 
 function checkOverrode(overrode: unknown, recordId: string): readonly OverriddenWrite[] {

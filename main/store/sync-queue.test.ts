@@ -51,19 +51,18 @@ test('lease: a child brings its pending parents along, parents first', (t) => {
   const { store } = ts;
   const agent = store.createAgent({ id: 'ag', name: 'ag', type: 'llm' });
   const other = store.createAgent({ id: 'other', name: 'other', type: 'llm', status: 'critical' });
-  const wf = store.createWorkflow({ id: 'wf', name: 'wf', agentId: agent.id });
-  const ex = store.createExecution({ id: 'ex', workflowId: wf.id, status: 'critical' });
-  // priority: other 10, ex 10 (older first: other), wf 6, ag 5 → ex needs wf and ag before it
-  const { changes } = store.leaseBatch({ limit: 2, leaseMs: 60_000 });
+  const wf = store.createWorkflow({ id: 'wf', name: 'wf', agentId: agent.id, status: 'critical' });
+  // priority: other 10, wf 10 (older first: other), ag 5 → wf needs ag before it
+  const { changes } = store.leaseBatch({ limit: 1, leaseMs: 60_000 });
   assert.deepEqual(changes.map((c) => c.recordId), [other.id], 'a chain that does not fit the limit waits for the next batch');
-  const next = store.leaseBatch({ limit: 2, leaseMs: 60_000 });
-  assert.deepEqual(next.changes.map((c) => c.recordId), [agent.id, wf.id, ex.id], 'a first chain may exceed the limit rather than starve');
+  const next = store.leaseBatch({ limit: 1, leaseMs: 60_000 });
+  assert.deepEqual(next.changes.map((c) => c.recordId), [agent.id, wf.id], 'a first chain may exceed the limit rather than starve');
   // a parent already leased elsewhere is not pulled in again
-  const w2 = store.createWorkflow({ id: 'wf2', name: 'wf2', agentId: agent.id });
+  const w2 = store.createWorkflow({ id: 'wf2', name: 'wf2', agentId: agent.id, status: 'critical' });
   store.updateAgent({ id: agent.id, patch: { name: 'ag2' }, expectedVersion: 1 });
-  const e2 = store.createExecution({ id: 'ex2', workflowId: w2.id, status: 'critical' });
+  const ex = store.createExecution({ id: 'ex', workflowId: w2.id });
   const third = store.leaseBatch({ limit: 10, leaseMs: 60_000 });
-  assert.deepEqual(third.changes.map((c) => c.recordId), [agent.id, w2.id, e2.id]);
+  assert.deepEqual(third.changes.map((c) => c.recordId), [agent.id, w2.id, ex.id]);
 });
 
 test('ack: completed, shadow = what was pushed, row synced unless written since', (t) => {

@@ -1,6 +1,7 @@
 import { columnOf, RECORD_ID, RECORD_ID_RULE, type FieldDecl, type FieldKind, type JsonObject } from '../../shared/tables/field';
 import { dataProblem, valueProblem } from '../../shared/tables/check';
 import { syncedTables, tableDecls, type SyncedTable, type TableDecl } from '../../shared/tables/index';
+import type { Lifecycle } from '../../shared/tables/lifecycle';
 import { OutpostError } from '../../shared/errors';
 
 /**
@@ -37,6 +38,23 @@ export interface TableSpec {
   /** the equality filters of list, and the columns its search looks in */
   readonly listFilters: readonly FieldSpec[];
   readonly searchColumns: readonly string[];
+  /** the status moves a local write may make, and the times they stamp */
+  readonly lifecycle?: Lifecycle;
+  /** read-only fields counted from child rows when a record is read (SQL from main/store/derived.ts) */
+  readonly derived: readonly DerivedSpec[];
+  /** fields the table no longer has, dropped from pulled data */
+  readonly retired: ReadonlySet<string>;
+}
+
+/** A derived field with the child table and columns its SQL reads. */
+export interface DerivedSpec {
+  readonly field: string;
+  readonly kind: 'count' | 'latest';
+  readonly childTable: SyncedTable;
+  /** the child's column naming its parent */
+  readonly childParentColumn: string;
+  /** 'latest': the child's columns, first non-null wins per child */
+  readonly childColumns: readonly string[];
 }
 
 function specFrom(decl: TableDecl): TableSpec {
@@ -53,7 +71,22 @@ function specFrom(decl: TableDecl): TableSpec {
     defaultPriority: decl.defaultPriority,
     listFilters: decl.list.filters.map(byName),
     searchColumns: (decl.list.search ?? []).map((f) => byName(f).column),
+    ...(decl.lifecycle ? { lifecycle: decl.lifecycle } : {}),
+    derived: Object.entries(decl.derived ?? {}).map(([field, d]): DerivedSpec => {
+      const child = tableDecls[d.table as SyncedTable] as TableDecl | undefined;
+      const parentField = child?.parentField;
+      if (!child || parentField === null || parentField === undefined || child.fields[parentField]!.references !== decl.table) {
+        throw new Error(`${decl.table}.${field}: derived from ${d.table}, which is not a child table of ${decl.table}`);
+      }
+      const columns = d.kind === 'latest' ? d.fields.map((f) => (Object.hasOwn(child.fields, f) ? columnOf(f) : fail(`${d.table} has no field ${f}`))) : [];
+      return { field, kind: d.kind, childTable: d.table as SyncedTable, childParentColumn: columnOf(parentField), childColumns: columns };
+    }),
+    retired: new Set(decl.retired ?? []),
   };
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }
 
 export const tableSpecs = Object.fromEntries(syncedTables.map((t) => [t, specFrom(tableDecls[t])])) as Record<SyncedTable, TableSpec>;

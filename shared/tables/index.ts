@@ -25,6 +25,16 @@ for (const [name, decl] of Object.entries(tableDecls) as Array<[string, TableDec
   if (parent !== undefined && syncedTables.indexOf(parent as SyncedTable) >= syncedTables.indexOf(name as SyncedTable)) {
     throw new Error(`table ${name}: its parent ${parent} must be declared before it`);
   }
+  const lifecycle = decl.lifecycle;
+  if (lifecycle) {
+    const values = decl.fields[lifecycle.field]?.values ?? [];
+    const statuses = [...lifecycle.initial, ...Object.keys(lifecycle.moves), ...Object.values(lifecycle.moves).flat(), ...Object.keys(lifecycle.stamps)];
+    const unknown = statuses.find((v) => !values.includes(v));
+    if (unknown !== undefined) throw new Error(`table ${name}: lifecycle status ${unknown} is not a value of ${lifecycle.field}`);
+    const stamped = [...Object.values(lifecycle.stamps).flat(), ...(lifecycle.duration ? Object.values(lifecycle.duration) : [])] as string[];
+    const missing = stamped.find((f) => !Object.hasOwn(decl.fields, f) || decl.patchable.includes(f));
+    if (missing !== undefined) throw new Error(`table ${name}: lifecycle field ${missing} must be a field no caller patches`);
+  }
 }
 
 export { agentsTable, agentStatesTable, workflowsTable, executionsTable };

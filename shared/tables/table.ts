@@ -1,6 +1,8 @@
 import { createdAtField, type FieldDecl, type ValueOf } from './field';
 import type { FieldRule } from '../merge/field-rules';
 import type { SyncMeta } from '../domain/records';
+import type { DerivedDecl, DerivedValue } from './derived';
+import type { Lifecycle } from './lifecycle';
 
 type Keys<F> = keyof F & string;
 
@@ -21,6 +23,12 @@ export interface TableOptions<F extends Record<string, FieldDecl>> {
   readonly defaultPriority: number;
   /** field rules of the `rules` merge strategy when the settings list none */
   readonly mergeRules: readonly FieldRule[];
+  /** the moves a status field may make and the times they stamp (shared/tables/lifecycle.ts) */
+  readonly lifecycle?: Lifecycle<string, Keys<F>>;
+  /** read-only fields computed from the table's children when read, never stored or synced (derived.ts) */
+  readonly derived?: { readonly [name: string]: DerivedDecl };
+  /** fields the table once had: dropped from pulled changes (a hub may still hold states written with them) */
+  readonly retired?: readonly string[];
 }
 
 export type TableDecl<F extends Record<string, FieldDecl> = Record<string, FieldDecl>> = TableOptions<F> & {
@@ -41,8 +49,14 @@ type Value<D extends TableDecl, K> = K extends keyof D['fields'] ? ValueOf<D['fi
 /** A record's sync data: its declared fields (and createdAt). */
 export type RecordData<D extends TableDecl> = { -readonly [K in keyof D['fields']]: ValueOf<D['fields'][K]> };
 
-/** A record as the API shows it: id, its data, when it last changed here, and its sync metadata. */
-export type StoredRecord<D extends TableDecl> = { id: string } & RecordData<D> & { updatedAt: string } & SyncMeta;
+type DerivedOf<D extends TableDecl> = D['derived'] extends infer X
+  ? X extends { readonly [name: string]: DerivedDecl }
+    ? { readonly [K in keyof X]: DerivedValue<X[K]> }
+    : unknown
+  : unknown;
+
+/** A record as the API shows it: id, its data, its derived fields, when it last changed here, its sync metadata. */
+export type StoredRecord<D extends TableDecl> = { id: string } & RecordData<D> & DerivedOf<D> & { updatedAt: string } & SyncMeta;
 
 type CreateKeys<D extends TableDecl> = D['create'][number];
 type DefaultedKeys<D extends TableDecl> = CreateKeys<D> & keyof D['createDefaults'];

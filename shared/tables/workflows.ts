@@ -1,4 +1,5 @@
-import { count, json, oneOf, refOrNull, text, timeOrNull } from './field';
+import { countOf, latestOf } from './derived';
+import { json, oneOf, refOrNull, text } from './field';
 import { defineTable } from './table';
 
 export const workflowStatuses = ['draft', 'active', 'paused', 'archived', 'critical'] as const;
@@ -13,8 +14,6 @@ export const workflowsTable = defineTable(
     definition: json(),
     status: oneOf(workflowStatuses),
     agentId: refOrNull('agents'),
-    lastExecution: timeOrNull(),
-    executionCount: count(),
   },
   {
     table: 'workflows',
@@ -24,6 +23,9 @@ export const workflowsTable = defineTable(
     patchable: ['name', 'definition', 'status', 'agentId'],
     list: { filters: ['agentId', 'status'] },
     defaultPriority: 6,
+    // counted from the executions every node holds, so executions recorded on two nodes at once add up
+    derived: { executionCount: countOf('executions'), lastExecution: latestOf('executions', 'startedAt', 'createdAt') },
+    retired: ['executionCount', 'lastExecution'],
     mergeRules: [
       { field: 'status', strategy: 'local-if-active', weight: 1 },
       { field: 'definition', strategy: 'merge', weight: 0.8 },

@@ -40,8 +40,8 @@ test('three nodes: what one writes the others read, parents before children', as
   const [a, b, c] = [await node('alpha'), await node('beta'), await node('gamma')];
   beta = b;
   await a.call('agents.create', { id: 'ag-1', name: 'Planner', type: 'llm', config: { model: 'x' } });
-  await a.call('workflows.create', { id: 'wf-1', name: 'Plan', agentId: 'ag-1', status: 'active' });
-  await a.call('executions.create', { id: 'ex-1', workflowId: 'wf-1', status: 'critical' });
+  await a.call('workflows.create', { id: 'wf-1', name: 'Plan', agentId: 'ag-1', status: 'critical' });
+  await a.call('executions.create', { id: 'ex-1', workflowId: 'wf-1' });
   const pushed = await syncNow(a);
   assert.equal(pushed.pushed, 3);
   for (const reader of [b, c]) {
@@ -51,7 +51,7 @@ test('three nodes: what one writes the others read, parents before children', as
     const executions = await reader.call<Page<{ id: string }>>('executions.list', { workflowId: 'wf-1' });
     assert.deepEqual(executions.items.map((e) => e.id), ['ex-1']);
   }
-  // the critical execution (priority 10) still went after the workflow and agent it depends on
+  // the critical workflow (priority 10) still went after the agent it depends on
   const res = await fetch(`${hub.url}/v1/pull?since=0&limit=100`, { headers: { authorization: `Bearer ${tokens.get(b.dataDir)!}` } });
   const order = ((await res.json()) as { changes: Array<{ recordId: string }> }).changes.map((ch) => ch.recordId);
   assert.deepEqual(order, ['ag-1', 'wf-1', 'ex-1']);
