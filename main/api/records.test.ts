@@ -77,13 +77,15 @@ test('every synced table has list, get, create, update and delete, with the same
   const agent = value(await call('agents.create', { name: 'A', type: 'llm' }));
   const wf = value(await call('workflows.create', { name: 'Flow', agentId: agent.id }));
   assert.equal(value(await call('workflows.get', { id: wf.id })).name, 'Flow');
-  const run = value(await call('executions.create', { workflowId: wf.id }));
-  const done = value(await call('executions.update', { id: run.id, expectedVersion: 1, patch: { status: 'completed', outputData: { ok: true }, durationMs: 12 } }));
-  assert.deepEqual([done.status, done.outputData, done.durationMs, done.version], ['completed', { ok: true }, 12, 2]);
+  const run = value(await call('executions.create', { workflowId: wf.id, status: 'running' }));
+  const done = value(await call('executions.update', { id: run.id, expectedVersion: 1, patch: { status: 'completed', outputData: { ok: true } } }));
+  assert.deepEqual([done.status, done.outputData, done.version], ['completed', { ok: true }, 2]);
+  assert.ok(typeof done.durationMs === 'number' && done.durationMs >= 0, 'the store stamps the duration');
   assert.equal(value(await call('executions.get', { id: run.id })).status, 'completed');
   assert.equal(errorCode(await call('executions.update', { id: run.id, expectedVersion: 1, patch: { status: 'failed' } })), 'version_conflict');
   assert.equal(errorCode(await call('executions.update', { id: run.id, expectedVersion: 2, patch: { workflowId: 'x' } })), 'invalid_input', 'not patchable');
   assert.equal(errorCode(await call('executions.update', { id: run.id, expectedVersion: 2, patch: { startedAt: 'yesterday' } })), 'invalid_input');
+  assert.equal(errorCode(await call('executions.update', { id: run.id, expectedVersion: 2, patch: { durationMs: 12 } })), 'invalid_input', 'stamped, not patchable');
   assert.deepEqual(value(await call('executions.delete', { id: run.id })), { id: run.id, deleted: true });
   assert.equal(errorCode(await call('executions.get', { id: run.id })), 'not_found');
   assert.deepEqual(value(await call('workflows.delete', { id: wf.id, expectedVersion: 1 })), { id: wf.id, deleted: true });
