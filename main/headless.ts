@@ -26,6 +26,7 @@ export async function startHeadlessNode(options: Omit<NodeOptions, 'transport'> 
     const http = await startHttpTransport({
       handlers: node.handlers,
       events: node.ctx.events,
+      files: node.files,
       token,
       rendererDir: options.rendererDir ?? defaultRendererDir(),
       log: node.ctx.log,

@@ -25,6 +25,8 @@ import { syncHandlers } from './api/sync';
 import { conflictHandlers } from './api/conflicts';
 import { workspaceHandlers } from './api/workspace';
 import { workspaceTextConflicts } from './adapters/text-conflicts';
+import { fileHandlers } from './api/files';
+import { FileService } from './files/service';
 
 export interface NodeOptions {
   dataDir: string;
@@ -48,11 +50,14 @@ export interface OutpostNode {
   workspace: Workspace;
   sync: SyncHost;
   conflicts: ConflictService;
+  files: FileService;
   /** lets an in-flight sync batch finish (or hands its leases back), then closes the databases */
   close(): Promise<void>;
 }
 
 const MAINTENANCE_INTERVAL_MS = 6 * 3600 * 1000;
+/** unreferenced files and the download cache are looked at this often */
+const FILE_COLLECT_INTERVAL_MS = 15 * 60 * 1000;
 
 /**
  * Composes one edge node: the databases, the sync host and the API handlers. The Electron shell and the
@@ -145,9 +150,19 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
     syncHost.attachWorkspace(() => workspace.unsynced());
     cleanups.push(workspace.onUnsyncedChanged(() => syncHost.workspaceChanged()));
 
+    const files = new FileService({ store, dataDir: options.dataDir, settings: () => settings.get(), log });
     if (options.background !== false) {
       const stopMaintenance = store.startMaintenance(MAINTENANCE_INTERVAL_MS);
       cleanups.push(stopMaintenance);
+      const collector = setInterval(() => {
+        try {
+          files.collect();
+        } catch (error) {
+          log.warn('file collection failed', { error });
+        }
+      }, FILE_COLLECT_INTERVAL_MS);
+      collector.unref();
+      cleanups.push(() => clearInterval(collector));
     }
 
     const handlers: Handlers = {
@@ -156,6 +171,7 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
       ...syncHandlers(syncHost),
       ...conflictHandlers(conflicts),
       ...workspaceHandlers(workspace),
+      ...fileHandlers({ files }),
     };
 
     let closed: Promise<void> | undefined;
@@ -166,6 +182,7 @@ export async function createNode(options: NodeOptions): Promise<OutpostNode> {
       workspace,
       sync: syncHost,
       conflicts,
+      files,
       close: () => (closed ??= closeAll()),
     };
   } catch (error) {

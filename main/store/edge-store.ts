@@ -5,6 +5,7 @@ import { isHlc } from '../../shared/sync/hlc';
 import { syncedTables } from '../../shared/tables/index';
 import { AgentStates } from './agent-state';
 import { Conflicts } from './conflicts';
+import { FileRecords } from './files';
 import { StoreCore } from './core';
 import { Maintenance } from './maintenance';
 import { SyncQueue } from './queue';
@@ -52,6 +53,8 @@ export class EdgeStore {
   private readonly maintenance: Maintenance;
   /** an agent's state entries by (agent, key): table agent_states */
   readonly agentStates: AgentStates;
+  /** what the node knows of each file (main/files/ keeps the bytes) */
+  readonly files: FileRecords;
 
   constructor(options: EdgeStoreOptions) {
     this.core = new StoreCore(options.path, options.nodeId, options.clock, options.settings, options.onChange, options.log);
@@ -65,6 +68,7 @@ export class EdgeStore {
         syncedTables.map((t) => [t, new RecordRepository(this.core, this.queue, tableSpecs[t], guard, onConflictedWrite)]),
       ) as Record<SyncedTable, RecordRepository>;
       this.agentStates = new AgentStates(this.core, this.repos.agent_states);
+      this.files = new FileRecords(this.core);
       this.conflicts = new Conflicts(this.core, this.shadows, this.repos);
       this.remote = new RemoteApplier(this.core, this.shadows, this.queue, this.conflicts, this.repos);
       this.catchUpClock();

@@ -105,7 +105,7 @@ test("a workflow's executionCount and lastExecution are counted from its live ex
   assert.throws(() => store.updateWorkflow({ id: 'wf', patch: { executionCount: 9 } as never, expectedVersion: 2 }), invalid(/no editable field "executionCount"/));
 });
 
-test('migration 7: a version-4 file loses the stored counters, in its rows and its stored states, and keeps its queue', () => {
+test('migration 5: a version-4 file loses the stored counters, in its rows and its stored states, and keeps its queue', () => {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
   for (const step of migrations.slice(0, 4)) db.exec(step);

@@ -82,7 +82,7 @@ test('apply: a concurrent remote change is a conflict; the local row is never ov
   const detail = store.getConflict(result.conflictIds[0]!);
   assert.equal(detail.type, 'update-update');
   assert.equal(detail.status, 'pending');
-  assert.deepEqual(detail.base, { name: 'local', type: 'llm', status: 'inactive', config: { a: 1 }, createdAt: base.createdAt });
+  assert.deepEqual(detail.base, { name: 'local', type: 'llm', status: 'inactive', config: { a: 1 }, attachments: null, createdAt: base.createdAt });
   assert.equal(detail.local!.name, 'mine');
   assert.equal(detail.remote!.name, 'theirs');
   assert.deepEqual(detail.remoteVv, { 'node-a': 1, 'node-b': 1 });
@@ -340,7 +340,7 @@ test('workflows and executions travel too: camelCase data out, full states in, p
   const { changes } = store.leaseBatch({ limit: 10, leaseMs: 60_000 });
   assert.deepEqual(changes.map((c) => c.table), ['agents', 'workflows', 'executions'], 'parents before children');
   const ex = changes[2]!;
-  assert.deepEqual(Object.keys(ex.data!).sort(), ['completedAt', 'createdAt', 'durationMs', 'errorMessage', 'inputData', 'outputData', 'resourceUsage', 'startedAt', 'status', 'workflowId']);
+  assert.deepEqual(Object.keys(ex.data!).sort(), ['attachments', 'completedAt', 'createdAt', 'durationMs', 'errorMessage', 'inputData', 'outputData', 'resourceUsage', 'startedAt', 'status', 'workflowId']);
   assert.deepEqual(ex.data!.inputData, { q: 1 });
   assert.deepEqual(changes[1]!.data!.definition, { steps: ['x'] });
   assert.deepEqual(Object.keys(changes[1]!.data!).sort(), ['agentId', 'createdAt', 'definition', 'name', 'status'], 'derived counts never travel');

@@ -38,7 +38,7 @@ test('lease: priority first, then age; marks processing under one lease id; crit
   assert.ok(items(ts).every((i) => i.status === 'processing' && i.lease_id === leaseId));
   assert.equal(new Set(changes.map((c) => c.changeId)).size, 4);
   const c = changes[0]!;
-  assert.deepEqual(c.data, { name: 'crit', type: 'llm', status: 'critical', config: {}, createdAt: crit.createdAt });
+  assert.deepEqual(c.data, { name: 'crit', type: 'llm', status: 'critical', config: {}, attachments: null, createdAt: crit.createdAt });
   assert.equal(c.op, 'upsert');
   assert.deepEqual(c.vv, { 'node-a': 1 });
   assert.equal(c.baseVv, null);

@@ -13,6 +13,8 @@ import type { EventBus } from '../events';
 import type { Logger } from '../../lib/log';
 import { createFailureLimiter } from '../../shared/auth/failure-limiter';
 import { CONTENT_SECURITY_POLICY } from '../../shared/ui/csp';
+import type { FileService } from '../files/service';
+import { fileRoutes } from './http-files';
 
 /**
  * The HTTP transport of the contract (the headless node, and the UI tests in a real browser):
@@ -30,6 +32,8 @@ import { CONTENT_SECURITY_POLICY } from '../../shared/ui/csp';
 export interface HttpTransportOptions {
   handlers: Handlers;
   events: EventBus;
+  /** the node's files: PUT /api/files and GET /api/files/<hash> (main/transport/http-files.ts) */
+  files?: FileService;
   token: string;
   rendererDir: string;
   log: Logger;
@@ -186,6 +190,17 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     if (envelope.ok) return reply.code(200).send(envelope.value === undefined ? null : envelope.value);
     return reply.code(httpStatusOf(envelope.error.code)).send({ error: envelope.error });
   });
+
+  if (options.files) {
+    const sameOrigin = (req: FastifyRequest, reply: FastifyReply): FastifyReply | null => {
+      const origin = req.headers.origin;
+      if (!origin || origin === `http://127.0.0.1:${boundPort}` || origin === `http://localhost:${boundPort}`) return null;
+      return reply.code(403).send(errorBody('forbidden', 'Cross-origin calls are refused.'));
+    };
+    const guard = (req: FastifyRequest, reply: FastifyReply) =>
+      refuse(req, reply, () => authenticated(req, reply), 'A valid API token is required (Authorization: Bearer <token>).') ?? sameOrigin(req, reply);
+    await app.register(fileRoutes(options.files, guard));
+  }
 
   app.get('/api/events', async (req, reply) => {
     const refused = refuse(req, reply, () => authenticated(req, reply), 'A valid API token is required.');

@@ -6,6 +6,7 @@ import { agentStateMethods } from './agent-state';
 import { syncMethods } from './sync';
 import { conflictMethods } from './conflicts';
 import { workspaceMethods } from './workspace';
+import { fileMethods } from './files';
 import type { QueueStats } from '../domain/queue';
 import type { SyncStatus } from '../domain/sync-status';
 import type { WorkspaceProgress } from '../domain/workspace';
@@ -17,6 +18,7 @@ export const contract = {
   ...syncMethods,
   ...conflictMethods,
   ...workspaceMethods,
+  ...fileMethods,
 } satisfies Record<string, MethodDef>;
 
 /** Events main pushes to every window and every event-stream subscriber. */

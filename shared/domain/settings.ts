@@ -60,6 +60,14 @@ export const settingsSchema = z
       })
       .strict()
       .prefault({}),
+    /** the local audit trail (main/store/audit.ts): written with every change; maintenance prunes older entries */
+    audit: z
+      .object({
+        enabled: z.boolean().default(true),
+        retentionDays: z.number().min(1).max(36_500).default(90),
+      })
+      .strict()
+      .prefault({}),
     conflicts: z
       .object({
         threshold: z.number().min(0).max(1).default(0.8),
@@ -68,6 +76,19 @@ export const settingsSchema = z
           .object(Object.fromEntries(syncedTables.map((t) => [t, tableConflictSchema.prefault({})])) as Record<SyncedTable, TableConflictSettings>)
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    files: z
+      .object({
+        /** a file larger than this is refused (413) */
+        maxFileBytes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
+        /** a file no record refers to is removed after this long (unless pinned) */
+        gcGraceHours: z.number().min(0).max(24 * 365).default(24),
+        /** downloaded copies are evicted, least recently used first, past this many bytes */
+        cacheBytes: z.number().int().min(0).default(1024 * 1024 * 1024),
+        /** files at most this large are downloaded with their record; larger ones on demand (files.fetch) */
+        eagerBytes: z.number().int().min(0).default(100 * 1024),
       })
       .strict()
       .prefault({}),

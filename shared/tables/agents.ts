@@ -1,4 +1,4 @@
-import { json, oneOf, text } from './field';
+import { fileRefs, json, oneOf, text } from './field';
 import { defineTable } from './table';
 
 export const agentStatuses = ['inactive', 'active', 'running', 'processing', 'paused', 'error', 'critical'] as const;
@@ -6,13 +6,13 @@ export type AgentStatus = (typeof agentStatuses)[number];
 
 /** An agent: what runs on a node, with its free-form config. */
 export const agentsTable = defineTable(
-  { name: text(200), type: text(100), status: oneOf(agentStatuses), config: json() },
+  { name: text(200), type: text(100), status: oneOf(agentStatuses), config: json(), attachments: fileRefs() },
   {
     table: 'agents',
     label: 'Agent',
-    create: ['name', 'type', 'status', 'config'],
-    createDefaults: { status: 'inactive', config: {} },
-    patchable: ['name', 'type', 'status', 'config'],
+    create: ['name', 'type', 'status', 'config', 'attachments'],
+    createDefaults: { status: 'inactive', config: {}, attachments: null },
+    patchable: ['name', 'type', 'status', 'config', 'attachments'],
     list: { filters: ['status'], search: ['name', 'type'] },
     defaultPriority: 5,
     // an agent's status stays local while the local agent is active, its config merges, its name takes the newest

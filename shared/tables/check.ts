@@ -1,5 +1,7 @@
 import { ISO_TIME, RECORD_ID, type FieldDecl, type JsonObject } from './field';
 import { syncedTables, tableDecls, type SyncedTable } from './index';
+import { fileRefsSchema } from '../files/refs';
+import { derivedCheck } from '../protocol/validate';
 
 /*
  * Fast value checks from the declarations, for every full state a node stores or pulls and every state the hub
@@ -13,6 +15,7 @@ export function valueProblem(f: FieldDecl, value: unknown): string | null {
   switch (f.kind) {
     case 'json':
       if (f.anyJson) return jsonTextProblem(value, f.maxChars);
+      if (f.files) return fileRefsProblem(value);
       return typeof value === 'object' && !Array.isArray(value) ? null : 'must be a JSON object';
     case 'int':
       return Number.isSafeInteger(value) && (value as number) >= 0 ? null : 'must be a non-negative integer';
@@ -25,6 +28,15 @@ export function valueProblem(f: FieldDecl, value: unknown): string | null {
       return f.maxLength !== undefined && value.length > f.maxLength ? `must be at most ${f.maxLength} characters` : null;
     }
   }
+}
+
+const fileRefsFit = derivedCheck(fileRefsSchema);
+
+/** Why a value is not a list of file references (zod's message), or null when it is: the derived check first. */
+function fileRefsProblem(value: unknown): string | null {
+  if (fileRefsFit(value)) return null;
+  const issue = fileRefsSchema.safeParse(value).error?.issues[0];
+  return issue ? `${issue.path.length ? `[${issue.path.join('.')}] ` : ''}${issue.message}` : null;
 }
 
 function jsonTextProblem(value: unknown, maxChars: number | undefined): string | null {

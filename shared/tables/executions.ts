@@ -1,4 +1,4 @@
-import { intOrNull, jsonOrNull, oneOf, ref, textOrNull, timeOrNull } from './field';
+import { fileRefs, intOrNull, jsonOrNull, oneOf, ref, textOrNull, timeOrNull } from './field';
 import type { Lifecycle } from './lifecycle';
 import { defineTable } from './table';
 
@@ -29,14 +29,16 @@ export const executionsTable = defineTable(
     completedAt: timeOrNull(),
     durationMs: intOrNull(),
     resourceUsage: jsonOrNull(),
+    /** files the run read or wrote (its outputs: reports, datasets, screenshots) */
+    attachments: fileRefs(),
   },
   {
     table: 'executions',
     label: 'Execution',
-    create: ['workflowId', 'status', 'inputData'],
-    createDefaults: { status: 'queued', inputData: null },
+    create: ['workflowId', 'status', 'inputData', 'attachments'],
+    createDefaults: { status: 'queued', inputData: null, attachments: null },
     // the times and the duration follow from the status moves (executionLifecycle): never patched by a caller
-    patchable: ['status', 'outputData', 'errorMessage', 'resourceUsage'],
+    patchable: ['status', 'outputData', 'errorMessage', 'resourceUsage', 'attachments'],
     list: { filters: ['workflowId', 'status'] },
     defaultPriority: 4,
     lifecycle: executionLifecycle,

@@ -3,6 +3,8 @@
  * schemas (schemas.ts), the store's columns and fast checks (check.ts, main/store/tables.ts), the SQLite DDL
  * (main/store/ddl.ts) and the record types are all derived from it. The type parameter is the value's type.
  */
+import type { FileRef } from '../files/refs';
+
 export type FieldKind = 'text' | 'int' | 'json';
 
 export interface FieldDecl<T = unknown> {
@@ -22,6 +24,8 @@ export interface FieldDecl<T = unknown> {
   /** text: taken exactly as given (a key), not trimmed by the API */
   readonly exact?: boolean;
   readonly maxChars?: number;
+  /** json: a list of file references (shared/files/refs.ts); the files they name are counted as referenced */
+  readonly files?: boolean;
   /** phantom: the value's type */
   readonly _value?: T;
 }
@@ -50,6 +54,8 @@ export const json = (): FieldDecl<JsonObject> => ({ kind: 'json', required: true
 export const jsonOrNull = (): FieldDecl<JsonObject | null> => ({ kind: 'json', nullable: true });
 /** Any JSON value (null included), bounded as JSON text. */
 export const jsonValue = (maxChars: number): FieldDecl<JsonValue> => ({ kind: 'json', nullable: true, anyJson: true, maxChars });
+/** Files a record refers to by hash (shared/files/refs.ts FileRef), or null for none. */
+export const fileRefs = (): FieldDecl<FileRef[] | null> => ({ kind: 'json', nullable: true, files: true });
 /** A non-negative integer starting at 0. */
 export const count = (): FieldDecl<number> => ({ kind: 'int', counter: true });
 export const intOrNull = (): FieldDecl<number | null> => ({ kind: 'int', nullable: true });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { paging } from '../api/define';
+import { fileRefsSchema } from '../files/refs';
 import { ISO_TIME, RECORD_ID, RECORD_ID_RULE, type FieldDecl } from './field';
 import type { CreateInput, CreateParsed, ListQuery, PatchOf, TableDecl, UpdateInput } from './table';
 
@@ -19,7 +20,8 @@ export function valueSchema(f: FieldDecl): z.ZodType {
   if (f.kind === 'json' && f.anyJson) {
     const max = f.maxChars ?? Infinity;
     return z.json().refine((v) => JSON.stringify(v).length <= max, `must be at most ${max} characters as JSON`);
-  } else if (f.kind === 'json') s = jsonObjectSchema;
+  } else if (f.kind === 'json' && f.files) s = fileRefsSchema;
+  else if (f.kind === 'json') s = jsonObjectSchema;
   else if (f.kind === 'int') s = z.number().int().min(0);
   else if (f.values) s = z.enum(f.values as [string, ...string[]]);
   else if (f.format === 'id') s = recordIdSchema;

@@ -48,7 +48,7 @@ function writePreviousRelease(path: string): Written[] {
       row('agents', `ag-${i}`, 5, `INSERT INTO agents (id, name, type, status, config, hlc, node_id, vv, created_at, updated_at) VALUES (?, ?, 'llm', 'active', ?, ?, ?, ?, ?, ?)`, [`Agent ${i}`, JSON.stringify({ n: i })], { name: `Agent ${i}`, config: { n: i } });
     }
     for (let i = 0; i < 300; i++) {
-      // the previous release stored a workflow's counters: migration 7 drops them
+      // the previous release stored a workflow's counters: migration 5 drops them
       row('workflows', `wf-${i}`, 6, `INSERT INTO workflows (id, name, definition, status, agent_id, execution_count, last_execution, hlc, node_id, vv, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, 7, ?, ?, ?, ?, ?, ?)`, [`Flow ${i}`, JSON.stringify({ steps: [i] }), `ag-${i % 400}`, at], { name: `Flow ${i}`, definition: { steps: [i] }, agentId: `ag-${i % 400}` });
     }
     for (let i = 0; i < 200; i++) {
